@@ -1,0 +1,118 @@
+"""The audit job, end to end, as a library call.
+
+``run_audit`` loads and checks everything first (rules, campaign list,
+sources) and only then evaluates, so any bad input fails before a byte is
+written. It returns plain data; writing files and printing belong elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cxaudit.dates import parse_instant, utc_now
+from cxaudit.errors import CxauditError
+from cxaudit.evaluate import apply_matches, match_sources
+from cxaudit.identity import recipient_status
+from cxaudit.outcome import Outcome, decide
+from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
+from cxaudit.sources import LoadedTable, check_recipient_columns, load_table
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """Everything a run depends on, as given on the command line."""
+
+    campaign: Path
+    rules: Path = Path("rules.yaml")
+    sources: dict[str, Path] = field(default_factory=dict)
+    as_of: str | None = None
+    campaign_type: str | None = None
+    channel: str | None = None
+    offer: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class AuditResult:
+    request: AuditRequest
+    rules: RuleSet
+    as_of: pd.Timestamp
+    recipients: LoadedTable
+    sources: dict[str, LoadedTable]
+    applicable: list[Rule]
+    skipped: list[Rule]
+    hits: pd.DataFrame
+    outcome: Outcome
+
+    @property
+    def input_rows(self) -> int:
+        return len(self.recipients)
+
+
+def parse_as_of(text: str | None) -> pd.Timestamp:
+    if text is None:
+        return utc_now()
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise CxauditError(
+            f"--as-of {text!r}: not a date; use 2026-11-20 (midnight UTC) or 2026-11-20T09:00:00Z"
+        ) from None
+
+
+def load_ruleset(request: AuditRequest) -> RuleSet:
+    """The rules file with the command line's campaign and source overrides."""
+    rules = load_rules(request.rules).with_campaign(
+        type=request.campaign_type, channel=request.channel, offer=request.offer
+    )
+    for name, path in request.sources.items():
+        rules = rules.with_source_path(name, path)
+    return rules
+
+
+def load_sources(rules: RuleSet, names: list[str]) -> dict[str, LoadedTable]:
+    out = {}
+    for name in names:
+        config = rules.sources[name]
+        assert config.path is not None
+        out[name] = load_table(rules, config, config.path)
+    return out
+
+
+def run_audit(request: AuditRequest) -> AuditResult:
+    as_of = parse_as_of(request.as_of)
+    rules = load_ruleset(request)
+    applicable = [r for r in rules.rules if rules.applies(r)]
+    skipped = [r for r in rules.rules if not rules.applies(r)]
+
+    recipients = load_table(rules, rules.recipients, request.campaign, request.encoding)
+    check_recipient_columns(rules, recipients)
+    needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
+    sources = load_sources(rules, needed)
+
+    unverifiable, duplicate_of, duplicate_via = recipient_status(recipients.idents)
+    auditable = ~unverifiable & (duplicate_of < 0)
+    matches = match_sources(applicable, sources, rules.campaign, as_of)
+    hits = apply_matches(matches, applicable, recipients, auditable, sources, rules.campaign, as_of)
+    outcome = decide(
+        hits,
+        applicable,
+        recipients,
+        sources,
+        rules.campaign,
+        unverifiable,
+        duplicate_of,
+        duplicate_via,
+    )
+    return AuditResult(
+        request, rules, as_of, recipients, sources, applicable, skipped, hits, outcome
+    )
+
+
+def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:
+    """Check the rules file and read every source it names (columns, dates)."""
+    rules = load_ruleset(request)
+    return rules, load_sources(rules, list(rules.sources))

@@ -1,0 +1,268 @@
+"""Command line: parse arguments, call the core, render, map errors to exit codes.
+
+Exit codes (the contract in the README): 0 done, 1 check found violations,
+2 bad usage, bad rules or unreadable input (one line on stderr; a traceback
+only with --debug).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from cxaudit import __version__
+from cxaudit.errors import CxauditError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="cxaudit",
+    help=(
+        "Hold marketing back from customers who are in the middle of a support problem.\n\n"
+        "Example: cxaudit audit sample_data/campaign.csv --rules rules.yaml --out cxaudit-out"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+# Options shared by the commands, defined once.
+RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="Rules file.", show_default=True)]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        "-s",
+        metavar="NAME=PATH",
+        help="Use PATH for the rules file's source NAME (repeatable).",
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Evaluate date rules at this moment (2026-11-20 = midnight UTC). Default: now.",
+    ),
+]
+TypeOpt = Annotated[
+    str | None, typer.Option("--campaign-type", help="Campaign type (overrides the rules file).")
+]
+ChannelOpt = Annotated[
+    str | None, typer.Option("--channel", help="Campaign channel: email, sms, phone, ...")
+]
+OfferOpt = Annotated[
+    str | None, typer.Option("--offer", metavar="PRODUCT", help="Product the campaign promotes.")
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option("--encoding", metavar="ENC", help="Encoding of the campaign file (e.g. cp1252)."),
+]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="text: a summary table; json: report.json.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cxaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Hold marketing back from customers who are in the middle of a support problem."""
+
+
+def _err(message: str) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"cxaudit: error: {message}", markup=False
+    )
+
+
+def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T:
+    """Run ``work``; a :class:`CxauditError` becomes its message and exit 2."""
+    try:
+        return work()
+    except CxauditError as exc:
+        if debug:
+            raise
+        if every_problem:
+            for line in exc.details:
+                _err(line)
+        else:
+            more = len(exc.details) - 1
+            hint = f" (and {more} more problems: run `cxaudit validate`)" if more > 0 else ""
+            _err(exc.message + hint)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _err("interrupted; no output was changed")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if debug:
+            raise
+        _err(
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in cxaudit, "
+            "rerun with --debug and report the traceback"
+        )
+        raise typer.Exit(2) from None
+
+
+def _parse_sources_or_exit(values: list[str] | None) -> dict[str, Path]:
+    return _guard(False, lambda: _parse_sources(values))
+
+
+def _parse_sources(values: list[str] | None) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for item in values or []:
+        name, sep, path = item.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise CxauditError(f"--source {item!r}: write it as NAME=PATH, e.g. cases=cases.csv")
+        out[name.strip()] = Path(path.strip())
+    return out
+
+
+@app.command()
+def audit(
+    campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
+    rules: RulesOpt = Path("rules.yaml"),
+    source: SourceOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
+        "cxaudit-out"
+    ),
+    as_of: AsOfOpt = None,
+    campaign_type: TypeOpt = None,
+    channel: ChannelOpt = None,
+    offer: OfferOpt = None,
+    encoding: EncodingOpt = None,
+    fmt: FormatOpt = Format.text,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
+
+    Example:
+
+        cxaudit audit sample_data/campaign.csv --offer "Aurora X2" --as-of 2026-11-20
+    """
+
+    def work() -> tuple[Any, dict[str, Any], list[Path]]:
+        from cxaudit.audit import AuditRequest, run_audit
+        from cxaudit.outputs import check_out_dir, write_outputs
+        from cxaudit.report import build_report, render_markdown
+
+        request = AuditRequest(
+            campaign=campaign,
+            rules=rules,
+            sources=_parse_sources(source),
+            as_of=as_of,
+            campaign_type=campaign_type,
+            channel=channel,
+            offer=offer,
+            encoding=encoding,
+        )
+        check_out_dir(out)
+        with _working(quiet or fmt is Format.json):
+            result = run_audit(request)
+            report = build_report(result)
+            written = write_outputs(out, result, report, render_markdown(result, report))
+        return result, report, written
+
+    result, report, written = _guard(debug, work)
+    if quiet:
+        return
+    if fmt is Format.json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    _print_summary(result, report, out, written)
+
+
+class _working:
+    """A spinner on stderr while the audit runs, only on a terminal."""
+
+    def __init__(self, silent: bool) -> None:
+        self.console = Console(stderr=True)
+        self.status = None
+        if not silent and self.console.is_terminal:
+            self.status = self.console.status("auditing…")
+
+    def __enter__(self) -> None:
+        if self.status is not None:
+            self.status.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+
+def _print_summary(result: Any, report: dict[str, Any], out: Path, written: list[Path]) -> None:
+    console = Console(highlight=False)
+    camp = report["campaign"]
+    console.print(
+        f"cxaudit: {report['input_rows']} recipients: {report['kept']} kept, "
+        f"{report['suppressed']} suppressed, {report['flagged']} flagged "
+        f"(campaign type {camp['type'] or '-'}, channel {camp['channel'] or '-'}, "
+        f"offer {camp['offer'] or '-'}; as of {report['as_of']})",
+        markup=False,
+    )
+    table = RichTable(show_edge=True, header_style="bold")
+    table.add_column("rule")
+    table.add_column("action")
+    table.add_column("rows", justify="right")
+    for rule in result.applicable:
+        table.add_row(rule.id, rule.action, str(report["by_rule"][rule.id]))
+    for special in ("cxaudit:unverifiable", "cxaudit:duplicate"):
+        table.add_row(special, "suppress", str(report["by_rule"][special]))
+    for rule in result.skipped:
+        table.add_row(rule.id, rule.action, "skipped")
+    console.print(table)
+    console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
+
+
+@app.command()
+def validate(
+    rules: Annotated[Path, typer.Argument(help="Rules file to check.", show_default=True)] = Path(
+        "rules.yaml"
+    ),
+    source: SourceOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a rules file, and that every source exists and has the mapped columns.
+
+    Prints every problem with its file:line, rule id and key; exit 2 if any.
+
+    Example:
+
+        cxaudit validate rules.yaml
+    """
+    from cxaudit.audit import AuditRequest, validate_rules
+
+    request = AuditRequest(campaign=Path(), rules=rules, sources=_parse_sources_or_exit(source))
+    ruleset, sources = _guard(debug, lambda: validate_rules(request), every_problem=True)
+    counts = ", ".join(f"{name} ({len(t)} rows)" for name, t in sources.items())
+    typer.echo(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}")
+
+
+def main() -> None:
+    app()

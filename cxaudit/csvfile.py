@@ -1,0 +1,222 @@
+"""Read and write CSV files without changing a single value.
+
+Real exports are messy (BOM, `;` or tab delimiters, CRLF, quoted newlines,
+other encodings), and the people in them have zip codes like ``02134`` and
+names like ``Null``. So every value is read as text exactly as it is in the
+file, never guessed into numbers or NaN, and written back the same way. The
+file's dialect (delimiter, encoding, BOM, line ending) is remembered so the
+cleaned list looks like the list that came in.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxaudit.errors import CxauditError
+
+csv.field_size_limit(100 * 1024 * 1024)
+
+DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a file was written, so outputs can be written the same way."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file as text: its header, its rows and where each row came from.
+
+    ``frame`` has positional column labels (0..n-1) because real headers can
+    repeat a name (Jira's ``Comment,Comment``). ``row_numbers`` gives each data
+    row's row number in the file, counting the header as row 1, so errors can
+    point at the row a person sees in a spreadsheet.
+    """
+
+    path: Path
+    header: list[str]
+    frame: pd.DataFrame
+    row_numbers: np.ndarray
+    dialect: Dialect
+    sha256: str
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    def find_column(self, name: str) -> int | None:
+        """Position of the column called ``name``; case and outer spaces are
+        forgiven when that leaves exactly one candidate (exports differ)."""
+        exact = [i for i, h in enumerate(self.header) if h == name]
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            raise CxauditError(
+                f"{self.path}: column {name!r} appears {len(exact)} times in the header; "
+                "map a column whose name is unique (rename one copy in the file)"
+            )
+        folded = name.strip().casefold()
+        loose = [i for i, h in enumerate(self.header) if h.strip().casefold() == folded]
+        return loose[0] if len(loose) == 1 else None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CxauditError(f"{path}: file not found; check the path") from None
+    except IsADirectoryError:
+        raise CxauditError(f"{path}: is a folder, expected a CSV file") from None
+    except PermissionError:
+        raise CxauditError(f"{path}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _decode(path: Path, raw: bytes, encoding: str, setting: str) -> tuple[str, bool]:
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise CxauditError(
+            f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
+            "utf-8, cp1252 or latin-1"
+        ) from None
+    if raw[:4] == b"PK\x03\x04":
+        raise CxauditError(
+            f"{path}: is not a CSV file (it looks like an Excel workbook or a zip archive); "
+            "export it as CSV"
+        )
+    bom = False
+    if codec.name == "utf-8" and raw.startswith(codecs.BOM_UTF8):
+        raw, bom = raw[len(codecs.BOM_UTF8) :], True
+    elif codec.name == "utf-8" and raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise CxauditError(
+            f"{path}: is UTF-16 encoded, not UTF-8; set {setting} utf-16 or save the file as UTF-8"
+        )
+    try:
+        text = raw.decode(codec.name)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise CxauditError(
+            f"{path}: line {line} (byte offset {exc.start}) is not valid {encoding} "
+            f"(byte 0x{bad}); set {setting} to the file's real encoding, "
+            "e.g. cp1252 for Windows or ServiceNow exports"
+        ) from None
+    if "\x00" in text[:65536]:
+        raise CxauditError(
+            f"{path}: contains NUL bytes, so it is not a CSV text file "
+            f"(or not {encoding}); export it as CSV or set {setting}"
+        )
+    return text, bom
+
+
+def _first_line(text: str) -> str:
+    end = len(text)
+    for sep in ("\r", "\n"):
+        pos = text.find(sep)
+        if pos != -1:
+            end = min(end, pos)
+    return text[:end]
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter among `,` `;` tab that splits the header most often
+    (outside quotes); a header with none of them is a one-column file."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_table(
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    encoding_setting: str = "`encoding:`",
+) -> Table:
+    """Read ``path`` as a table of text.
+
+    Blank lines are not rows. A row with more or fewer fields than the header
+    is an error, because guessing which value belongs to which column would
+    send to, or hold back, the wrong person.
+    """
+    raw = _read_bytes(path)
+    sha = hashlib.sha256(raw).hexdigest()
+    text, bom = _decode(path, raw, encoding, encoding_setting)
+    if not text.strip():
+        raise CxauditError(f"{path}: is empty; expected a header row and data rows")
+    header_line = _first_line(text)
+    newline = "\r\n" if text[len(header_line) : len(header_line) + 2] == "\r\n" else "\n"
+    delim = delimiter or sniff_delimiter(header_line)
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise CxauditError(
+            f"{path}: line {reader.line_num}: malformed CSV ({exc}); check the quotes "
+            'on that line (a quote inside a value must be doubled: "")'
+        ) from None
+
+    header = records[0]
+    width = len(header)
+    body = records[1:]
+    lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    keep = lengths > 0
+    ragged = np.flatnonzero(keep & (lengths != width))
+    if ragged.size:
+        i = int(ragged[0])
+        more = f" ({ragged.size} such rows in all)" if ragged.size > 1 else ""
+        raise CxauditError(
+            f"{path}: row {i + 2} has {lengths[i]} fields but the header has {width} "
+            f"({_DELIMITER_NAMES.get(delim, repr(delim))}-separated){more}; "
+            "fix the row, or quote values that contain the delimiter"
+        )
+    row_numbers = np.flatnonzero(keep) + 2
+    kept = [r for r in body if r] if ragged.size == 0 and not keep.all() else body
+    columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
+    frame = pd.DataFrame(
+        {i: pd.Series(col, dtype="str") for i, col in enumerate(columns)},
+        columns=range(width),
+    )
+    return Table(
+        path=path,
+        header=header,
+        frame=frame,
+        row_numbers=row_numbers,
+        dialect=Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline),
+        sha256=sha,
+    )
+
+
+def render_csv(header: list[str], columns: list[pd.Series], dialect: Dialect) -> bytes:
+    """The bytes of a CSV file in ``dialect``; values are written as they are,
+    quoted only where the CSV format requires it."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator=dialect.newline)
+    writer.writerow(header)
+    writer.writerows(zip(*(c.tolist() for c in columns), strict=True))
+    data = buf.getvalue().encode(dialect.encoding, errors="replace")
+    return (codecs.BOM_UTF8 + data) if dialect.bom else data

@@ -1,0 +1,118 @@
+"""Identity normalisation: when are a recipient and a source row the same person?
+
+Marketing lists and desk exports write the same customer differently
+(`Ann@Example.com ` vs `ann@example.com`, `(617) 555-0134` vs `+16175550134`).
+Keys are normalised once, here, into a single ``ident`` string per key
+(``c:<id>``, ``e:<email>``, ``p:<E.164>``) so matching is a plain join.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+KEY_NAMES = ("customer_id", "email", "phone")
+_PREFIX = {"customer_id": "c:", "email": "e:", "phone": "p:"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_ids(values: pd.Series) -> pd.Series:
+    """Ids are compared as trimmed text: `00123` and `123` are different ids."""
+    out = values.str.strip()
+    return out.where(out != "", None)
+
+
+def normalise_emails(values: pd.Series) -> pd.Series:
+    """Trimmed and lower-cased; text that is not an address (`n/a`, `none`)
+    is no key at all rather than a key that matches other junk."""
+    out = values.str.strip().str.lower()
+    return out.where(out.str.match(_EMAIL), None)
+
+
+def _e164(raw: str, region: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_phones(values: pd.Series, region: str) -> pd.Series:
+    """E.164, reading numbers without a country code in ``region``.
+
+    Parsing is per value (phonenumbers has no vectorised API), so each
+    distinct value is parsed once and mapped back.
+    """
+    uniques = pd.unique(values)
+    mapping = {v: _e164(v, region) for v in uniques}
+    return values.map(mapping).astype(object).where(lambda s: s.notna(), None)
+
+
+def normalise(key: str, values: pd.Series, region: str) -> pd.Series:
+    if key == "customer_id":
+        return normalise_ids(values)
+    if key == "email":
+        return normalise_emails(values)
+    if key == "phone":
+        return normalise_phones(values, region)
+    raise ValueError(f"unknown key {key!r}")
+
+
+def identity_columns(keys: Mapping[str, pd.Series], region: str) -> pd.DataFrame:
+    """One column per key holding its ``ident`` string, or None when the value
+    is not a usable key."""
+    data = {}
+    for key, values in keys.items():
+        norm = normalise(key, values, region)
+        data[key] = (_PREFIX[key] + norm.astype(object)).where(norm.notna(), None)
+    return pd.DataFrame(data, index=next(iter(keys.values())).index if keys else None)
+
+
+def identity_long(idents: pd.DataFrame) -> pd.DataFrame:
+    """Long table ``(row, ident)`` of every usable key, for joins."""
+    parts = []
+    for key in idents.columns:
+        col = idents[key]
+        col = col[col.notna()]
+        parts.append(pd.DataFrame({"row": col.index.to_numpy(), "ident": col.to_numpy()}))
+    if not parts:
+        return pd.DataFrame({"row": pd.Series(dtype="int64"), "ident": pd.Series(dtype=object)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def recipient_status(idents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which recipients can be audited.
+
+    Returns ``(unverifiable, duplicate_of, first_key)``: rows with no usable
+    key; for each row the earlier row it repeats (-1 when it is a first
+    occurrence), judged on any shared key; and the key that made it a repeat.
+    """
+    n = len(idents)
+    unverifiable = (
+        ~idents.notna().any(axis=1).to_numpy() if len(idents.columns) else np.ones(n, dtype=bool)
+    )
+    duplicate_of = np.full(n, -1, dtype=np.int64)
+    via = np.full(n, "", dtype=object)
+    positions = np.arange(n)
+    for key in idents.columns:
+        col = idents[key].reset_index(drop=True)
+        present = col.notna().to_numpy()
+        if not present.any():
+            continue
+        first = pd.Series(positions[present]).groupby(col[present].to_numpy()).transform("min")
+        earlier = np.full(n, -1, dtype=np.int64)
+        earlier[present] = first.to_numpy()
+        repeat = present & (earlier < positions)
+        better = repeat & ((duplicate_of < 0) | (earlier < duplicate_of))
+        duplicate_of[better] = earlier[better]
+        via[better] = key
+    return unverifiable, duplicate_of, via

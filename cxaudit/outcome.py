@@ -1,0 +1,144 @@
+"""Who is kept, who is suppressed, and the words that say why.
+
+Turns the rule hits of :mod:`cxaudit.evaluate` into one decision per
+recipient: ``allow`` beats ``suppress`` beats ``flag``; unverifiable and
+duplicate rows are decided before any rule. Reasons are rendered once per
+distinct (rule, evidence row, count), not once per recipient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cxaudit.reasons import defuse, render
+from cxaudit.rules import RECIPIENTS, Campaign, Rule
+from cxaudit.sources import LoadedTable
+
+UNVERIFIABLE = "cxaudit:unverifiable"
+DUPLICATE = "cxaudit:duplicate"
+UNVERIFIABLE_REASON = "no usable customer_id, email or phone, so it cannot be checked"
+
+
+@dataclass
+class Outcome:
+    """Per recipient row (positions in the campaign table) and per rule."""
+
+    suppressed: np.ndarray
+    flagged: np.ndarray
+    rules_cell: np.ndarray
+    reasons_cell: np.ndarray
+    by_rule: dict[str, int]
+    effects: pd.DataFrame  # row, rule_id, effect, reason (plain, not defused)
+
+    @property
+    def kept(self) -> np.ndarray:
+        return ~self.suppressed
+
+
+def decide(
+    hits: pd.DataFrame,
+    rules: list[Rule],
+    recipients: LoadedTable,
+    sources: dict[str, LoadedTable],
+    campaign: Campaign,
+    unverifiable: np.ndarray,
+    duplicate_of: np.ndarray,
+    duplicate_via: np.ndarray,
+) -> Outcome:
+    n = len(recipients)
+    by_order = {r.order: r for r in rules}
+    action = hits["rule"].map({o: r.action for o, r in by_order.items()}).to_numpy()
+    rows = hits["row"].to_numpy()
+
+    allowed = np.zeros(n, dtype=bool)
+    allowed[rows[action == "allow"]] = True
+    had_suppress = np.zeros(n, dtype=bool)
+    had_suppress[rows[action == "suppress"]] = True
+
+    effective_suppress = (action == "suppress") & ~allowed[rows]
+    suppressed = np.zeros(n, dtype=bool)
+    suppressed[rows[effective_suppress]] = True
+    is_duplicate = duplicate_of >= 0
+    suppressed |= unverifiable | is_duplicate
+    effective_flag = (action == "flag") & ~suppressed[rows]
+    effective_allow = (action == "allow") & had_suppress[rows]
+    flagged = np.zeros(n, dtype=bool)
+    flagged[rows[effective_flag]] = True
+
+    effect = np.full(len(hits), "", dtype=object)
+    effect[effective_suppress] = "suppress"
+    effect[effective_flag] = "flag"
+    effect[effective_allow] = "allow"
+    used = hits[effect != ""].copy()
+    used["effect"] = effect[effect != ""]
+    used["rule_id"] = used["rule"].map({o: r.id for o, r in by_order.items()})
+    used["reason"] = _reasons(used, by_order, recipients, sources, campaign)
+
+    special = _special_rows(recipients, unverifiable, duplicate_of, duplicate_via)
+    effects = pd.concat(
+        [used[["row", "rule", "rule_id", "effect", "reason"]], special], ignore_index=True
+    ).sort_values(["row", "rule"], kind="stable")
+
+    rules_cell = np.full(n, "", dtype=object)
+    reasons_cell = np.full(n, "", dtype=object)
+    removing = effects[effects["effect"].isin(["suppress", "unverifiable", "duplicate"])]
+    if len(removing):
+        grouped = removing.groupby("row", sort=True)
+        ids = grouped["rule_id"].agg(";".join)
+        texts = removing.assign(reason=removing["reason"].map(defuse)).groupby("row")["reason"]
+        rules_cell[ids.index.to_numpy()] = ids.to_numpy()
+        reasons_cell[ids.index.to_numpy()] = texts.agg("; ".join).reindex(ids.index).to_numpy()
+
+    by_rule: dict[str, int] = {}
+    counts = effects.groupby("rule_id")["row"].nunique()
+    for rule in rules:
+        by_rule[rule.id] = int(counts.get(rule.id, 0))
+    by_rule[UNVERIFIABLE] = int(unverifiable.sum())
+    by_rule[DUPLICATE] = int(is_duplicate.sum())
+    return Outcome(suppressed, flagged, rules_cell, reasons_cell, by_rule, effects)
+
+
+def _reasons(
+    used: pd.DataFrame,
+    by_order: dict[int, Rule],
+    recipients: LoadedTable,
+    sources: dict[str, LoadedTable],
+    campaign: Campaign,
+) -> np.ndarray:
+    keys = used[["rule", "source_row", "count"]].drop_duplicates()
+    texts = {}
+    for rule_order, source_row, count in keys.itertuples(index=False):
+        rule = by_order[rule_order]
+        table = recipients if rule.source == RECIPIENTS else sources.get(rule.source)
+        texts[(rule_order, source_row, count)] = render(
+            rule, table, int(source_row), int(count), campaign
+        )
+    index = pd.MultiIndex.from_frame(used[["rule", "source_row", "count"]])
+    return pd.Series(index.map(texts), dtype=object).to_numpy()
+
+
+def _special_rows(
+    recipients: LoadedTable,
+    unverifiable: np.ndarray,
+    duplicate_of: np.ndarray,
+    duplicate_via: np.ndarray,
+) -> pd.DataFrame:
+    un_rows = np.flatnonzero(unverifiable)
+    dup_rows = np.flatnonzero(duplicate_of >= 0)
+    first_numbers = recipients.table.row_numbers[duplicate_of[dup_rows]]
+    dup_reasons = [
+        f"repeats row {num} (same {key})"
+        for num, key in zip(first_numbers, duplicate_via[dup_rows], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "row": np.concatenate([un_rows, dup_rows]).astype(np.int64),
+            "rule": -1,
+            "rule_id": [UNVERIFIABLE] * len(un_rows) + [DUPLICATE] * len(dup_rows),
+            "effect": ["unverifiable"] * len(un_rows) + ["duplicate"] * len(dup_rows),
+            "reason": [UNVERIFIABLE_REASON] * len(un_rows) + dup_reasons,
+        }
+    )

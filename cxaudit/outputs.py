@@ -1,0 +1,92 @@
+"""Writing the run's files into ``--out``, atomically.
+
+Each file is written to a temporary name in the same folder, flushed to disk,
+and renamed over the final name only after all of them were written, so a
+crash or Ctrl-C leaves either the previous run's files or the new ones,
+never a half-written cleaned.csv that someone might upload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxaudit.audit import AuditResult
+from cxaudit.csvfile import render_csv
+from cxaudit.errors import CxauditError
+
+OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "report.json", "report.md")
+
+
+def check_out_dir(out: Path) -> None:
+    """Fail before any work if ``out`` cannot become the output folder."""
+    if out.exists() and not out.is_dir():
+        raise CxauditError(f"--out {out}: is a file, not a folder; choose a folder path")
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CxauditError(f"--out {out}: {probe} is a file, so the folder cannot be created")
+    if not os.access(probe, os.W_OK):
+        raise CxauditError(f"--out {out}: {probe} is not writable; choose another --out")
+
+
+def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
+    """The bytes of cleaned.csv and suppressed.csv, in the campaign's dialect."""
+    table = result.recipients.table
+    out = result.outcome
+    columns = [table.frame[i] for i in range(len(table.header))]
+    kept = [c[out.kept] for c in columns]
+    gone = [c[out.suppressed] for c in columns]
+    gone += [
+        pd.Series(out.rules_cell[out.suppressed], dtype=object),
+        pd.Series(out.reasons_cell[out.suppressed], dtype=object),
+    ]
+    cleaned = render_csv(table.header, kept, table.dialect)
+    suppressed = render_csv(
+        [*table.header, "cxaudit_rules", "cxaudit_reasons"], gone, table.dialect
+    )
+    return cleaned, suppressed
+
+
+def write_outputs(
+    out: Path, result: AuditResult, report: dict[str, Any], markdown: str
+) -> list[Path]:
+    cleaned, suppressed = csv_outputs(result)
+    payload = {
+        "cleaned.csv": cleaned,
+        "suppressed.csv": suppressed,
+        "report.json": (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
+        "report.md": markdown.encode(),
+    }
+    return write_atomically(out, payload)
+
+
+def write_atomically(out: Path, files: dict[str, bytes]) -> list[Path]:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CxauditError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    temps: dict[Path, Path] = {}
+    try:
+        for name, data in files.items():
+            final = out / name
+            temp = out / f".{name}.{os.getpid()}.tmp"
+            temps[final] = temp
+            with open(temp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for final, temp in temps.items():
+            os.replace(temp, final)
+    except OSError as exc:
+        raise CxauditError(f"--out {out}: cannot write ({exc.strerror})") from None
+    finally:
+        for temp in temps.values():
+            if temp.exists():
+                temp.unlink()
+    return list(temps)

@@ -1,0 +1,155 @@
+"""Reports: the machine summary (report.json) and the human one (report.md).
+
+``build_report`` is the single source of truth; ``--format json`` prints
+exactly what it returns, and the Markdown is rendered from the same result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from cxaudit import __version__
+from cxaudit.audit import AuditResult
+from cxaudit.dates import iso
+from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
+from cxaudit.reasons import defuse
+
+EXAMPLES_PER_RULE = 3
+
+
+def build_report(result: AuditResult) -> dict[str, Any]:
+    out = result.outcome
+    table = result.recipients.table
+    flags = out.effects[out.effects["effect"] == "flag"]
+    flag_rows = []
+    for row, group in flags.groupby("row", sort=True):
+        flag_rows.append(
+            {
+                "row": int(table.row_numbers[int(row)]),
+                "recipient": recipient_label(result, int(row)),
+                "rules": group["rule_id"].tolist(),
+                "reasons": group["reason"].tolist(),
+            }
+        )
+    inputs = [
+        {
+            "name": "campaign",
+            "path": str(table.path),
+            "rows": table.rows,
+            "sha256": table.sha256,
+        }
+    ]
+    for name, src in result.sources.items():
+        inputs.append(
+            {"name": name, "path": str(src.path), "rows": len(src), "sha256": src.table.sha256}
+        )
+    return {
+        "cxaudit_version": __version__,
+        "as_of": iso(result.as_of),
+        "campaign": result.rules.campaign.as_dict(),
+        "input_rows": result.input_rows,
+        "kept": int(out.kept.sum()),
+        "suppressed": int(out.suppressed.sum()),
+        "flagged": int(out.flagged.sum()),
+        "by_rule": out.by_rule,
+        "skipped_rules": [r.id for r in result.skipped],
+        "flags": flag_rows,
+        "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
+        "inputs": inputs,
+    }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def recipient_label(result: AuditResult, row: int) -> str:
+    """How a recipient is named in reports: their email, else id, else phone."""
+    recipients = result.recipients
+    for key in ("email", "customer_id", "phone"):
+        if key in recipients.field_columns:
+            value = str(recipients.table.frame[recipients.field_columns[key]].iloc[row]).strip()
+            if value:
+                return value
+    return ""
+
+
+def _cell(text: object) -> str:
+    """Safe inside a Markdown table and inert if pasted into a spreadsheet."""
+    value = defuse(str(text))
+    value = value.replace("\\", "\\\\").replace("|", "\\|")
+    return " ".join(value.split()) if value.strip() else value.strip()
+
+
+def render_markdown(result: AuditResult, report: dict[str, Any]) -> str:
+    camp = report["campaign"]
+    lines = [
+        "# cxaudit report",
+        "",
+        f"Campaign type **{_cell(camp['type'] or '-')}**, channel "
+        f"**{_cell(camp['channel'] or '-')}**, offer **{_cell(camp['offer'] or '-')}**, "
+        f"as of {report['as_of']}.",
+        "",
+        "| recipients | rows |",
+        "| --- | ---: |",
+        f"| in the list | {report['input_rows']} |",
+        f"| kept (cleaned.csv) | {report['kept']} |",
+        f"| suppressed (suppressed.csv) | {report['suppressed']} |",
+        f"| kept but flagged | {report['flagged']} |",
+        "",
+        "## Rules",
+        "",
+        "| rule | action | rows | meaning of rows |",
+        "| --- | --- | ---: | --- |",
+    ]
+    meaning = {
+        "suppress": "suppressed",
+        "flag": "kept, flagged",
+        "allow": "exempted from a suppress rule",
+    }
+    for rule in result.applicable:
+        lines.append(
+            f"| {_cell(rule.id)} | {rule.action} | {report['by_rule'][rule.id]} "
+            f"| {meaning[rule.action]} |"
+        )
+    for special in (UNVERIFIABLE, DUPLICATE):
+        lines.append(f"| {special} | suppress | {report['by_rule'][special]} | suppressed |")
+    if result.skipped:
+        lines += ["", "## Skipped rules (applies_to excludes this campaign)", ""]
+        for rule in result.skipped:
+            cond = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in rule.applies_to.items())
+            lines.append(f"- {_cell(rule.id)} (applies to {_cell(cond)})")
+
+    effects = result.outcome.effects
+    row_numbers = result.recipients.table.row_numbers
+    shown = [r.id for r in result.applicable] + [UNVERIFIABLE, DUPLICATE]
+    examples = []
+    for rule_id in shown:
+        mine = effects[effects["rule_id"].to_numpy() == rule_id]
+        if not len(mine):
+            continue
+        examples += [
+            "",
+            f"### {_cell(rule_id)}",
+            "",
+            "| row | recipient | reason |",
+            "| ---: | --- | --- |",
+        ]
+        for row, reason in mine[["row", "reason"]].head(EXAMPLES_PER_RULE).itertuples(index=False):
+            label = recipient_label(result, int(row))
+            examples.append(f"| {row_numbers[int(row)]} | {_cell(label)} | {_cell(reason)} |")
+        if len(mine) > EXAMPLES_PER_RULE:
+            examples.append(f"| | | … and {len(mine) - EXAMPLES_PER_RULE} more |")
+    if examples:
+        lines += ["", "## Examples", *examples]
+
+    lines += ["", "## Inputs", "", "| input | path | rows | sha256 |", "| --- | --- | ---: | --- |"]
+    for item in report["inputs"]:
+        lines.append(
+            f"| {item['name']} | {_cell(item['path'])} | {item['rows']} | `{item['sha256'][:12]}` |"
+        )
+    rf = report["rules_file"]
+    lines.append(f"| rules | {_cell(rf['path'])} | | `{rf['sha256'][:12]}` |")
+    return "\n".join(lines) + "\n"

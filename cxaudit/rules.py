@@ -1,0 +1,754 @@
+"""The rules model: load a rules file, validate every part of it, compile it.
+
+Two layers. Pydantic checks the *shape* (known keys, types, required fields)
+and the compile step checks the *meaning* (fields exist in their source,
+operators are known, regexes compile, references resolve, templates only
+use fields they can fill). Every problem carries the file, line, rule id and
+key, because a rule that silently matches nothing is the worst failure this
+tool can have: the campaign goes out to the people it should have spared.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cxaudit.dates import parse_instant
+from cxaudit.errors import CxauditError
+from cxaudit.identity import KEY_NAMES
+from cxaudit.yamlsafe import LineMap, Path_, load_yaml
+
+RECIPIENTS = "recipients"
+CAMPAIGN_FIELDS = ("type", "channel", "offer")
+TEXT_OPS = ("equals", "not_equals", "contains")
+LIST_OPS = ("in", "not_in")
+NUMBER_OPS = ("gt", "gte", "lt", "lte")
+DAYS_OPS = ("within_days", "older_than_days")
+INSTANT_OPS = ("before", "after")
+OPERATORS = (*TEXT_OPS, *LIST_OPS, "matches", "empty", *NUMBER_OPS, *DAYS_OPS, *INSTANT_OPS)
+DATE_OPS = (*DAYS_OPS, *INSTANT_OPS)
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REF = re.compile(r"^\$(campaign|recipient)\.(.*)$", re.DOTALL)
+
+
+# --------------------------------------------------------------------------
+# Shape (pydantic)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CampaignSpec(_Spec):
+    type: str | None = None
+    channel: str | None = None
+    offer: str | None = None
+
+
+class TableSpec(_Spec):
+    keys: dict[Literal["customer_id", "email", "phone"], str] | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    dates: list[str] = Field(default_factory=list)
+    date_format: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+
+
+class SourceSpec(TableSpec):
+    path: str
+    keys: dict[Literal["customer_id", "email", "phone"], str]  # type: ignore[assignment]
+
+
+class RuleSpec(_Spec):
+    id: str
+    action: Literal["suppress", "flag", "allow"]
+    source: str = RECIPIENTS
+    where: dict[str, Any] = Field(default_factory=dict)
+    match: Literal["any", "none"] = "any"
+    min_count: int | None = Field(default=None, ge=1)
+    applies_to: dict[Literal["type", "channel", "offer"], str | list[str]] = Field(
+        default_factory=dict
+    )
+    reason: str | None = None
+
+
+class RulesFileSpec(_Spec):
+    version: Literal[1]
+    phone_region: str = "US"
+    campaign: CampaignSpec = Field(default_factory=CampaignSpec)
+    recipients: TableSpec = Field(default_factory=TableSpec)
+    sources: dict[str, SourceSpec] = Field(default_factory=dict)
+    rules: list[dict[str, Any]] = Field(min_length=1)  # each checked as a RuleSpec
+
+
+# --------------------------------------------------------------------------
+# Meaning (compiled, plain dataclasses the evaluator uses)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """``$campaign.X`` or ``$recipient.COLUMN``: a value known only at run time."""
+
+    scope: Literal["campaign", "recipient"]
+    name: str
+
+    def __str__(self) -> str:
+        return f"${self.scope}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: Any
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one of ``options`` holds; each option is an AND of nodes."""
+
+    options: tuple[tuple[Condition | AnyOf, ...], ...]
+    line: int | None = None
+
+
+Node = Condition | AnyOf
+
+
+@dataclass(frozen=True)
+class Campaign:
+    type: str | None = None
+    channel: str | None = None
+    offer: str | None = None
+
+    def get(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value if value is None or value.strip() else None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"type": self.type, "channel": self.channel, "offer": self.offer}
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    """Where a table's file is and which of its columns mean what."""
+
+    name: str
+    path: Path | None
+    keys: dict[str, str] | None
+    columns: dict[str, str]
+    dates: tuple[str, ...]
+    date_format: str | None
+    encoding: str
+    delimiter: str | None
+    line: int | None = None
+
+    def column_line(self, lines: LineMap, kind: str, name: str) -> int | None:
+        base = (RECIPIENTS,) if self.name == RECIPIENTS else ("sources", self.name)
+        return lines.line((*base, kind, name))
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    order: int
+    action: Literal["suppress", "flag", "allow"]
+    source: str
+    where: tuple[Node, ...]
+    match: Literal["any", "none"]
+    min_count: int
+    applies_to: dict[str, frozenset[str]]
+    reason: str | None
+    line: int | None
+
+    def uses_recipient(self) -> bool:
+        return any(_node_uses_recipient(n) for n in self.where)
+
+
+def _node_uses_recipient(node: Node) -> bool:
+    if isinstance(node, AnyOf):
+        return any(_node_uses_recipient(n) for opt in node.options for n in opt)
+    return isinstance(node.value, Ref) and node.value.scope == "recipient"
+
+
+@dataclass(frozen=True)
+class PendingColumn:
+    """A recipient column a rule names that can only be checked once the
+    campaign file's header is known."""
+
+    column: str
+    rule_id: str
+    key: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    path: Path
+    phone_region: str
+    campaign: Campaign
+    recipients: TableConfig
+    sources: dict[str, TableConfig]
+    rules: tuple[Rule, ...]
+    lines: LineMap
+    pending_columns: tuple[PendingColumn, ...] = ()
+
+    def with_campaign(self, **overrides: str | None) -> RuleSet:
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, campaign=replace(self.campaign, **changes))
+
+    def with_source_path(self, name: str, path: Path) -> RuleSet:
+        if name not in self.sources:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise CxauditError(
+                f"--source {name}={path}: the rules file has no source {name!r} "
+                f"(its sources: {known})"
+            )
+        sources = dict(self.sources)
+        sources[name] = replace(sources[name], path=path)
+        return replace(self, sources=sources)
+
+    def applies(self, rule: Rule) -> bool:
+        """Whether ``rule``'s ``applies_to`` admits this run's campaign."""
+        for attr, allowed in rule.applies_to.items():
+            value = self.campaign.get(attr)
+            if value is None or value.strip().casefold() not in allowed:
+                return False
+        return True
+
+
+# --------------------------------------------------------------------------
+# Loading
+
+
+@dataclass
+class _Problems:
+    filename: str
+    lines: LineMap
+    items: list[str] = field(default_factory=list)
+
+    def add(self, path: Path_, message: str, rule_id: str | None = None) -> None:
+        line = self.lines.line(path)
+        where = f"{self.filename}:{line}" if line else self.filename
+        if rule_id is not None and path[:1] == ("rules",):
+            key = _key_text(path[2:])
+            who = f"rule {rule_id!r}" + (f", {key}" if key else "")
+        else:
+            who = _key_text(path)
+        self.items.append(f"{where}: {who}: {message}" if who else f"{where}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise CxauditError(self.items[0], details=self.items)
+
+
+def _key_text(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def load_rules(path: Path) -> RuleSet:
+    """Read, validate and compile the rules file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CxauditError(
+            f"{path}: rules file not found; pass --rules PATH or create rules.yaml"
+        ) from None
+    except IsADirectoryError:
+        raise CxauditError(f"{path}: is a folder, expected a rules YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise CxauditError(
+            f"{path}: byte offset {exc.start} is not UTF-8; save the rules file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
+    data, lines = load_yaml(text, path)
+    return compile_rules(data, lines, path)
+
+
+def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
+    problems = _Problems(str(path), lines)
+    if not isinstance(data, dict):
+        raise CxauditError(
+            f"{path}: a rules file must be a YAML mapping with `version: 1`, `sources:` and "
+            "`rules:`; see rules.yaml in the cxaudit README"
+        )
+    try:
+        spec = RulesFileSpec.model_validate(data)
+    except ValidationError as exc:
+        _shape_problems(exc, data, problems, ())
+        problems.raise_if_any()
+        raise AssertionError("unreachable") from exc
+
+    if spec.phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        problems.add(
+            ("phone_region",),
+            f"{spec.phone_region!r} is not a region code; use a two-letter code such as US, GB, DE",
+        )
+    base = path.parent
+    recipients = _table(RECIPIENTS, spec.recipients, None, base, problems)
+    sources: dict[str, TableConfig] = {}
+    for name, src in spec.sources.items():
+        if not _NAME.match(name) or name == RECIPIENTS:
+            problems.add(
+                ("sources", name),
+                f"source name {name!r} must be a plain identifier other than 'recipients'",
+            )
+        sources[name] = _table(name, src, src.path, base, problems)
+
+    rules: list[Rule] = []
+    pending: list[PendingColumn] = []
+    seen: dict[str, int] = {}
+    for i, raw_rule in enumerate(spec.rules):
+        rpath: Path_ = ("rules", i)
+        try:
+            rspec = RuleSpec.model_validate(raw_rule)
+        except ValidationError as exc:
+            _shape_problems(exc, data, problems, rpath)
+            continue
+        if not _ID.match(rspec.id):
+            problems.add(
+                (*rpath, "id"),
+                f"id {rspec.id!r} must start with a letter or digit and use only letters, "
+                "digits, '-', '_' and '.'",
+            )
+        if rspec.id in seen:
+            problems.add(
+                (*rpath, "id"),
+                f"duplicate rule id {rspec.id!r} (also rules[{seen[rspec.id]}]); "
+                "ids must be unique",
+            )
+        seen.setdefault(rspec.id, i)
+        rule = _compile_rule(i, rspec, recipients, sources, problems, pending)
+        if rule is not None:
+            rules.append(rule)
+    problems.raise_if_any()
+    return RuleSet(
+        path=path,
+        phone_region=spec.phone_region,
+        campaign=Campaign(**spec.campaign.model_dump()),
+        recipients=recipients,
+        sources=sources,
+        rules=tuple(rules),
+        lines=lines,
+        pending_columns=tuple(pending),
+    )
+
+
+def _shape_problems(
+    exc: ValidationError, data: dict[str, Any], problems: _Problems, prefix: Path_
+) -> None:
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        rule_id = _rule_id_at(data, loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = _allowed_keys(loc)
+            problems.add(loc, f"unknown key {loc[-1]!r}{_suggest(str(loc[-1]), parent)}", rule_id)
+        elif kind == "missing":
+            problems.add(loc[:-1] or loc, f"required key {loc[-1]!r} is missing", rule_id)
+        elif kind == "literal_error" and loc[-1] == "version":
+            problems.add(loc, "`version: 1` is the only rules-file version", rule_id)
+        elif kind == "literal_error" and len(loc) >= 3 and loc[-2] == "keys":
+            problems.add(
+                loc, f"unknown identity key {loc[-1]!r}; keys are customer_id, email, phone"
+            )
+        else:
+            msg = err["msg"][0].lower() + err["msg"][1:]
+            problems.add(_trim_union(loc), msg, rule_id)
+
+
+def _trim_union(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Pydantic appends the union branch (``str``, ``list[str]``) to locations."""
+    return tuple(p for p in loc if p not in ("str", "list[str]", "int", "function-after[]"))
+
+
+def _rule_id_at(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules")
+        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+            rid = rules[loc[1]].get("id")
+            return str(rid) if rid is not None else None
+    return None
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> tuple[str, ...]:
+    model: type[BaseModel] = RulesFileSpec
+    if len(loc) >= 2 and loc[0] == "rules":
+        model = RuleSpec
+    elif len(loc) >= 3 and loc[0] == "sources":
+        model = SourceSpec
+    elif loc[0] == "recipients":
+        model = TableSpec
+    elif loc[0] == "campaign":
+        model = CampaignSpec
+    return tuple(model.model_fields)
+
+
+def _table(
+    name: str, spec: TableSpec, raw_path: str | None, base: Path, problems: _Problems
+) -> TableConfig:
+    prefix: Path_ = (RECIPIENTS,) if name == RECIPIENTS else ("sources", name)
+    if spec.keys is not None and not spec.keys:
+        problems.add((*prefix, "keys"), "needs at least one of customer_id, email, phone")
+    for d in spec.dates:
+        if d not in spec.columns:
+            problems.add(
+                (*prefix, "dates"),
+                f"{d!r} is listed in dates but not mapped under columns"
+                f"{_suggest(d, tuple(spec.columns))}",
+            )
+    clash = set(spec.columns) & set(KEY_NAMES) & set(spec.keys or {})
+    for c in sorted(clash):
+        problems.add((*prefix, "columns", c), f"{c!r} is already an identity key; rename it")
+    for fname in spec.columns:
+        if not _NAME.match(fname) or fname == "any":
+            problems.add(
+                (*prefix, "columns", fname),
+                f"field name {fname!r} must be a plain identifier (letters, digits, _), not 'any'",
+            )
+    if spec.delimiter is not None and len(spec.delimiter) != 1:
+        problems.add((*prefix, "delimiter"), "must be one character, e.g. ',' ';' or '\\t'")
+    path = None
+    if raw_path is not None:
+        p = Path(raw_path)
+        path = p if p.is_absolute() else base / p
+    return TableConfig(
+        name=name,
+        path=path,
+        keys=dict(spec.keys) if spec.keys is not None else None,
+        columns=dict(spec.columns),
+        dates=tuple(spec.dates),
+        date_format=spec.date_format,
+        encoding=spec.encoding,
+        delimiter=spec.delimiter,
+        line=problems.lines.line(prefix),
+    )
+
+
+@dataclass
+class _RuleContext:
+    rule_id: str
+    table: TableConfig
+    recipients: TableConfig
+    problems: _Problems
+    pending: list[PendingColumn]
+
+    @property
+    def on_recipients(self) -> bool:
+        return self.table.name == RECIPIENTS
+
+    def fields(self, table: TableConfig) -> list[str]:
+        return [*(table.keys or {}), *table.columns]
+
+    def check_field(self, name: str, path: Path_) -> bool:
+        if name in self.fields(self.table):
+            return True
+        if self.on_recipients:
+            self.pending.append(
+                PendingColumn(name, self.rule_id, _key_text(path), _line(self, path))
+            )
+            return True
+        self.problems.add(
+            path,
+            f"unknown field {name!r} for source {self.table.name!r}"
+            f"{_suggest(name, self.fields(self.table))}; fields are "
+            f"{', '.join(self.fields(self.table))} "
+            f"(map more under sources.{self.table.name}.columns)",
+            self.rule_id,
+        )
+        return False
+
+    def check_recipient_ref(self, name: str, path: Path_) -> None:
+        if name not in self.fields(self.recipients):
+            self.pending.append(
+                PendingColumn(name, self.rule_id, _key_text(path), _line(self, path))
+            )
+
+    def is_date(self, table: TableConfig, name: str) -> bool:
+        return name in table.dates
+
+
+def _line(ctx: _RuleContext, path: Path_) -> int | None:
+    return ctx.problems.lines.line(path)
+
+
+def _compile_rule(
+    index: int,
+    spec: RuleSpec,
+    recipients: TableConfig,
+    sources: dict[str, TableConfig],
+    problems: _Problems,
+    pending: list[PendingColumn],
+) -> Rule | None:
+    rpath: Path_ = ("rules", index)
+    before = len(problems.items)
+    if spec.source == RECIPIENTS:
+        table = recipients
+    elif spec.source in sources:
+        table = sources[spec.source]
+    else:
+        known = [RECIPIENTS, *sources]
+        problems.add(
+            (*rpath, "source"),
+            f"unknown source {spec.source!r}{_suggest(spec.source, known)}; "
+            f"sources are {', '.join(known)}",
+            spec.id,
+        )
+        return None
+    ctx = _RuleContext(spec.id, table, recipients, problems, pending)
+    where = _parse_where(spec.where, (*rpath, "where"), ctx)
+    if spec.match == "none" and spec.min_count is not None:
+        problems.add(
+            (*rpath, "min_count"), "min_count applies to `match: any` only; remove it", spec.id
+        )
+    applies: dict[str, frozenset[str]] = {}
+    for attr, allowed in spec.applies_to.items():
+        values = [allowed] if isinstance(allowed, str) else allowed
+        if not values:
+            problems.add((*rpath, "applies_to", attr), "needs at least one value", spec.id)
+        applies[attr] = frozenset(v.strip().casefold() for v in values)
+    if spec.reason is not None:
+        _check_template(spec, ctx, (*rpath, "reason"))
+    if len(problems.items) > before:
+        return None
+    return Rule(
+        id=spec.id,
+        order=index,
+        action=spec.action,
+        source=spec.source,
+        where=where,
+        match=spec.match,
+        min_count=spec.min_count or 1,
+        applies_to=applies,
+        reason=spec.reason,
+        line=problems.lines.line(rpath),
+    )
+
+
+def _parse_where(where: Any, path: Path_, ctx: _RuleContext) -> tuple[Node, ...]:
+    if not isinstance(where, dict):
+        ctx.problems.add(path, "must be a mapping of `field: {operator: value}`", ctx.rule_id)
+        return ()
+    nodes: list[Node] = []
+    for fname, spec in where.items():
+        fpath = (*path, fname)
+        if fname == "any":
+            if not isinstance(spec, list) or not spec:
+                ctx.problems.add(
+                    fpath,
+                    "`any:` takes a non-empty list of `field: {operator: value}` mappings",
+                    ctx.rule_id,
+                )
+                continue
+            options = tuple(_parse_where(opt, (*fpath, i), ctx) for i, opt in enumerate(spec))
+            nodes.append(AnyOf(options, ctx.problems.lines.line(fpath)))
+            continue
+        if not isinstance(fname, str):
+            ctx.problems.add(fpath, f"field name {fname!r} must be text", ctx.rule_id)
+            continue
+        known = ctx.check_field(fname, fpath)
+        if not isinstance(spec, dict) or not spec:
+            ctx.problems.add(
+                fpath,
+                f"write the condition as `{fname}: {{operator: value}}`, "
+                f"e.g. `{fname}: {{equals: {spec!r}}}`",
+                ctx.rule_id,
+            )
+            continue
+        for op, value in spec.items():
+            cond = _parse_condition(fname, op, value, (*fpath, op), ctx, known)
+            if cond is not None:
+                nodes.append(cond)
+    return tuple(nodes)
+
+
+def _text_value(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _parse_ref(value: Any, path: Path_, ctx: _RuleContext) -> Ref | None:
+    if not isinstance(value, str):
+        return None
+    m = _REF.match(value.strip())
+    if not m:
+        return None
+    scope, name = m.group(1), m.group(2)
+    if scope == "campaign":
+        if name not in CAMPAIGN_FIELDS:
+            ctx.problems.add(
+                path,
+                f"unknown reference {value!r}{_suggest(name, CAMPAIGN_FIELDS)}; "
+                "campaign references are $campaign.type, $campaign.channel, $campaign.offer",
+                ctx.rule_id,
+            )
+        return Ref("campaign", name)
+    if not name:
+        ctx.problems.add(path, "`$recipient.` needs a column name after the dot", ctx.rule_id)
+    else:
+        ctx.check_recipient_ref(name, path)
+    return Ref("recipient", name)
+
+
+def _parse_condition(
+    fname: str, op: Any, value: Any, path: Path_, ctx: _RuleContext, known: bool
+) -> Condition | None:
+    line = ctx.problems.lines.line(path)
+    bad = len(ctx.problems.items)
+
+    def problem(msg: str) -> None:
+        ctx.problems.add(path, msg, ctx.rule_id)
+
+    if op not in OPERATORS:
+        problem(
+            f"unknown operator {op!r}{_suggest(str(op), OPERATORS)}; operators are "
+            f"{', '.join(OPERATORS)}"
+        )
+        return None
+    ref = _parse_ref(value, path, ctx)
+    is_date_field = known and ctx.is_date(ctx.table, fname)
+    if op in DATE_OPS and known and not is_date_field:
+        where = RECIPIENTS if ctx.on_recipients else f"sources.{ctx.table.name}"
+        problem(f"{op} needs a date field; list {fname!r} under {where}.dates")
+    if op in TEXT_OPS:
+        if ref is None and _text_value(value) is None:
+            problem(f"{op} takes one text value (use `empty: true` for blank cells)")
+    elif op in LIST_OPS:
+        if not isinstance(value, list) or not value:
+            problem(f"{op} takes a non-empty list, e.g. `{op}: [open, pending]`")
+        elif any(_text_value(v) is None for v in value):
+            problem(f"{op} takes a list of text values")
+        elif any(isinstance(v, str) and _REF.match(v.strip()) for v in value):
+            problem(f"references are not allowed inside {op} lists; use `any:` with equals")
+        else:
+            folded = (str(_text_value(v)).strip().casefold() for v in value)
+            value = tuple(dict.fromkeys(folded))
+    elif op == "matches":
+        if ref is not None or not isinstance(value, str):
+            problem("matches takes one regular expression as text")
+        else:
+            try:
+                value = re.compile(value.strip(), re.IGNORECASE)
+            except re.error as exc:
+                problem(f"invalid regular expression {value!r}: {exc}")
+    elif op == "empty":
+        if not isinstance(value, bool):
+            problem("empty takes true or false")
+    elif op in NUMBER_OPS:
+        if ref is not None and ref.scope == "campaign":
+            problem(f"{op} compares numbers; campaign attributes are labels")
+        elif ref is None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            problem(f"{op} takes a number, e.g. `{op}: 3`")
+    elif op in DAYS_OPS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problem(f"{op} takes a number of days (0 or more), e.g. `{op}: 14`")
+    elif op in INSTANT_OPS:
+        if ref is not None:
+            if ref.scope == "campaign":
+                problem(f"{op} compares dates; campaign attributes are labels")
+            elif ref.name not in ctx.recipients.dates:
+                problem(
+                    f"{op} {value!r} needs a recipient date field; map it under "
+                    "recipients.columns and list it in recipients.dates"
+                )
+        elif not isinstance(value, str):
+            problem(f"{op} takes a date like 2026-11-01 or 2026-11-01T09:00:00Z")
+        else:
+            try:
+                value = parse_instant(value)
+            except ValueError:
+                problem(f"{value!r} is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
+    if len(ctx.problems.items) > bad:
+        return None
+    return Condition(fname, op, ref if ref is not None else value, line)
+
+
+_CAMPAIGN_TEMPLATE_FIELDS = ("campaign.type", "campaign.channel", "campaign.offer")
+_SAMPLE_MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+class _Namespace:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+def _check_template(spec: RuleSpec, ctx: _RuleContext, path: Path_) -> None:
+    template = spec.reason or ""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        ctx.problems.add(
+            path, f"invalid template ({exc}); write literal braces as {{{{ }}}}", ctx.rule_id
+        )
+        return
+    fields = ctx.fields(ctx.table)
+    for _literal, fname, spec_text, _conv in parts:
+        if fname is None:
+            continue
+        root, _, attr = fname.partition(".")
+        if "[" in root:
+            ctx.problems.add(path, f"{{{fname}}}: indexing is not supported", ctx.rule_id)
+            continue
+        sample: Any
+        if root == "count":
+            sample = 3
+        elif root == "campaign":
+            if attr not in CAMPAIGN_FIELDS:
+                ctx.problems.add(
+                    path,
+                    f"{{{fname}}}: campaign fields are campaign.type, campaign.channel, "
+                    "campaign.offer",
+                    ctx.rule_id,
+                )
+                continue
+            sample = _Namespace(type="t", channel="c", offer="o")
+        elif spec.match == "none" and not ctx.on_recipients:
+            ctx.problems.add(
+                path,
+                f"{{{fname}}}: a `match: none` rule has no source row to take {root!r} from; "
+                "use {count} or {campaign.X}",
+                ctx.rule_id,
+            )
+            continue
+        elif root in fields or ctx.on_recipients:
+            if root not in fields:
+                ctx.check_field(root, path)
+            sample = _SAMPLE_MOMENT if ctx.is_date(ctx.table, root) else "text"
+        else:
+            ctx.problems.add(
+                path,
+                f"{{{fname}}} is not a field of {ctx.table.name!r}{_suggest(root, fields)}; "
+                f"use one of {', '.join([*fields, 'count', *_CAMPAIGN_TEMPLATE_FIELDS])}",
+                ctx.rule_id,
+            )
+            continue
+        try:
+            (
+                "{0" + (("." + attr) if root == "campaign" else "") + ":" + (spec_text or "") + "}"
+            ).format(sample)
+        except (ValueError, AttributeError) as exc:
+            ctx.problems.add(path, f"{{{fname}:{spec_text}}}: bad format ({exc})", ctx.rule_id)

@@ -1,0 +1,170 @@
+"""Loading the campaign list and the sources named in the rules file.
+
+A loaded table knows which file column each rule field names, has its date
+fields parsed once (so a bad date fails the run up front, naming the row), and
+has every identity key normalised into ``idents`` for the join.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cxaudit.csvfile import Table, read_table
+from cxaudit.dates import DateParseError, parse_moments
+from cxaudit.errors import CxauditError
+from cxaudit.identity import KEY_NAMES, identity_columns
+from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
+
+
+@dataclass
+class LoadedTable:
+    config: TableConfig
+    table: Table
+    field_columns: dict[str, int]
+    moments: dict[str, pd.Series]
+    idents: pd.DataFrame
+    _numbers: dict[str, pd.Series] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def path(self) -> Path:
+        return self.table.path
+
+    def __len__(self) -> int:
+        return self.table.rows
+
+    def column_of(self, name: str) -> int:
+        """The file column behind field ``name`` (recipients may also use raw
+        column names, which were checked when the table was loaded)."""
+        if name in self.field_columns:
+            return self.field_columns[name]
+        pos = self.table.find_column(name)
+        if pos is None:
+            raise KeyError(name)
+        return pos
+
+    def text(self, name: str) -> pd.Series:
+        return self.table.frame[self.column_of(name)]
+
+    def moment(self, name: str) -> pd.Series:
+        return self.moments[name]
+
+    def is_date(self, name: str) -> bool:
+        return name in self.moments
+
+    def number(self, name: str, why: str) -> pd.Series:
+        """Field ``name`` as numbers; blank cells are NaN, other text is an error."""
+        if name not in self._numbers:
+            raw = self.text(name).str.strip()
+            values = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
+            bad = (raw != "") & values.isna()
+            if bad.any():
+                pos = int(bad.to_numpy().nonzero()[0][0])
+                raise CxauditError(
+                    f"{self.path}: row {self.table.row_numbers[pos]}, column "
+                    f"{self.table.header[self.column_of(name)]!r}: {self.text(name).iloc[pos]!r} "
+                    f"is not a number, but {why} compares it as one; fix the value or the rule"
+                )
+            self._numbers[name] = values.astype("float64")
+        return self._numbers[name]
+
+
+def _missing_column(
+    rules: RuleSet, config: TableConfig, table: Table, kind: str, name: str, column: str
+) -> CxauditError:
+    line = config.column_line(rules.lines, kind, name)
+    prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
+    at = f" at {rules.path}:{line}" if line else ""
+    shown = ", ".join(repr(h) for h in table.header[:40])
+    return CxauditError(
+        f"{table.path}: has no column {column!r} (mapped by {prefix}.{kind}.{name}{at}); "
+        f"its columns are {shown}; fix the mapping or the export"
+    )
+
+
+def _resolve_columns(
+    rules: RuleSet, config: TableConfig, table: Table
+) -> tuple[dict[str, int], list[str]]:
+    """Field name -> column position, and the identity keys in use."""
+    out: dict[str, int] = {}
+    keys = config.keys
+    if keys is None:  # recipients without explicit keys: use the columns named like keys
+        keys = {}
+        for key in KEY_NAMES:
+            pos = table.find_column(key)
+            if pos is not None:
+                keys[key] = table.header[pos]
+        if not keys:
+            raise CxauditError(
+                f"{table.path}: no identity column found (customer_id, email or phone); "
+                "name them under recipients.keys in the rules file"
+            )
+    for kind, mapping in (("keys", keys), ("columns", config.columns)):
+        for name, column in mapping.items():
+            pos = table.find_column(column)
+            if pos is None:
+                raise _missing_column(rules, config, table, kind, name, column)
+            out[name] = pos
+    return out, [k for k in KEY_NAMES if k in keys]
+
+
+def load_table(
+    rules: RuleSet, config: TableConfig, path: Path, encoding: str | None = None
+) -> LoadedTable:
+    """Read ``path`` as the table ``config`` describes and prepare it for rules."""
+    setting = (
+        "--encoding (or recipients.encoding)"
+        if config.name == RECIPIENTS
+        else f"sources.{config.name}.encoding"
+    )
+    table = read_table(
+        path,
+        encoding=encoding or config.encoding,
+        delimiter=config.delimiter,
+        encoding_setting=setting,
+    )
+    columns, key_names = _resolve_columns(rules, config, table)
+    moments: dict[str, pd.Series] = {}
+    for name in config.dates:
+        pos = columns[name]
+        try:
+            moments[name] = parse_moments(table.frame[pos], config.date_format)
+        except DateParseError as exc:
+            fmt = config.date_format or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
+            prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
+            raise CxauditError(
+                f"{table.path}: row {table.row_numbers[exc.position]}, column "
+                f"{table.header[pos]!r}: {exc.value!r} is not a date in the format {fmt}; "
+                f'fix the value or set {prefix}.date_format (e.g. "%m/%d/%Y %I:%M %p")'
+            ) from None
+    idents = identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
+    if not key_names:
+        idents = pd.DataFrame(index=table.frame.index)
+    return LoadedTable(config, table, columns, moments, idents)
+
+
+def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
+    """Rules may name raw campaign columns; now that the header is known,
+    make sure each exists (a typo would otherwise silently match nothing)."""
+    for pending in rules.pending_columns:
+        if pending.column in recipients.field_columns:
+            continue
+        if recipients.table.find_column(pending.column) is None:
+            at = f"{rules.path}:{pending.line}" if pending.line else str(rules.path)
+            shown = ", ".join(repr(h) for h in recipients.table.header[:40])
+            raise CxauditError(
+                f"{at}: rule {pending.rule_id!r}, {pending.key}: the campaign file "
+                f"{recipients.path} has no column {pending.column!r}; its columns are {shown}"
+            )
+    reserved = [h for h in recipients.table.header if h in ("cxaudit_rules", "cxaudit_reasons")]
+    if reserved:
+        raise CxauditError(
+            f"{recipients.path}: already has a {reserved[0]!r} column; is it a suppressed.csv "
+            "from an earlier run? Audit the original campaign list (or cleaned.csv) instead"
+        )
