@@ -8,6 +8,7 @@ boolean array; no per-row Python.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,7 +130,10 @@ def _condition(cond: Condition, scope: Scope) -> np.ndarray:
         return hit if op == "in" else ~hit
     if op == "matches":
         text = scope.get("text", cond.field).str.strip()
-        return _bools(text.str.contains(cond.value.pattern, flags=cond.value.flags, regex=True))
+        with warnings.catch_warnings():  # "has match groups": we only test, never extract
+            warnings.simplefilter("ignore", UserWarning)
+            found = text.str.contains(cond.value.pattern, flags=cond.value.flags, regex=True)
+        return _bools(found)
     if op == "empty":
         blank = _bools(scope.get("text", cond.field).str.strip() == "")
         return blank if cond.value else ~blank

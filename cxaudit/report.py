@@ -17,6 +17,7 @@ from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.reasons import defuse
 
 EXAMPLES_PER_RULE = 3
+MAX_FLAGS_LISTED = 200
 
 
 def build_report(result: AuditResult) -> dict[str, Any]:
@@ -144,6 +145,23 @@ def render_markdown(result: AuditResult, report: dict[str, Any]) -> str:
             examples.append(f"| | | … and {len(mine) - EXAMPLES_PER_RULE} more |")
     if examples:
         lines += ["", "## Examples", *examples]
+
+    if report["flags"]:
+        lines += [
+            "",
+            "## Flagged recipients (kept, for support to know)",
+            "",
+            "| row | recipient | rules | reasons |",
+            "| ---: | --- | --- | --- |",
+        ]
+        for item in report["flags"][:MAX_FLAGS_LISTED]:
+            lines.append(
+                f"| {item['row']} | {_cell(item['recipient'])} | {_cell(', '.join(item['rules']))} "
+                f"| {_cell('; '.join(item['reasons']))} |"
+            )
+        if len(report["flags"]) > MAX_FLAGS_LISTED:
+            rest = len(report["flags"]) - MAX_FLAGS_LISTED
+            lines.append(f"| | | | … and {rest} more in report.json |")
 
     lines += ["", "## Inputs", "", "| input | path | rows | sha256 |", "| --- | --- | ---: | --- |"]
     for item in report["inputs"]:
