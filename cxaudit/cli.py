@@ -113,7 +113,8 @@ def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T
                 _err(line)
         else:
             more = len(exc.details) - 1
-            hint = f" (and {more} more problems: run `cxaudit validate`)" if more > 0 else ""
+            noun = "problem" if more == 1 else "problems"
+            hint = f" (and {more} more {noun}: run `cxaudit validate`)" if more > 0 else ""
             _err(exc.message + hint)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

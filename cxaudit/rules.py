@@ -331,12 +331,14 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
                 (*rpath, "id"),
                 f"id {rspec.id!r} must start with a letter or digit and use only letters, "
                 "digits, '-', '_' and '.'",
+                rspec.id,
             )
         if rspec.id in seen:
             problems.add(
                 (*rpath, "id"),
                 f"duplicate rule id {rspec.id!r} (also rules[{seen[rspec.id]}]); "
                 "ids must be unique",
+                rspec.id,
             )
         seen.setdefault(rspec.id, i)
         rule = _compile_rule(i, rspec, recipients, sources, problems, pending)
@@ -358,21 +360,30 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
 def _shape_problems(
     exc: ValidationError, data: dict[str, Any], problems: _Problems, prefix: Path_
 ) -> None:
-    for err in exc.errors():
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    for err in errors:
         loc = (*prefix, *err["loc"])
         rule_id = _rule_id_at(data, loc)
         kind = err["type"]
-        if kind == "extra_forbidden":
+        if "[key]" in loc:  # a mapping key that is not allowed
+            loc = tuple(p for p in loc if p != "[key]")
+            if loc[-2] == "keys":
+                problems.add(
+                    loc, f"unknown identity key {loc[-1]!r}; keys are customer_id, email, phone"
+                )
+            else:
+                problems.add(
+                    loc,
+                    f"unknown {loc[-2]} attribute {loc[-1]!r}; use type, channel or offer",
+                    rule_id,
+                )
+        elif kind == "extra_forbidden":
             parent = _allowed_keys(loc)
             problems.add(loc, f"unknown key {loc[-1]!r}{_suggest(str(loc[-1]), parent)}", rule_id)
         elif kind == "missing":
-            problems.add(loc[:-1] or loc, f"required key {loc[-1]!r} is missing", rule_id)
+            problems.add(loc[:-1], f"required key {loc[-1]!r} is missing", rule_id)
         elif kind == "literal_error" and loc[-1] == "version":
             problems.add(loc, "`version: 1` is the only rules-file version", rule_id)
-        elif kind == "literal_error" and len(loc) >= 3 and loc[-2] == "keys":
-            problems.add(
-                loc, f"unknown identity key {loc[-1]!r}; keys are customer_id, email, phone"
-            )
         else:
             msg = err["msg"][0].lower() + err["msg"][1:]
             problems.add(_trim_union(loc), msg, rule_id)
@@ -466,7 +477,7 @@ class _RuleContext:
             return True
         if self.on_recipients:
             self.pending.append(
-                PendingColumn(name, self.rule_id, _key_text(path), _line(self, path))
+                PendingColumn(name, self.rule_id, _key_text(path[2:]), _line(self, path))
             )
             return True
         self.problems.add(
@@ -482,7 +493,7 @@ class _RuleContext:
     def check_recipient_ref(self, name: str, path: Path_) -> None:
         if name not in self.fields(self.recipients):
             self.pending.append(
-                PendingColumn(name, self.rule_id, _key_text(path), _line(self, path))
+                PendingColumn(name, self.rule_id, _key_text(path[2:]), _line(self, path))
             )
 
     def is_date(self, table: TableConfig, name: str) -> bool:

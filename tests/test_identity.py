@@ -1,0 +1,52 @@
+"""Identity normalisation and recipient status (unverifiable, duplicate)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxaudit.identity import (
+    identity_columns,
+    normalise_emails,
+    normalise_ids,
+    normalise_phones,
+    recipient_status,
+)
+
+
+def s(*values: str) -> pd.Series:
+    return pd.Series(list(values), dtype="str")
+
+
+def test_ids_are_trimmed_text() -> None:
+    assert normalise_ids(s(" C1 ", "00123", "123", "", "  ")).tolist()[:3] == ["C1", "00123", "123"]
+    assert normalise_ids(s("", "  ")).isna().tolist() == [True, True]
+
+
+def test_emails_are_trimmed_lowercased_and_junk_is_no_key() -> None:
+    out = normalise_emails(s(" Ann@Example.COM ", "n/a", "none", "a@b", "x y@z.com", ""))
+    assert out.iloc[0] == "ann@example.com"
+    assert out.iloc[1:].isna().all()
+
+
+def test_phones_become_e164_in_the_region() -> None:
+    out = normalise_phones(
+        s("(617) 555-0134", "+1 617.555.0134", "6175550134", "020 7946 0018", "12", ""), "US"
+    )
+    assert out.tolist()[:3] == ["+16175550134"] * 3
+    assert out.iloc[3:].isna().all()  # a UK number without +44 is not a US number
+    assert normalise_phones(s("020 7946 0018"), "GB").tolist() == ["+442079460018"]
+
+
+def test_recipient_status_finds_unverifiable_and_first_occurrences() -> None:
+    idents = identity_columns(
+        {
+            "customer_id": s("C1", "", "C2", "C2", "", ""),
+            "email": s("a@x.com", "A@X.COM", "b@x.com", "c@x.com", "n/a", "c@x.com"),
+        },
+        "US",
+    )
+    unverifiable, duplicate_of, via = recipient_status(idents)
+    assert unverifiable.tolist() == [False, False, False, False, True, False]
+    # row 1 repeats row 0 by email; row 3 repeats row 2 by id; row 5 repeats row 3 by email
+    assert duplicate_of.tolist() == [-1, 0, -1, 2, -1, 3]
+    assert via.tolist() == ["", "email", "", "customer_id", "", "email"]
