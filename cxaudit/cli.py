@@ -226,6 +226,7 @@ def _print_summary(result: Any, report: dict[str, Any], out: Path, written: list
         f"(campaign type {camp['type'] or '-'}, channel {camp['channel'] or '-'}, "
         f"offer {camp['offer'] or '-'}; as of {report['as_of']})",
         markup=False,
+        soft_wrap=True,
     )
     table = RichTable(show_edge=True, header_style="bold")
     table.add_column("rule")
@@ -238,7 +239,7 @@ def _print_summary(result: Any, report: dict[str, Any], out: Path, written: list
     for rule in result.skipped:
         table.add_row(rule.id, rule.action, "skipped")
     console.print(table)
-    console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
+    console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
 
 
 @app.command()

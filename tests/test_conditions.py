@@ -90,7 +90,7 @@ def test_unset_campaign_reference_never_holds(ws: Workspace, op: str) -> None:
 @pytest.mark.parametrize(
     ("moment", "held"),
     [
-        ("2026-11-06T00:00:00Z", True),  # exactly 14×24 h before as-of: included
+        ("2026-11-06T00:00:00Z", True),  # exactly 14 x 24 h before as-of: included
         ("2026-11-05T23:59:59Z", False),  # one second earlier: outside
         ("2026-11-20T00:00:00Z", True),  # as-of itself: included
         ("2026-11-20T00:00:01Z", False),  # after as-of does not count

@@ -1,0 +1,201 @@
+"""The command line: exit codes, output formats, help, and what lands in --out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxaudit.cli import app
+from tests.conftest import CAMPAIGN, CASES_HEADER, REPO, Workspace
+
+SEVERE = """
+- id: severe
+  source: cases
+  where: {priority: {equals: urgent}}
+  action: suppress
+  reason: "urgent case {case_id}"
+"""
+
+
+def _setup(ws: Workspace) -> None:
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("cases.csv", CASES_HEADER + "\n9,C2,,open,urgent,X,S,,2026-11-01,\n")
+    ws.rules(SEVERE)
+
+
+def test_audit_exits_0_even_when_rows_are_suppressed_and_prints_a_summary(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.audit()
+    assert run.code == 0
+    assert run.stderr == ""
+    assert run.stdout.splitlines()[0] == (
+        "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged (campaign type -, channel -, "
+        "offer -; as of 2026-11-20T00:00:00Z)"
+    )
+    assert "│ severe " in run.stdout and "│ suppress │    1 │" in run.stdout
+    assert sorted(p.name for p in run.out.iterdir()) == [
+        "cleaned.csv",
+        "report.json",
+        "report.md",
+        "suppressed.csv",
+    ]
+
+
+def test_format_json_prints_exactly_report_json(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.audit("--format", "json")
+    assert run.code == 0
+    assert json.loads(run.stdout) == run.report()
+    assert run.report()["by_rule"] == {
+        "severe": 1,
+        "cxaudit:unverifiable": 0,
+        "cxaudit:duplicate": 0,
+    }
+
+
+def test_quiet_prints_nothing_but_writes_everything(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.audit("--quiet")
+    assert (run.code, run.stdout, run.stderr) == (0, "", "")
+    assert run.suppressed() == {"bob@example.com": "severe"}
+
+
+def test_report_json_names_inputs_with_rows_and_sha256(ws: Workspace) -> None:
+    import hashlib
+
+    _setup(ws)
+    report = ws.audit().report()
+    digest = hashlib.sha256((ws.root / "cases.csv").read_bytes()).hexdigest()
+    assert report["inputs"] == [
+        {
+            "name": "campaign",
+            "path": "campaign.csv",
+            "rows": 4,
+            "sha256": hashlib.sha256((ws.root / "campaign.csv").read_bytes()).hexdigest(),
+        },
+        {"name": "cases", "path": "cases.csv", "rows": 1, "sha256": digest},
+    ]
+    assert report["as_of"] == "2026-11-20T00:00:00Z"
+    assert report["campaign"] == {"type": None, "channel": None, "offer": None}
+
+
+def test_source_override_is_relative_to_the_working_directory(ws: Workspace) -> None:
+    _setup(ws)
+    ws.write("other/cases-today.csv", CASES_HEADER + "\n9,C3,,open,urgent,X,S,,2026-11-01,\n")
+    run = ws.audit("--source", "cases=other/cases-today.csv")
+    assert run.suppressed() == {"cara@example.com": "severe"}
+
+
+def test_source_paths_in_rules_are_relative_to_the_rules_file(ws: Workspace) -> None:
+    _setup(ws)
+    ws.write("config/data/cases.csv", CASES_HEADER + "\n9,C4,,open,urgent,X,S,,2026-11-01,\n")
+    (ws.root / "config" / "rules.yaml").write_text(
+        (ws.root / "rules.yaml").read_text().replace("path: cases.csv", "path: data/cases.csv")
+    )
+    run = ws.audit("--rules", "config/rules.yaml")
+    assert run.suppressed() == {"dev@example.com": "severe"}
+
+
+def test_outputs_replace_the_previous_run_and_leave_no_temp_files(ws: Workspace) -> None:
+    _setup(ws)
+    ws.audit()
+    ws.write("cases.csv", CASES_HEADER + "\n9,C1,,open,urgent,X,S,,2026-11-01,\n")
+    run = ws.audit()
+    assert run.suppressed() == {"ann@example.com": "severe"}
+    assert sorted(p.name for p in run.out.iterdir()) == [
+        "cleaned.csv",
+        "report.json",
+        "report.md",
+        "suppressed.csv",
+    ]
+
+
+def test_a_failed_run_leaves_the_previous_outputs_untouched(ws: Workspace) -> None:
+    _setup(ws)
+    first = ws.audit()
+    before = {p.name: p.read_bytes() for p in first.out.iterdir()}
+    ws.write("cases.csv", CASES_HEADER + "\n9,C1,,open,urgent,X,S,,last tuesday,\n")
+    again = ws.audit()
+    assert again.code == 2
+    assert {p.name: p.read_bytes() for p in again.out.iterdir()} == before
+
+
+def test_out_folder_is_created_with_parents(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.audit(out="runs/2026-11-20/promo")
+    assert run.code == 0
+    assert (ws.root / "runs/2026-11-20/promo/cleaned.csv").exists()
+
+
+def test_inputs_are_never_modified(ws: Workspace) -> None:
+    _setup(ws)
+    before = {p.name: p.read_bytes() for p in ws.root.iterdir() if p.is_file()}
+    ws.audit()
+    after = {p.name: p.read_bytes() for p in ws.root.iterdir() if p.is_file()}
+    assert after == before
+
+
+def test_validate_ok_on_the_shipped_rules() -> None:
+    result = Workspace(REPO).cli("validate", "rules.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "rules.yaml: OK: 10 rules; sources cases (76 rows), orders (135 rows), consent (35 rows), "
+        "contact_history (102 rows), seed_list (3 rows)\n"
+    )
+
+
+def test_validate_reads_sources_and_reports_their_problems(ws: Workspace) -> None:
+    _setup(ws)
+    ws.write("cases.csv", CASES_HEADER + "\n9,C1,,open,urgent,X,S,,2026-11-31,\n")
+    result = ws.cli("validate")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cxaudit: error: cases.csv: row 2, column 'Created at': '2026-11-31' is not a date in the "
+        "format ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500); fix the value or set "
+        'sources.cases.date_format (e.g. "%m/%d/%Y %I:%M %p")\n'
+    )
+
+
+def test_date_format_reads_us_style_dates(ws: Workspace) -> None:
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write(
+        "cases.csv",
+        "Case Number,Contact Email,Date/Time Closed\n1,ann@example.com,11/18/2026 9:00 AM\n"
+        "2,bob@example.com,10/01/2026 4:30 PM\n",
+    )
+    ws.rules(
+        "- {id: cool, source: cases, where: {closed: {within_days: 14}}, action: suppress}",
+        sources="""
+        cases:
+          path: cases.csv
+          keys: {email: Contact Email}
+          columns: {closed: Date/Time Closed}
+          dates: [closed]
+          date_format: "%m/%d/%Y %I:%M %p"
+        """,
+    )
+    assert ws.audit().suppressed() == {"ann@example.com": "cool"}
+
+
+@pytest.mark.parametrize("command", ["audit", "validate"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = Workspace(REPO).cli(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+    assert f"cxaudit {command}" in result.stdout
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    import typer.main
+
+    readme = (REPO / "README.md").read_text()
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in commands:
+        assert f"cxaudit {name}" in readme, name
+
+
+def test_version(ws: Workspace) -> None:
+    from cxaudit import __version__
+
+    assert ws.cli("--version").stdout == f"cxaudit {__version__}\n"
