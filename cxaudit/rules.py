@@ -529,6 +529,12 @@ def _compile_rule(
         return None
     ctx = _RuleContext(spec.id, table, recipients, problems, pending)
     where = _parse_where(spec.where, (*rpath, "where"), ctx)
+    if table.name == RECIPIENTS and (spec.min_count or 1) > 1:
+        problems.add(
+            (*rpath, "min_count"),
+            "a recipients rule sees one row per recipient, so min_count above 1 never holds",
+            spec.id,
+        )
     if spec.match == "none" and spec.min_count is not None:
         problems.add(
             (*rpath, "min_count"), "min_count applies to `match: any` only; remove it", spec.id
