@@ -14,7 +14,7 @@ import pandas as pd
 
 from cxaudit.dates import parse_instant, utc_now
 from cxaudit.errors import CxauditError
-from cxaudit.evaluate import apply_matches, match_sources
+from cxaudit.evaluate import aggregate, link_matches, match_sources
 from cxaudit.identity import recipient_status
 from cxaudit.outcome import Outcome, decide
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
@@ -44,7 +44,8 @@ class AuditResult:
     sources: dict[str, LoadedTable]
     applicable: list[Rule]
     skipped: list[Rule]
-    hits: pd.DataFrame
+    pairs: pd.DataFrame  # (row, rule, source_row): every source row that held
+    hits: pd.DataFrame  # (row, rule, count, source_row): the rules that hold
     outcome: Outcome
 
     @property
@@ -96,7 +97,8 @@ def run_audit(request: AuditRequest) -> AuditResult:
     unverifiable, duplicate_of, duplicate_via = recipient_status(recipients.idents)
     auditable = ~unverifiable & (duplicate_of < 0)
     matches = match_sources(applicable, sources, rules.campaign, as_of)
-    hits = apply_matches(matches, applicable, recipients, auditable, sources, rules.campaign, as_of)
+    pairs = link_matches(matches, applicable, recipients, auditable, sources, rules.campaign, as_of)
+    hits = aggregate(pairs, applicable, auditable)
     outcome = decide(
         hits,
         applicable,
@@ -108,7 +110,7 @@ def run_audit(request: AuditRequest) -> AuditResult:
         duplicate_via,
     )
     return AuditResult(
-        request, rules, as_of, recipients, sources, applicable, skipped, hits, outcome
+        request, rules, as_of, recipients, sources, applicable, skipped, pairs, hits, outcome
     )
 
 

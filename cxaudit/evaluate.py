@@ -2,9 +2,9 @@
 
 Phase 1 (:func:`match_sources`) runs each rule's conditions over its source
 alone and keeps a small table of ``(rule, source_row, ident)``: the identity
-keys of the source rows that hold. Phase 2 (:func:`apply_matches`) joins that
-table to the recipients' keys, a single vectorised merge, then applies
-``min_count`` and ``match: none``. Only the rules that compare with
+keys of the source rows that hold. Phase 2 joins that table to the
+recipients' keys, a single vectorised merge (:func:`link_matches`), then
+applies ``min_count`` and ``match: none`` (:func:`aggregate`). Only the rules that compare with
 ``$recipient.X`` look at recipient values after the join. Because phase 1
 never looks at the recipient list, the list can later be streamed in chunks.
 """
@@ -69,7 +69,7 @@ def match_sources(
     return pd.concat(parts, ignore_index=True)
 
 
-def apply_matches(
+def link_matches(
     matches: pd.DataFrame,
     rules: list[Rule],
     recipients: LoadedTable,
@@ -78,13 +78,8 @@ def apply_matches(
     campaign: Campaign,
     as_of: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Phase 2: the rules that hold for each auditable recipient.
-
-    Returns ``(row, rule, count, source_row)``: ``count`` source rows held
-    (0 for ``match: none``) and ``source_row`` is the first of them in file
-    order, the evidence a reason quotes (-1 when there is none).
-    """
-    by_order = {r.order: r for r in rules}
+    """Phase 2a: every ``(row, rule, source_row)`` where a source row held for
+    an auditable recipient (for recipients rules, ``source_row`` is the row)."""
     rlong = identity_long(recipients.idents)
     rlong = rlong[auditable[rlong["row"].to_numpy()]] if len(rlong) else rlong
     pairs = rlong.merge(matches, on="ident", how="inner")[["row", "rule", "source_row"]]
@@ -110,13 +105,22 @@ def apply_matches(
                 recipient_rows=subset["row"].to_numpy(),
             )
             keep = evaluate([n for n in rule.where if _node_uses_recipient(n)], scope)
-            drop = subset.index[~keep]
-            parts[0] = parts[0].drop(index=drop)
+            parts[0] = parts[0].drop(index=subset.index[~keep])
     held = pd.concat(parts, ignore_index=True)
     held = held.astype({"row": "int64", "rule": "int64", "source_row": "int64"})
+    return held.sort_values(["row", "rule", "source_row"], kind="stable").reset_index(drop=True)
 
+
+def aggregate(pairs: pd.DataFrame, rules: list[Rule], auditable: np.ndarray) -> pd.DataFrame:
+    """Phase 2b: the rules that hold for each auditable recipient.
+
+    Returns ``(row, rule, count, source_row)``: ``count`` source rows held
+    (0 for ``match: none``) and ``source_row`` is the first of them in file
+    order, the evidence a reason quotes (-1 when there is none).
+    """
+    by_order = {r.order: r for r in rules}
     agg = (
-        held.groupby(["row", "rule"], sort=True)
+        pairs.groupby(["row", "rule"], sort=True)
         .agg(count=("source_row", "size"), source_row=("source_row", "min"))
         .reset_index()
     )
