@@ -7,7 +7,7 @@ written. It returns plain data; writing files and printing belong elsewhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +18,7 @@ from cxaudit.evaluate import aggregate, link_matches, match_sources
 from cxaudit.identity import recipient_status
 from cxaudit.outcome import Outcome, decide
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
+from cxaudit.sidecar import read_sidecar
 from cxaudit.sources import LoadedTable, check_recipient_columns, load_table
 
 
@@ -47,6 +48,7 @@ class AuditResult:
     pairs: pd.DataFrame  # (row, rule, source_row): every source row that held
     hits: pd.DataFrame  # (row, rule, count, source_row): the rules that hold
     outcome: Outcome
+    sidecar: Path | None = None  # the campaign's NAME.campaign.yaml, if it had one
 
     @property
     def input_rows(self) -> int:
@@ -64,9 +66,13 @@ def parse_as_of(text: str | None) -> pd.Timestamp:
         ) from None
 
 
-def load_ruleset(request: AuditRequest) -> RuleSet:
-    """The rules file with the command line's campaign and source overrides."""
-    rules = load_rules(request.rules).with_campaign(
+def load_ruleset(request: AuditRequest, sidecar: dict[str, str | None] | None = None) -> RuleSet:
+    """The rules file with the campaign's sidecar settings, then the command
+    line's campaign and source overrides, applied in that order."""
+    rules = load_rules(request.rules)
+    if sidecar:
+        rules = replace(rules, campaign=replace(rules.campaign, **sidecar))
+    rules = rules.with_campaign(
         type=request.campaign_type, channel=request.channel, offer=request.offer
     )
     for name, path in request.sources.items():
@@ -85,7 +91,8 @@ def load_sources(rules: RuleSet, names: list[str]) -> dict[str, LoadedTable]:
 
 def run_audit(request: AuditRequest) -> AuditResult:
     as_of = parse_as_of(request.as_of)
-    rules = load_ruleset(request)
+    sidecar_file, sidecar = read_sidecar(request.campaign)
+    rules = load_ruleset(request, sidecar)
     applicable = [r for r in rules.rules if rules.applies(r)]
     skipped = [r for r in rules.rules if not rules.applies(r)]
 
@@ -110,7 +117,17 @@ def run_audit(request: AuditRequest) -> AuditResult:
         duplicate_via,
     )
     return AuditResult(
-        request, rules, as_of, recipients, sources, applicable, skipped, pairs, hits, outcome
+        request,
+        rules,
+        as_of,
+        recipients,
+        sources,
+        applicable,
+        skipped,
+        pairs,
+        hits,
+        outcome,
+        sidecar_file,
     )
 
 

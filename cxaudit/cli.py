@@ -8,6 +8,7 @@ only with --debug).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -76,6 +77,12 @@ FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="text: a summary table; json: report.json.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+ShowPiiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-pii", help="Show full emails/phones in summaries (default: a***@example.com)."
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
 
 
@@ -159,6 +166,7 @@ def audit(
     encoding: EncodingOpt = None,
     fmt: FormatOpt = Format.text,
     quiet: QuietOpt = False,
+    show_pii: ShowPiiOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
@@ -186,8 +194,9 @@ def audit(
         check_out_dir(out)
         with _working(quiet or fmt is Format.json):
             result = run_audit(request)
-            report = build_report(result)
-            written = write_outputs(out, result, report, render_markdown(result, report))
+            report = build_report(result, show_pii)
+            markdown = render_markdown(result, report, show_pii)
+            written = write_outputs(out, result, report, markdown)
         return result, report, written
 
     result, report, written = _guard(debug, work)
@@ -240,6 +249,91 @@ def _print_summary(result: Any, report: dict[str, Any], out: Path, written: list
         table.add_row(rule.id, rule.action, "skipped")
     console.print(table)
     console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
+
+
+class FailOn(str, Enum):
+    suppress = "suppress"
+    flag = "flag"
+
+
+@app.command()
+def check(
+    campaigns: Annotated[list[Path], typer.Argument(help="Campaign files (CSV) to check.")],
+    rules: RulesOpt = Path("rules.yaml"),
+    source: SourceOpt = None,
+    as_of: AsOfOpt = None,
+    campaign_type: TypeOpt = None,
+    channel: ChannelOpt = None,
+    offer: OfferOpt = None,
+    encoding: EncodingOpt = None,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format", "-f", help="text, json, junit (XML), github (annotations), markdown."
+        ),
+    ] = CheckFormat.text,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="suppress: fail when anyone would be suppressed; "
+            "flag: also when anyone is flagged.",
+        ),
+    ] = FailOn.suppress,
+    show_pii: ShowPiiOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Gate campaign files in CI: exit 1 when any recipient would be suppressed.
+
+    Writes nothing. Each CAMPAIGN may have a NAME.campaign.yaml beside it with
+    its type, channel and offer. When $GITHUB_STEP_SUMMARY is set, a Markdown
+    summary is appended to it.
+
+    Example:
+
+        cxaudit check campaigns/*.csv --format github
+    """
+    from cxaudit.audit import AuditRequest
+    from cxaudit.check import run_check
+    from cxaudit.renderers import RENDERERS
+
+    def work() -> Any:
+        base = AuditRequest(
+            campaign=Path(),
+            rules=rules,
+            sources=_parse_sources(source),
+            as_of=as_of,
+            campaign_type=campaign_type,
+            channel=channel,
+            offer=offer,
+            encoding=encoding,
+        )
+        failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
+        return run_check(campaigns, base, failing, show_pii)
+
+    run = _guard(debug, work)
+    typer.echo(RENDERERS[fmt.value].render(run), nl=False)
+    _write_step_summary(RENDERERS["markdown"].render(run))
+    raise typer.Exit(1 if run.failed else 0)
+
+
+def _write_step_summary(markdown: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown)
+    except OSError as exc:
+        _err(f"warning: cannot append to $GITHUB_STEP_SUMMARY {target} ({exc.strerror})")
 
 
 @app.command()

@@ -59,6 +59,18 @@ class Table:
     def rows(self) -> int:
         return len(self.frame)
 
+    def line_numbers(self) -> np.ndarray:
+        """Each row's first physical line in the file (differs from the row
+        number once a quoted value spans lines); for editor annotations."""
+        if not self.rows:
+            return self.row_numbers.copy()
+        embedded = np.zeros(self.rows, dtype=np.int64)
+        for col in self.frame.columns:
+            embedded += self.frame[col].str.count("\n").to_numpy(dtype=np.int64)
+        header_extra = sum(h.count("\n") for h in self.header)
+        before = np.concatenate([[0], np.cumsum(embedded)[:-1]])
+        return self.row_numbers + before + header_extra
+
     def find_column(self, name: str) -> int | None:
         """Position of the column called ``name``; case and outer spaces are
         forgiven when that leaves exactly one candidate (exports differ)."""

@@ -14,13 +14,15 @@ from cxaudit import __version__
 from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
+from cxaudit.privacy import mask
 from cxaudit.reasons import defuse
 
 EXAMPLES_PER_RULE = 3
 MAX_FLAGS_LISTED = 200
 
 
-def build_report(result: AuditResult) -> dict[str, Any]:
+def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
+    """The run's summary; recipients in it are masked unless ``show_pii``."""
     out = result.outcome
     table = result.recipients.table
     flags = out.effects[out.effects["effect"] == "flag"]
@@ -29,7 +31,7 @@ def build_report(result: AuditResult) -> dict[str, Any]:
         flag_rows.append(
             {
                 "row": int(table.row_numbers[int(row)]),
-                "recipient": recipient_label(result, int(row)),
+                "recipient": recipient_label(result, int(row), show_pii),
                 "rules": group["rule_id"].tolist(),
                 "reasons": group["reason"].tolist(),
             }
@@ -57,6 +59,7 @@ def build_report(result: AuditResult) -> dict[str, Any]:
         "by_rule": out.by_rule,
         "skipped_rules": [r.id for r in result.skipped],
         "flags": flag_rows,
+        "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
         "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
         "inputs": inputs,
     }
@@ -66,31 +69,35 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def recipient_label(result: AuditResult, row: int) -> str:
-    """How a recipient is named in reports: their email, else id, else phone."""
+def recipient_label(result: AuditResult, row: int, show_pii: bool = False) -> str:
+    """How a recipient is named in reports: their email, else id, else phone,
+    masked unless ``show_pii``."""
     recipients = result.recipients
     for key in ("email", "customer_id", "phone"):
         if key in recipients.field_columns:
             value = str(recipients.table.frame[recipients.field_columns[key]].iloc[row]).strip()
             if value:
-                return value
+                return value if show_pii else mask(value)
     return ""
 
 
-def _cell(text: object) -> str:
-    """Safe inside a Markdown table and inert if pasted into a spreadsheet."""
+def _cell(text: object, blank: str = "") -> str:
+    """Safe inside a Markdown table and inert if pasted into a spreadsheet;
+    ``blank`` stands in for empty text (and is not defused)."""
+    if text == "" and blank:
+        return blank
     value = defuse(str(text))
     value = value.replace("\\", "\\\\").replace("|", "\\|")
     return " ".join(value.split()) if value.strip() else value.strip()
 
 
-def render_markdown(result: AuditResult, report: dict[str, Any]) -> str:
+def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool = False) -> str:
     camp = report["campaign"]
     lines = [
         "# cxaudit report",
         "",
-        f"Campaign type **{_cell(camp['type'] or '-')}**, channel "
-        f"**{_cell(camp['channel'] or '-')}**, offer **{_cell(camp['offer'] or '-')}**, "
+        f"Campaign type **{_cell(camp['type'] or '', '-')}**, channel "
+        f"**{_cell(camp['channel'] or '', '-')}**, offer **{_cell(camp['offer'] or '', '-')}**, "
         f"as of {report['as_of']}.",
         "",
         "| recipients | rows |",
@@ -139,7 +146,7 @@ def render_markdown(result: AuditResult, report: dict[str, Any]) -> str:
             "| ---: | --- | --- |",
         ]
         for row, reason in mine[["row", "reason"]].head(EXAMPLES_PER_RULE).itertuples(index=False):
-            label = recipient_label(result, int(row))
+            label = recipient_label(result, int(row), show_pii)
             examples.append(f"| {row_numbers[int(row)]} | {_cell(label)} | {_cell(reason)} |")
         if len(mine) > EXAMPLES_PER_RULE:
             examples.append(f"| | | … and {len(mine) - EXAMPLES_PER_RULE} more |")

@@ -1,0 +1,95 @@
+"""``cxaudit check``: audit several campaign files and decide pass or fail.
+
+A CI job gates a campaign file on it: a file fails when any recipient would
+be suppressed (or, with ``fail_on`` including ``flag``, flagged), because the
+list that is about to be sent was not cleaned. Results are plain data; the
+renderers in :mod:`cxaudit.renderers` turn them into text, JSON, JUnit XML,
+GitHub annotations or Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cxaudit.audit import AuditRequest, AuditResult, run_audit
+from cxaudit.report import build_report, recipient_label
+
+FAIL_ON = ("suppress", "flag")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One recipient row matched by one rule that the check reports."""
+
+    row: int  # row number in the campaign file (header = 1)
+    line: int  # physical line in the campaign file
+    recipient: str  # masked unless --show-pii
+    rule_id: str
+    rule_line: int | None  # line of the rule in the rules file
+    effect: str  # suppress | flag | unverifiable | duplicate
+    reason: str
+
+    @property
+    def kind(self) -> str:
+        return "flag" if self.effect == "flag" else "suppress"
+
+
+@dataclass
+class CampaignCheck:
+    path: Path
+    result: AuditResult
+    report: dict[str, Any]
+    violations: list[Violation]
+    failed: bool
+
+
+@dataclass
+class CheckRun:
+    rules_path: Path
+    fail_on: tuple[str, ...]
+    checks: list[CampaignCheck]
+
+    @property
+    def failed(self) -> bool:
+        return any(c.failed for c in self.checks)
+
+
+def check_campaign(
+    request: AuditRequest, fail_on: tuple[str, ...], show_pii: bool
+) -> CampaignCheck:
+    result = run_audit(request)
+    report = build_report(result, show_pii)
+    effects = result.outcome.effects
+    table = result.recipients.table
+    lines = table.line_numbers()
+    rule_lines = {r.id: r.line for r in result.rules.rules}
+    violations = []
+    shown = effects[effects["effect"] != "allow"]
+    for row, rule_id, effect, reason in shown[["row", "rule_id", "effect", "reason"]].itertuples(
+        index=False
+    ):
+        violations.append(
+            Violation(
+                row=int(table.row_numbers[row]),
+                line=int(lines[row]),
+                recipient=recipient_label(result, int(row), show_pii),
+                rule_id=rule_id,
+                rule_line=rule_lines.get(rule_id),
+                effect=effect,
+                reason=reason,
+            )
+        )
+    failed = any(v.kind in fail_on for v in violations)
+    return CampaignCheck(request.campaign, result, report, violations, failed)
+
+
+def run_check(
+    campaigns: list[Path],
+    base: AuditRequest,
+    fail_on: tuple[str, ...] = ("suppress",),
+    show_pii: bool = False,
+) -> CheckRun:
+    checks = [check_campaign(replace(base, campaign=path), fail_on, show_pii) for path in campaigns]
+    return CheckRun(base.rules, fail_on, checks)

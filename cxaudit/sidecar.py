@@ -1,0 +1,47 @@
+"""Per-campaign settings kept beside the list: ``spring.csv`` may have a
+``spring.campaign.yaml`` with its type, channel and offer, so a CI job that
+checks many campaign files evaluates each with the right rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxaudit.errors import CxauditError
+from cxaudit.rules import CAMPAIGN_FIELDS
+from cxaudit.yamlsafe import load_yaml
+
+
+def sidecar_path(campaign: Path) -> Path:
+    name = campaign.name
+    for suffix in (".csv.gz", ".csv", ".tsv", ".txt"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return campaign.with_name(f"{name}.campaign.yaml")
+
+
+def read_sidecar(campaign: Path) -> tuple[Path | None, dict[str, str | None]]:
+    """The sidecar's path and settings, or ``(None, {})`` when there is none."""
+    path = sidecar_path(campaign)
+    if not path.is_file():
+        return None, {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CxauditError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    data, lines = load_yaml(text, path)
+    if data is None:
+        return path, {}
+    if not isinstance(data, dict):
+        raise CxauditError(f"{path}: must be a mapping like `type: promotional`")
+    settings: dict[str, str | None] = {}
+    for key, value in data.items():
+        line = lines.line((key,))
+        if key not in CAMPAIGN_FIELDS:
+            raise CxauditError(
+                f"{path}:{line}: unknown key {key!r}; a campaign file takes type, channel, offer"
+            )
+        if value is not None and not isinstance(value, str):
+            raise CxauditError(f"{path}:{line}: {key} must be text")
+        settings[key] = value
+    return path, settings
