@@ -226,9 +226,9 @@ class MarkdownRenderer:
         ]
         for c in run.checks:
             r, camp = c.report, c.report["campaign"]
+            attrs = " | ".join(_md(camp[k] or "", "-") for k in ("type", "channel", "offer"))
             out.append(
-                f"| {_md(c.path)} | {_md(camp['type'] or '', '-')} | {_md(camp['channel'] or '', '-')} "
-                f"| {_md(camp['offer'] or '', '-')} | {r['input_rows']} | {r['suppressed']} "
+                f"| {_md(c.path)} | {attrs} | {r['input_rows']} | {r['suppressed']} "
                 f"| {r['flagged']} | {_outcome(c)} |"
             )
         for c in run.checks:
