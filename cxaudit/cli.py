@@ -337,6 +337,56 @@ def _write_step_summary(markdown: str) -> None:
 
 
 @app.command()
+def explain(
+    campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
+    recipient: Annotated[
+        str,
+        typer.Option(
+            "--recipient", "-R", metavar="EMAIL_OR_ID", help="Email, customer id or phone."
+        ),
+    ],
+    rules: RulesOpt = Path("rules.yaml"),
+    source: SourceOpt = None,
+    as_of: AsOfOpt = None,
+    campaign_type: TypeOpt = None,
+    channel: ChannelOpt = None,
+    offer: OfferOpt = None,
+    encoding: EncodingOpt = None,
+    fmt: FormatOpt = Format.text,
+    debug: DebugOpt = False,
+) -> None:
+    """Show every rule evaluated for one recipient and the source rows behind each match.
+
+    Example:
+
+        cxaudit explain sample_data/campaign.csv --recipient ann@example.com --offer "Aurora X2"
+    """
+    from cxaudit.audit import AuditRequest, run_audit
+    from cxaudit.explain import as_dict, to_text
+    from cxaudit.explain import explain as explain_recipient
+
+    def work() -> tuple[Any, Any]:
+        request = AuditRequest(
+            campaign=campaign,
+            rules=rules,
+            sources=_parse_sources(source),
+            as_of=as_of,
+            campaign_type=campaign_type,
+            channel=channel,
+            offer=offer,
+            encoding=encoding,
+        )
+        result = run_audit(request)
+        return result, explain_recipient(result, recipient)
+
+    result, items = _guard(debug, work)
+    if fmt is Format.json:
+        typer.echo(json.dumps(as_dict(items), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(to_text(result, items), nl=False)
+
+
+@app.command()
 def validate(
     rules: Annotated[Path, typer.Argument(help="Rules file to check.", show_default=True)] = Path(
         "rules.yaml"

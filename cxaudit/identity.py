@@ -33,7 +33,8 @@ def normalise_emails(values: pd.Series) -> pd.Series:
     return out.where(out.str.match(_EMAIL), None)
 
 
-def _e164(raw: str, region: str) -> str | None:
+def e164(raw: str, region: str) -> str | None:
+    """One number in E.164, or None when it is not a possible phone number."""
     text = raw.strip()
     if not text:
         return None
@@ -53,7 +54,7 @@ def normalise_phones(values: pd.Series, region: str) -> pd.Series:
     distinct value is parsed once and mapped back.
     """
     uniques = pd.unique(values)
-    mapping = {v: _e164(v, region) for v in uniques}
+    mapping = {v: e164(v, region) for v in uniques}
     return values.map(mapping).astype(object).where(lambda s: s.notna(), None)
 
 

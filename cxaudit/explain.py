@@ -1,0 +1,221 @@
+"""``cxaudit explain``: why was this person kept or removed?
+
+Runs the normal audit, then looks at one recipient: for every rule, whether
+it matched, did not match or was skipped, and the source rows behind it
+(case ids, dates, counts). The answer to "why did Ann not get the spring
+offer?" without reading CSVs by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cxaudit.audit import AuditResult
+from cxaudit.dates import iso
+from cxaudit.errors import CxauditError
+from cxaudit.identity import e164, identity_long
+from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
+from cxaudit.rules import RECIPIENTS, Rule
+
+
+@dataclass
+class Evidence:
+    source: str
+    row: int  # row number in the source file (header = 1)
+    fields: dict[str, str]
+
+
+@dataclass
+class RuleExplanation:
+    rule: str
+    action: str
+    source: str
+    line: int | None
+    status: str  # matched | not matched | skipped | not evaluated
+    effect: str  # what the match did to this recipient, or ""
+    note: str
+    reason: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class RecipientExplanation:
+    row: int
+    recipient: dict[str, str]
+    outcome: str  # kept | kept, flagged | suppressed
+    rules_cell: str
+    linked_rows: dict[str, int]
+    rules: list[RuleExplanation]
+
+
+def _candidate_idents(key: str, region: str) -> set[str]:
+    text = key.strip()
+    found = {f"c:{text}", f"e:{text.lower()}"}
+    phone = e164(text, region)
+    if phone:
+        found.add(f"p:{phone}")
+    return found
+
+
+def find_rows(result: AuditResult, key: str) -> list[int]:
+    """Positions of campaign rows with ``key`` as customer id, email or phone."""
+    wanted = _candidate_idents(key, result.rules.phone_region)
+    idents = result.recipients.idents
+    hit = np.zeros(len(idents), dtype=bool)
+    for col in idents.columns:
+        hit |= idents[col].isin(wanted).to_numpy()
+    rows = [int(i) for i in np.flatnonzero(hit)]
+    if not rows:
+        raise CxauditError(
+            f"{result.recipients.path}: no recipient has customer_id, email or phone {key!r}; "
+            "check the spelling (emails match case-insensitively, phones in any format)"
+        )
+    return rows
+
+
+def _evidence(result: AuditResult, source: str, rows: list[int]) -> list[Evidence]:
+    table = result.recipients if source == RECIPIENTS else result.sources[source]
+    out = []
+    for r in rows:
+        fields = {
+            name: str(table.table.frame[pos].iloc[r])
+            for name, pos in table.field_columns.items()
+            if source != RECIPIENTS or name in table.config.columns
+        }
+        out.append(Evidence(source, int(table.table.row_numbers[r]), fields))
+    return out
+
+
+def _linked(result: AuditResult, row: int) -> dict[str, list[int]]:
+    mine = set(identity_long(result.recipients.idents.iloc[[row]])["ident"])
+    linked = {}
+    for name, table in result.sources.items():
+        keys = identity_long(table.idents)
+        rows = keys.loc[keys["ident"].isin(mine), "row"].drop_duplicates().sort_values()
+        linked[name] = [int(r) for r in rows]
+    return linked
+
+
+def _explain_rule(
+    result: AuditResult, row: int, rule: Rule, linked: dict[str, list[int]], special: str
+) -> RuleExplanation:
+    base = {
+        "rule": rule.id,
+        "action": rule.action,
+        "source": rule.source,
+        "line": rule.line,
+    }
+    if rule in result.skipped:
+        cond = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in rule.applies_to.items())
+        return RuleExplanation(
+            **base, status="skipped", effect="", note=f"applies to {cond}", reason=""
+        )
+    if special:
+        return RuleExplanation(**base, status="not evaluated", effect="", note=special, reason="")
+    pairs = result.pairs
+    held_rows = pairs.loc[
+        (pairs["row"].to_numpy() == row) & (pairs["rule"].to_numpy() == rule.order), "source_row"
+    ].tolist()
+    hits = result.hits
+    holds = bool(((hits["row"] == row) & (hits["rule"] == rule.order)).any())
+    effects = result.outcome.effects
+    mine = effects[(effects["row"] == row) & (effects["rule_id"] == rule.id)]
+    effect = str(mine["effect"].iloc[0]) if len(mine) else ""
+    reason = str(mine["reason"].iloc[0]) if len(mine) else ""
+    if holds and not effect:
+        effect = {
+            "suppress": "none: an allow rule exempts this recipient",
+            "flag": "none: the recipient is suppressed anyway",
+            "allow": "none: no suppress rule to exempt from",
+        }[rule.action]
+    n = len(held_rows)
+    if rule.source == RECIPIENTS:
+        note = "the recipient's row satisfies where" if n else "the recipient's row does not"
+    else:
+        available = len(linked.get(rule.source, []))
+        if rule.match == "none":
+            note = f"{n} of {available} {rule.source} rows satisfy where; none may"
+        elif rule.min_count > 1:
+            note = f"{n} of {available} {rule.source} rows satisfy where; {rule.min_count} needed"
+        else:
+            note = f"{n} of this recipient's {available} {rule.source} rows satisfy where"
+    return RuleExplanation(
+        **base,
+        status="matched" if holds else "not matched",
+        effect=effect,
+        note=note,
+        reason=reason,
+        evidence=_evidence(result, rule.source, held_rows),
+    )
+
+
+def explain(result: AuditResult, key: str) -> list[RecipientExplanation]:
+    out = []
+    effects = result.outcome.effects
+    recipients = result.recipients
+    for row in find_rows(result, key):
+        special = effects[
+            (effects["row"] == row) & effects["rule_id"].isin([UNVERIFIABLE, DUPLICATE])
+        ]
+        note = ""
+        if len(special):
+            note = f"{special['rule_id'].iloc[0]}: {special['reason'].iloc[0]}"
+        linked = _linked(result, row)
+        rules = [_explain_rule(result, row, r, linked, note) for r in result.rules.rules]
+        outcome = "suppressed" if result.outcome.suppressed[row] else "kept"
+        if result.outcome.flagged[row]:
+            outcome = "kept, flagged"
+        keys = {k: str(recipients.text(k).iloc[row]) for k in recipients.idents.columns}
+        out.append(
+            RecipientExplanation(
+                row=int(recipients.table.row_numbers[row]),
+                recipient=keys,
+                outcome=outcome,
+                rules_cell=str(result.outcome.rules_cell[row]),
+                linked_rows={k: len(v) for k, v in linked.items()},
+                rules=rules,
+            )
+        )
+    return out
+
+
+def as_dict(items: list[RecipientExplanation]) -> list[dict[str, Any]]:
+    return [asdict(i) for i in items]
+
+
+def to_text(result: AuditResult, items: list[RecipientExplanation]) -> str:
+    """The explanation for a person at a terminal."""
+    camp = result.rules.campaign
+    lines = []
+    for item in items:
+        who = ", ".join(f"{k} {v}" for k, v in item.recipient.items() if v.strip())
+        verdict = item.outcome.upper()
+        if item.rules_cell:
+            verdict += f" ({item.rules_cell})"
+        lines += [
+            f"{result.recipients.path} row {item.row}: {who}",
+            f"  outcome: {verdict}",
+            f"  campaign: type {camp.type or '-'}, channel {camp.channel or '-'}, "
+            f"offer {camp.offer or '-'}; as of {iso(result.as_of)}",
+            "  rows linked by identity: "
+            + (", ".join(f"{k} {v}" for k, v in item.linked_rows.items()) or "no sources read"),
+            "",
+        ]
+        for r in item.rules:
+            at = f"{result.rules.path}:{r.line}" if r.line else str(result.rules.path)
+            lines.append(f"  {r.status.upper():<13} {r.rule} ({r.action}, {at})")
+            lines.append(f"                {r.note}")
+            if r.effect:
+                lines.append(f"                effect: {r.effect}")
+            if r.reason:
+                lines.append(f"                reason: {r.reason}")
+            for ev in r.evidence[:20]:
+                shown = " ".join(f"{k}={v!r}" for k, v in ev.fields.items())
+                lines.append(f"                {ev.source} row {ev.row}: {shown}")
+            if len(r.evidence) > 20:
+                lines.append(f"                … and {len(r.evidence) - 20} more rows")
+        lines.append("")
+    return "\n".join(lines)
