@@ -386,6 +386,29 @@ def explain(
         typer.echo(to_text(result, items), nl=False)
 
 
+@app.command("test")
+def test_rules(
+    rules: Annotated[
+        Path, typer.Argument(help="Rules file whose tests to run.", show_default=True)
+    ] = Path("rules.yaml"),
+    debug: DebugOpt = False,
+) -> None:
+    """Run the rule tests kept beside the rules (a tests: section or RULES.test.yaml).
+
+    Exit 0 when all pass, 1 when any fails (with what was expected and what
+    happened), 2 when the tests cannot be read.
+
+    Example:
+
+        cxaudit test rules.yaml
+    """
+    from cxaudit.ruletests import run_tests, to_text
+
+    run = _guard(debug, lambda: run_tests(rules))
+    typer.echo(to_text(run), nl=False)
+    raise typer.Exit(1 if run.failed else 0)
+
+
 @app.command()
 def validate(
     rules: Annotated[Path, typer.Argument(help="Rules file to check.", show_default=True)] = Path(

@@ -88,6 +88,7 @@ class RulesFileSpec(_Spec):
     recipients: TableSpec = Field(default_factory=TableSpec)
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(min_length=1)  # each checked as a RuleSpec
+    tests: list[Any] | None = None  # rule tests, checked by cxaudit.ruletests
 
 
 # --------------------------------------------------------------------------
