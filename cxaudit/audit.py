@@ -7,6 +7,7 @@ written. It returns plain data; writing files and printing belong elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,6 +56,13 @@ class AuditResult:
         return len(self.recipients)
 
 
+Progress = Callable[[str], None]
+
+
+def _silent(_message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
 def parse_as_of(text: str | None) -> pd.Timestamp:
     if text is None:
         return utc_now()
@@ -80,27 +88,38 @@ def load_ruleset(request: AuditRequest, sidecar: dict[str, str | None] | None = 
     return rules
 
 
-def load_sources(rules: RuleSet, names: list[str]) -> dict[str, LoadedTable]:
+def load_sources(
+    rules: RuleSet, names: list[str], progress: Progress = _silent
+) -> dict[str, LoadedTable]:
     out = {}
     for name in names:
         config = rules.sources[name]
         assert config.path is not None
+        progress(f"reading source {name} {config.path}")
         out[name] = load_table(rules, config, config.path)
     return out
 
 
-def run_audit(request: AuditRequest) -> AuditResult:
+def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResult:
+    """Run the audit; ``progress`` is told what is happening (for log lines
+    or a spinner; the core itself never prints)."""
     as_of = parse_as_of(request.as_of)
     sidecar_file, sidecar = read_sidecar(request.campaign)
+    progress(f"reading rules {request.rules}")
     rules = load_ruleset(request, sidecar)
     applicable = [r for r in rules.rules if rules.applies(r)]
     skipped = [r for r in rules.rules if not rules.applies(r)]
 
+    progress(f"reading campaign {request.campaign}")
     recipients = load_table(rules, rules.recipients, request.campaign, request.encoding)
     check_recipient_columns(rules, recipients)
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
-    sources = load_sources(rules, needed)
+    sources = load_sources(rules, needed, progress)
 
+    progress(
+        f"evaluating {len(applicable)} rules ({len(skipped)} skipped) for "
+        f"{len(recipients)} recipients"
+    )
     unverifiable, duplicate_of, duplicate_via = recipient_status(recipients.idents)
     auditable = ~unverifiable & (duplicate_of < 0)
     matches = match_sources(applicable, sources, rules.campaign, as_of)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -156,14 +157,33 @@ def audit(
     campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
-        "cxaudit-out"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for the outputs; {date} and {datetime} are filled in."
+        ),
+    ] = Path("cxaudit-out"),
     as_of: AsOfOpt = None,
     campaign_type: TypeOpt = None,
     channel: ChannelOpt = None,
     offer: OfferOpt = None,
     encoding: EncodingOpt = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="DIR",
+            help="A previous run's --out: report newly suppressed and released recipients.",
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            help="If another run is writing to --out, wait up to this long (default: fail).",
+        ),
+    ] = 0.0,
     fmt: FormatOpt = Format.text,
     quiet: QuietOpt = False,
     show_pii: ShowPiiOpt = False,
@@ -175,28 +195,40 @@ def audit(
 
         cxaudit audit sample_data/campaign.csv --offer "Aurora X2" --as-of 2026-11-20
     """
+    progress = _Progress(silent=quiet)
 
     def work() -> tuple[Any, dict[str, Any], list[Path]]:
-        from cxaudit.audit import AuditRequest, run_audit
-        from cxaudit.outputs import check_out_dir, write_outputs
+        from cxaudit.audit import AuditRequest, parse_as_of, run_audit
+        from cxaudit.baseline import compare
+        from cxaudit.outputs import check_out_dir, expand_out, output_lock, write_outputs
         from cxaudit.report import build_report, render_markdown
 
+        moment = parse_as_of(as_of)
+        target = expand_out(out, moment)
         request = AuditRequest(
             campaign=campaign,
             rules=rules,
             sources=_parse_sources(source),
-            as_of=as_of,
+            as_of=moment.isoformat(),
             campaign_type=campaign_type,
             channel=channel,
             offer=offer,
             encoding=encoding,
         )
-        check_out_dir(out)
-        with _working(quiet or fmt is Format.json):
-            result = run_audit(request)
+        check_out_dir(target)
+        with progress, output_lock(target, wait):
+            result = run_audit(request, progress)
             report = build_report(result, show_pii)
+            if baseline is not None:
+                progress(f"comparing with {baseline}")
+                report["baseline"] = compare(result, baseline, show_pii)
             markdown = render_markdown(result, report, show_pii)
-            written = write_outputs(out, result, report, markdown)
+            progress(f"writing {target}")
+            written = write_outputs(target, result, report, markdown)
+            progress(
+                f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
+                f"{report['flagged']} flagged"
+            )
         return result, report, written
 
     result, report, written = _guard(debug, work)
@@ -205,28 +237,40 @@ def audit(
     if fmt is Format.json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    _print_summary(result, report, out, written)
+    _print_summary(result, report, written)
 
 
-class _working:
-    """A spinner on stderr while the audit runs, only on a terminal."""
+class _Progress:
+    """What the audit is doing: a spinner on a terminal; off a terminal (cron,
+    CI), timestamped log lines on stderr."""
 
     def __init__(self, silent: bool) -> None:
-        self.console = Console(stderr=True)
-        self.status = None
-        if not silent and self.console.is_terminal:
-            self.status = self.console.status("auditing…")
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.silent = silent
+        self.status: Any = None
 
-    def __enter__(self) -> None:
-        if self.status is not None:
+    def __enter__(self) -> _Progress:
+        if not self.silent and self.console.is_terminal:
+            self.status = self.console.status("cxaudit: starting…")
             self.status.__enter__()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.status is not None:
             self.status.__exit__(*exc)
+            self.status = None
+
+    def __call__(self, message: str) -> None:
+        if self.silent:
+            return
+        if self.status is not None:
+            self.status.update(f"cxaudit: {message}…")
+        elif not self.console.is_terminal:
+            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.console.print(f"{stamp} cxaudit: {message}", markup=False)
 
 
-def _print_summary(result: Any, report: dict[str, Any], out: Path, written: list[Path]) -> None:
+def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> None:
     console = Console(highlight=False)
     camp = report["campaign"]
     console.print(

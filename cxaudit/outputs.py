@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import pandas as pd
 
 from cxaudit.audit import AuditResult
 from cxaudit.csvfile import render_csv
+from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 
 OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "report.json", "report.md")
@@ -90,3 +94,61 @@ def write_atomically(out: Path, files: dict[str, bytes]) -> list[Path]:
             if temp.exists():
                 temp.unlink()
     return list(temps)
+
+
+def expand_out(out: Path, as_of: pd.Timestamp) -> Path:
+    """Fill ``{date}`` and ``{datetime}`` in ``--out`` from the run's as-of
+    moment, for dated run folders (``runs/{date}``)."""
+    text = str(out)
+    if "{" not in text:
+        return out
+    stamp = iso(as_of)
+    values = {"date": stamp[:10], "datetime": stamp[:19].replace(":", "") + "Z"}
+    try:
+        return Path(text.format(**values))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise CxauditError(
+            f"--out {text}: unknown placeholder {exc}; use {{date}} or {{datetime}}"
+        ) from None
+
+
+@contextmanager
+def output_lock(out: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder for the whole run, so two
+    runs (a slow nightly job and a manual one) never interleave their files.
+
+    The lock is on the folder itself (no lock file is left behind). A folder
+    created here is removed again if the run fails before writing into it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: run unlocked
+        yield
+        return
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out, os.O_RDONLY)
+    except OSError as exc:
+        raise CxauditError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CxauditError(
+                        f"--out {out}: another cxaudit run is writing there; wait for it to "
+                        "finish or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        except BaseException:
+            if created and not any(out.iterdir()):
+                out.rmdir()
+            raise
+    finally:
+        os.close(fd)

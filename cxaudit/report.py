@@ -170,6 +170,9 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
             rest = len(report["flags"]) - MAX_FLAGS_LISTED
             lines.append(f"| | | | … and {rest} more in report.json |")
 
+    if "baseline" in report:
+        lines.append(_baseline_markdown(report["baseline"]))
+
     lines += ["", "## Inputs", "", "| input | path | rows | sha256 |", "| --- | --- | ---: | --- |"]
     for item in report["inputs"]:
         lines.append(
@@ -178,3 +181,29 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
     rf = report["rules_file"]
     lines.append(f"| rules | {_cell(rf['path'])} | | `{rf['sha256'][:12]}` |")
     return "\n".join(lines) + "\n"
+
+
+def _baseline_markdown(change: dict[str, Any]) -> str:
+    lines = [
+        "",
+        f"## Changes since {_cell(change['path'])}",
+        "",
+        f"{len(change['newly_suppressed'])} newly suppressed, "
+        f"{len(change['released'])} released (suppressed before, kept now).",
+    ]
+    for title, key, rules_key in (
+        ("Newly suppressed", "newly_suppressed", "rules"),
+        ("Released", "released", "previous_rules"),
+    ):
+        items = change[key]
+        if not items:
+            continue
+        lines += ["", f"### {title}", "", "| row | recipient | rules |", "| ---: | --- | --- |"]
+        lines += [
+            f"| {i['row']} | {_cell(i['recipient'])} | {_cell(', '.join(i[rules_key]))} |"
+            for i in items[:MAX_FLAGS_LISTED]
+        ]
+        if len(items) > MAX_FLAGS_LISTED:
+            rest = len(items) - MAX_FLAGS_LISTED
+            lines.append(f"| | | … and {rest} more in report.json |")
+    return "\n".join(lines)

@@ -29,6 +29,7 @@ rules:
     action: suppress
     reason: "open {priority} case {case_id}"
 """
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ cxaudit: ")
 CAMPAIGN = "customer_id,email,zip\nC1,ann@example.com,02134\nC2,bob@example.com,10001\n"
 CASES = "Id,Customer ID,Requester email,Status,Priority,Created at\n1,C1,,open,high,2026-11-01\n"
 
@@ -313,10 +314,15 @@ def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(ws: Workspace
 
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    err = result.stderr.strip()
-    assert err, "the error must be on stderr"
+    lines = result.stderr.strip().splitlines()
+    assert lines, "the error must be on stderr"
+    errors = [line for line in lines if line.startswith("cxaudit: error:")]
+    if "Usage:" not in result.stderr:
+        # one error line, last; anything before it is a timestamped progress line
+        assert len(errors) == 1 and lines[-1] == errors[0], lines
+        assert all(LOG_LINE.match(line) for line in lines[:-1]), lines
+    err = errors[0] if errors else result.stderr
     assert re.search(bad.message, err), err
-    assert len(err.splitlines()) == 1 or "Usage:" in err, err
     if bad.name != "--out is a file":
         assert not (ws.root / "out").exists(), "nothing may be written on exit 2"
 

@@ -1,0 +1,89 @@
+"""Comparing a run with an earlier one (``--baseline DIR``).
+
+A nightly job wants to know what changed: who is newly held back today, and
+who was held back yesterday but may be contacted again. People are compared
+by identity (any shared normalised key), not by row number, because the list
+itself changes from night to night.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cxaudit.audit import AuditResult
+from cxaudit.csvfile import read_table
+from cxaudit.errors import CxauditError
+from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
+from cxaudit.report import recipient_label
+
+
+def _suppressed_before(result: AuditResult, folder: Path) -> tuple[dict[str, str], int]:
+    """ident -> the rules that suppressed it in the baseline run."""
+    path = folder / "suppressed.csv"
+    if not folder.is_dir():
+        raise CxauditError(f"--baseline {folder}: not a folder; pass a previous run's --out")
+    if not path.is_file():
+        raise CxauditError(
+            f"--baseline {folder}: has no suppressed.csv; pass the --out folder of a previous run"
+        )
+    dialect = result.recipients.table.dialect
+    table = read_table(path, encoding=dialect.encoding, delimiter=dialect.delimiter)
+    keys = {}
+    for key in KEY_NAMES:
+        if key in result.recipients.idents.columns:
+            column = result.recipients.table.header[result.recipients.field_columns[key]]
+            pos = table.find_column(column)
+            if pos is not None:
+                keys[key] = table.frame[pos]
+    rules_pos = table.find_column("cxaudit_rules")
+    if not keys or rules_pos is None:
+        raise CxauditError(
+            f"{path}: lacks the campaign's key columns or cxaudit_rules; is it from another list?"
+        )
+    idents = identity_long(identity_columns(keys, result.rules.phone_region))
+    rules = table.frame[rules_pos].to_numpy()
+    mapping = dict(zip(idents["ident"], rules[idents["row"].to_numpy()], strict=True))
+    return mapping, table.rows
+
+
+def compare(result: AuditResult, folder: Path, show_pii: bool = False) -> dict[str, Any]:
+    """Newly suppressed and released recipients relative to ``folder``."""
+    before, before_rows = _suppressed_before(result, folder)
+    now = identity_long(result.recipients.idents)
+    was_suppressed = np.zeros(len(result.recipients), dtype=bool)
+    previous_rules = np.full(len(result.recipients), "", dtype=object)
+    hit = now["ident"].isin(before.keys()).to_numpy()
+    rows = now["row"].to_numpy()[hit]
+    was_suppressed[rows] = True
+    previous_rules[rows] = [before[i] for i in now["ident"].to_numpy()[hit]]
+
+    suppressed = result.outcome.suppressed
+    has_key = np.zeros(len(result.recipients), dtype=bool)
+    has_key[now["row"].to_numpy()] = True
+    newly = np.flatnonzero(suppressed & ~was_suppressed & has_key)
+    released = np.flatnonzero(~suppressed & was_suppressed)
+    numbers = result.recipients.table.row_numbers
+    cells = result.outcome.rules_cell
+    return {
+        "path": str(folder),
+        "suppressed_before": before_rows,
+        "newly_suppressed": [
+            {
+                "row": int(numbers[r]),
+                "recipient": recipient_label(result, int(r), show_pii),
+                "rules": str(cells[r]).split(";"),
+            }
+            for r in newly
+        ],
+        "released": [
+            {
+                "row": int(numbers[r]),
+                "recipient": recipient_label(result, int(r), show_pii),
+                "previous_rules": str(previous_rules[r]).split(";"),
+            }
+            for r in released
+        ],
+    }
