@@ -20,7 +20,12 @@ from cxaudit.identity import recipient_status
 from cxaudit.outcome import Outcome, decide
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
 from cxaudit.sidecar import read_sidecar
-from cxaudit.sources import LoadedTable, check_recipient_columns, load_table
+from cxaudit.sources import (
+    LoadedTable,
+    check_fields_available,
+    check_recipient_columns,
+    load_table,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class AuditRequest:
     campaign: Path
     rules: Path = Path("rules.yaml")
     sources: dict[str, Path] = field(default_factory=dict)
+    presets: dict[str, str] = field(default_factory=dict)
     as_of: str | None = None
     campaign_type: str | None = None
     channel: str | None = None
@@ -55,6 +61,12 @@ class AuditResult:
     def input_rows(self) -> int:
         return len(self.recipients)
 
+    @property
+    def warnings(self) -> list[str]:
+        """Things the user should know that do not stop the run (unmapped
+        vendor statuses, say)."""
+        return [w for t in (self.recipients, *self.sources.values()) for w in t.warnings]
+
 
 Progress = Callable[[str], None]
 
@@ -77,14 +89,12 @@ def parse_as_of(text: str | None) -> pd.Timestamp:
 def load_ruleset(request: AuditRequest, sidecar: dict[str, str | None] | None = None) -> RuleSet:
     """The rules file with the campaign's sidecar settings, then the command
     line's campaign and source overrides, applied in that order."""
-    rules = load_rules(request.rules)
+    rules = load_rules(request.rules, request.sources, request.presets)
     if sidecar:
         rules = replace(rules, campaign=replace(rules.campaign, **sidecar))
     rules = rules.with_campaign(
         type=request.campaign_type, channel=request.channel, offer=request.offer
     )
-    for name, path in request.sources.items():
-        rules = rules.with_source_path(name, path)
     return rules
 
 
@@ -115,6 +125,10 @@ def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResul
     check_recipient_columns(rules, recipients)
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
     sources = load_sources(rules, needed, progress)
+    used: dict[str, set[str]] = {}
+    for rule in applicable:
+        used.setdefault(rule.source, set()).update(rule.fields())
+    check_fields_available(rules, sources, used)
 
     progress(
         f"evaluating {len(applicable)} rules ({len(skipped)} skipped) for "

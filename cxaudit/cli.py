@@ -53,6 +53,16 @@ SourceOpt = Annotated[
         help="Use PATH for the rules file's source NAME (repeatable).",
     ),
 ]
+PresetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--preset",
+        "-p",
+        metavar="NAME=VENDOR",
+        help="Read source NAME (or recipients) as VENDOR's export, e.g. cases=zendesk "
+        "(repeatable; see `cxaudit presets`).",
+    ),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
@@ -103,10 +113,12 @@ def _root(
     """Hold marketing back from customers who are in the middle of a support problem."""
 
 
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
 def _err(message: str) -> None:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"cxaudit: error: {message}", markup=False
-    )
+    _err_console().print(f"cxaudit: error: {message}", markup=False)
 
 
 def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T:
@@ -142,6 +154,16 @@ def _parse_sources_or_exit(values: list[str] | None) -> dict[str, Path]:
     return _guard(False, lambda: _parse_sources(values))
 
 
+def _parse_presets(values: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or []:
+        name, sep, vendor = item.partition("=")
+        if not sep or not name.strip() or not vendor.strip():
+            raise CxauditError(f"--preset {item!r}: write it as NAME=VENDOR, e.g. cases=zendesk")
+        out[name.strip()] = vendor.strip()
+    return out
+
+
 def _parse_sources(values: list[str] | None) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for item in values or []:
@@ -157,6 +179,7 @@ def audit(
     campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
+    preset: PresetOpt = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -209,6 +232,7 @@ def audit(
             campaign=campaign,
             rules=rules,
             sources=_parse_sources(source),
+            presets=_parse_presets(preset),
             as_of=moment.isoformat(),
             campaign_type=campaign_type,
             channel=channel,
@@ -234,6 +258,8 @@ def audit(
     result, report, written = _guard(debug, work)
     if quiet:
         return
+    for warning in report["warnings"]:
+        _err_console().print(f"cxaudit: warning: {warning}", markup=False)
     if fmt is Format.json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -313,6 +339,7 @@ def check(
     campaigns: Annotated[list[Path], typer.Argument(help="Campaign files (CSV) to check.")],
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
+    preset: PresetOpt = None,
     as_of: AsOfOpt = None,
     campaign_type: TypeOpt = None,
     channel: ChannelOpt = None,
@@ -354,6 +381,7 @@ def check(
             campaign=Path(),
             rules=rules,
             sources=_parse_sources(source),
+            presets=_parse_presets(preset),
             as_of=as_of,
             campaign_type=campaign_type,
             channel=channel,
@@ -391,6 +419,7 @@ def explain(
     ],
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
+    preset: PresetOpt = None,
     as_of: AsOfOpt = None,
     campaign_type: TypeOpt = None,
     channel: ChannelOpt = None,
@@ -414,6 +443,7 @@ def explain(
             campaign=campaign,
             rules=rules,
             sources=_parse_sources(source),
+            presets=_parse_presets(preset),
             as_of=as_of,
             campaign_type=campaign_type,
             channel=channel,
@@ -459,6 +489,7 @@ def validate(
         "rules.yaml"
     ),
     source: SourceOpt = None,
+    preset: PresetOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check a rules file, and that every source exists and has the mapped columns.
@@ -471,10 +502,34 @@ def validate(
     """
     from cxaudit.audit import AuditRequest, validate_rules
 
-    request = AuditRequest(campaign=Path(), rules=rules, sources=_parse_sources_or_exit(source))
+    request = AuditRequest(
+        campaign=Path(),
+        rules=rules,
+        sources=_parse_sources_or_exit(source),
+        presets=_guard(debug, lambda: _parse_presets(preset)),
+    )
     ruleset, sources = _guard(debug, lambda: validate_rules(request), every_problem=True)
     counts = ", ".join(f"{name} ({len(t)} rows)" for name, t in sources.items())
     typer.echo(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}")
+
+
+@app.command()
+def presets() -> None:
+    """List the export presets: desks for sources, platforms for recipient lists.
+
+    Example:
+
+        cxaudit presets
+    """
+    from cxaudit.presets import PRESETS
+
+    for kind, title in (("source", "sources"), ("recipients", "recipient lists")):
+        typer.echo(f"{title}:")
+        for p in PRESETS.values():
+            if p.kind == kind:
+                fields = ", ".join([*p.keys, *p.columns, *p.derive])
+                typer.echo(f"  {p.name:<17} {p.description}")
+                typer.echo(f"  {'':<17} fields: {fields}")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def read_table(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     encoding_setting: str = "`encoding:`",
+    footer: tuple[str, ...] = (),
 ) -> Table:
     """Read ``path`` as a table of text.
 
@@ -194,7 +196,7 @@ def read_table(
 
     header = records[0]
     width = len(header)
-    body = records[1:]
+    body = _drop_footer(path, records[1:], footer) if footer else records[1:]
     lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
     keep = lengths > 0
     ragged = np.flatnonzero(keep & (lengths != width))
@@ -221,6 +223,35 @@ def read_table(
         dialect=Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline),
         sha256=sha,
     )
+
+
+def _drop_footer(path: Path, body: list[list[str]], patterns: tuple[str, ...]) -> list[list[str]]:
+    """Drop a report's trailing footer (Salesforce: a blank line, "Grand Totals
+    (N records)", a confidentiality line, a copyright line), checking the
+    stated record count so a truncated export is caught."""
+    compiled = [re.compile(p) for p in patterns]
+    end = len(body)
+    stated: int | None = None
+    while end > 0:
+        record = body[end - 1]
+        if not record or record == [""]:
+            end -= 1
+            continue
+        if len(record) != 1:
+            break
+        match = next((m for m in (rx.match(record[0].strip()) for rx in compiled) if m), None)
+        if match is None:
+            break
+        if match.groups():
+            stated = int(match.group(1))
+        end -= 1
+    rows = [r for r in body[:end] if r]
+    if stated is not None and stated != len(rows):
+        raise CxauditError(
+            f"{path}: the footer says {stated} records but the file has {len(rows)} rows; "
+            "the export looks truncated or edited: export it again"
+        )
+    return body[:end]
 
 
 def render_csv(header: list[str], columns: list[pd.Series], dialect: Dialect) -> bytes:

@@ -58,6 +58,7 @@ def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
         "flagged": int(out.flagged.sum()),
         "by_rule": out.by_rule,
         "skipped_rules": [r.id for r in result.skipped],
+        "warnings": result.warnings,
         "flags": flag_rows,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
         "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
@@ -129,6 +130,10 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
         for rule in result.skipped:
             cond = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in rule.applies_to.items())
             lines.append(f"- {_cell(rule.id)} (applies to {_cell(cond)})")
+
+    if report["warnings"]:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {_cell(w)}" for w in report["warnings"]]
 
     effects = result.outcome.effects
     row_numbers = result.recipients.table.row_numbers

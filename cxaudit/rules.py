@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cxaudit.dates import parse_instant
 from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES
+from cxaudit.presets import PRESETS
 from cxaudit.yamlsafe import LineMap, Path_, load_yaml
 
 RECIPIENTS = "recipients"
@@ -54,18 +55,25 @@ class CampaignSpec(_Spec):
     offer: str | None = None
 
 
+class DeriveSpec(_Spec):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    source: str | None = Field(default=None, alias="from")
+    map: dict[str, str] = Field(default_factory=dict)
+
+
 class TableSpec(_Spec):
+    preset: str | None = None
     keys: dict[Literal["customer_id", "email", "phone"], str] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     dates: list[str] = Field(default_factory=list)
     date_format: str | None = None
-    encoding: str = "utf-8"
+    encoding: str | None = None
     delimiter: str | None = None
+    derive: dict[str, DeriveSpec] = Field(default_factory=dict)
 
 
 class SourceSpec(TableSpec):
     path: str
-    keys: dict[Literal["customer_id", "email", "phone"], str]  # type: ignore[assignment]
 
 
 class RuleSpec(_Spec):
@@ -152,6 +160,15 @@ class TableConfig:
     encoding: str
     delimiter: str | None
     line: int | None = None
+    preset: str | None = None
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    optional: frozenset[str] = frozenset()  # preset-mapped fields whose column may be absent
+    derive: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    footer: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> list[str]:
+        return [*(self.keys or {}), *self.columns, *self.derive]
 
     def column_line(self, lines: LineMap, kind: str, name: str) -> int | None:
         base = (RECIPIENTS,) if self.name == RECIPIENTS else ("sources", self.name)
@@ -173,6 +190,26 @@ class Rule:
 
     def uses_recipient(self) -> bool:
         return any(_node_uses_recipient(n) for n in self.where)
+
+    def fields(self) -> set[str]:
+        """The fields of its source this rule reads (conditions and reason)."""
+        found: set[str] = set()
+
+        def walk(nodes: tuple[Node, ...]) -> None:
+            for node in nodes:
+                if isinstance(node, AnyOf):
+                    for option in node.options:
+                        walk(option)
+                else:
+                    found.add(node.field)
+
+        walk(self.where)
+        for _lit, name, _spec, _conv in string.Formatter().parse(self.reason or ""):
+            if name is not None:
+                root = name.partition(".")[0]
+                if root not in ("count", "campaign"):
+                    found.add(root)
+        return found
 
 
 def _node_uses_recipient(node: Node) -> bool:
@@ -206,17 +243,6 @@ class RuleSet:
     def with_campaign(self, **overrides: str | None) -> RuleSet:
         changes = {k: v for k, v in overrides.items() if v is not None}
         return replace(self, campaign=replace(self.campaign, **changes))
-
-    def with_source_path(self, name: str, path: Path) -> RuleSet:
-        if name not in self.sources:
-            known = ", ".join(sorted(self.sources)) or "none"
-            raise CxauditError(
-                f"--source {name}={path}: the rules file has no source {name!r} "
-                f"(its sources: {known})"
-            )
-        sources = dict(self.sources)
-        sources[name] = replace(sources[name], path=path)
-        return replace(self, sources=sources)
 
     def applies(self, rule: Rule) -> bool:
         """Whether ``rule``'s ``applies_to`` admits this run's campaign."""
@@ -267,8 +293,19 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def load_rules(path: Path) -> RuleSet:
-    """Read, validate and compile the rules file at ``path``."""
+def load_rules(
+    path: Path,
+    source_paths: dict[str, Path] | None = None,
+    presets: dict[str, str] | None = None,
+) -> RuleSet:
+    """Read, validate and compile the rules file at ``path``.
+
+    ``source_paths`` and ``presets`` come from the command line (``--source
+    NAME=PATH``, ``--preset NAME=VENDOR``). They are applied before
+    validation, so a source can be defined there entirely: its path and a
+    preset. Paths given there are used as given (relative to the current
+    folder), not relative to the rules file.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -284,7 +321,46 @@ def load_rules(path: Path) -> RuleSet:
     except OSError as exc:
         raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
     data, lines = load_yaml(text, path)
-    return compile_rules(data, lines, path)
+    source_paths, presets = source_paths or {}, presets or {}
+    if isinstance(data, dict) and (source_paths or presets):
+        data = _with_overrides(data, source_paths, presets)
+    rules = compile_rules(data, lines, path)
+    if source_paths:
+        sources = {
+            name: replace(cfg, path=source_paths.get(name, cfg.path))
+            for name, cfg in rules.sources.items()
+        }
+        rules = replace(rules, sources=sources)
+    return rules
+
+
+def _with_overrides(
+    data: dict[str, Any], source_paths: dict[str, Path], presets: dict[str, str]
+) -> dict[str, Any]:
+    data = dict(data)
+    sources = dict(data.get("sources") or {})
+    for name, vendor in presets.items():
+        if name == RECIPIENTS:
+            data[RECIPIENTS] = {**(data.get(RECIPIENTS) or {}), "preset": vendor}
+        elif name in sources:
+            sources[name] = {**sources[name], "preset": vendor}
+        elif name in source_paths:
+            sources[name] = {"path": str(source_paths[name]), "preset": vendor}
+        else:
+            raise CxauditError(
+                f"--preset {name}={vendor}: the rules file has no source {name!r}; "
+                f"define it with --source {name}=PATH as well"
+            )
+    for name, spath in source_paths.items():
+        if name not in sources:
+            known = ", ".join(sorted(sources)) or "none"
+            raise CxauditError(
+                f"--source {name}={spath}: the rules file has no source {name!r} "
+                f"(its sources: {known}); add --preset {name}=VENDOR to define it here"
+            )
+        sources[name] = {**sources[name], "path": str(spath)}
+    data["sources"] = sources
+    return data
 
 
 def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
@@ -421,24 +497,70 @@ def _table(
     name: str, spec: TableSpec, raw_path: str | None, base: Path, problems: _Problems
 ) -> TableConfig:
     prefix: Path_ = (RECIPIENTS,) if name == RECIPIENTS else ("sources", name)
-    if spec.keys is not None and not spec.keys:
+    preset = None
+    if spec.preset is not None:
+        kind = "recipients" if name == RECIPIENTS else "source"
+        choices = sorted(p.name for p in PRESETS.values() if p.kind == kind)
+        preset = PRESETS.get(spec.preset)
+        if preset is None or preset.kind != kind:
+            problems.add(
+                (*prefix, "preset"),
+                f"unknown {kind} preset {spec.preset!r}{_suggest(spec.preset, choices)}; "
+                f"presets are {', '.join(choices)}",
+            )
+            preset = None
+    keys: dict[str, str] | None = dict(spec.keys) if spec.keys is not None else None
+    columns = dict(spec.columns)
+    alternatives: dict[str, tuple[str, ...]] = {}
+    optional: set[str] = set()
+    dates = list(spec.dates)
+    derive: dict[str, tuple[str, dict[str, str]]] = {}
+    if preset is not None:
+        keys = keys if keys is not None else {}
+        for kname, candidates in preset.keys.items():
+            if kname not in keys:
+                keys[kname] = candidates[0]
+                alternatives[kname] = candidates[1:]
+                optional.add(kname)
+        for fname, candidates in preset.columns.items():
+            if fname not in columns:
+                columns[fname] = candidates[0]
+                alternatives[fname] = candidates[1:]
+                optional.add(fname)
+        dates = [d for d in preset.dates if d in columns and d not in dates] + dates
+        derive = {k: (d.source, dict(d.values)) for k, d in preset.derive.items()}
+    for dname, dspec in spec.derive.items():
+        src, values = derive.get(dname, (None, {}))
+        src = dspec.source or src
+        if src is None:
+            problems.add((*prefix, "derive", dname), "needs `from: FIELD`")
+            continue
+        derive[dname] = (src, {**values, **dspec.map})
+    if name != RECIPIENTS and not keys:
+        problems.add(
+            (*prefix, "keys"), "needs at least one of customer_id, email, phone (or a preset)"
+        )
+    elif keys is not None and not keys:
         problems.add((*prefix, "keys"), "needs at least one of customer_id, email, phone")
     for d in spec.dates:
-        if d not in spec.columns:
+        if d not in columns:
             problems.add(
                 (*prefix, "dates"),
                 f"{d!r} is listed in dates but not mapped under columns"
-                f"{_suggest(d, tuple(spec.columns))}",
+                f"{_suggest(d, tuple(columns))}",
             )
-    clash = set(spec.columns) & set(KEY_NAMES) & set(spec.keys or {})
+    clash = set(columns) & set(KEY_NAMES) & set(keys or {})
     for c in sorted(clash):
         problems.add((*prefix, "columns", c), f"{c!r} is already an identity key; rename it")
-    for fname in spec.columns:
+    for fname in [*spec.columns, *spec.derive]:
         if not _NAME.match(fname) or fname == "any":
             problems.add(
                 (*prefix, "columns", fname),
                 f"field name {fname!r} must be a plain identifier (letters, digits, _), not 'any'",
             )
+    for dname, (src, _values) in derive.items():
+        if src not in columns and src not in (keys or {}):
+            problems.add((*prefix, "derive", dname), f"derives from unknown field {src!r}")
     if spec.delimiter is not None and len(spec.delimiter) != 1:
         problems.add((*prefix, "delimiter"), "must be one character, e.g. ',' ';' or '\\t'")
     path = None
@@ -448,13 +570,18 @@ def _table(
     return TableConfig(
         name=name,
         path=path,
-        keys=dict(spec.keys) if spec.keys is not None else None,
-        columns=dict(spec.columns),
-        dates=tuple(spec.dates),
-        date_format=spec.date_format,
-        encoding=spec.encoding,
+        keys=keys,
+        columns=columns,
+        dates=tuple(dates),
+        date_format=spec.date_format or (preset.date_format if preset else None),
+        encoding=spec.encoding or (preset.encoding if preset else None) or "utf-8",
         delimiter=spec.delimiter,
         line=problems.lines.line(prefix),
+        preset=preset.name if preset else None,
+        alternatives={k: v for k, v in alternatives.items() if v},
+        optional=frozenset(optional),
+        derive=derive,
+        footer=preset.footer if preset else (),
     )
 
 
@@ -471,7 +598,7 @@ class _RuleContext:
         return self.table.name == RECIPIENTS
 
     def fields(self, table: TableConfig) -> list[str]:
-        return [*(table.keys or {}), *table.columns]
+        return table.fields
 
     def check_field(self, name: str, path: Path_) -> bool:
         if name in self.fields(self.table):

@@ -26,6 +26,8 @@ class LoadedTable:
     field_columns: dict[str, int]
     moments: dict[str, pd.Series]
     idents: pd.DataFrame
+    derived: dict[str, pd.Series] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     _numbers: dict[str, pd.Series] = field(default_factory=dict)
 
     @property
@@ -50,7 +52,12 @@ class LoadedTable:
         return pos
 
     def text(self, name: str) -> pd.Series:
+        if name in self.derived:
+            return self.derived[name]
         return self.table.frame[self.column_of(name)]
+
+    def has_field(self, name: str) -> bool:
+        return name in self.field_columns or name in self.derived
 
     def moment(self, name: str) -> pd.Series:
         return self.moments[name]
@@ -107,11 +114,53 @@ def _resolve_columns(
             )
     for kind, mapping in (("keys", keys), ("columns", config.columns)):
         for name, column in mapping.items():
-            pos = table.find_column(column)
+            pos = None
+            for candidate in (column, *config.alternatives.get(name, ())):
+                pos = table.find_column(candidate)
+                if pos is not None:
+                    break
             if pos is None:
+                if name in config.optional:
+                    continue  # a preset's column this export does not include
                 raise _missing_column(rules, config, table, kind, name, column)
             out[name] = pos
-    return out, [k for k in KEY_NAMES if k in keys]
+    used_keys = [k for k in KEY_NAMES if k in keys and k in out]
+    if not used_keys:
+        wanted = ", ".join(repr(c) for c in keys.values())
+        raise CxauditError(
+            f"{table.path}: none of the identity columns {wanted} "
+            f"(preset {config.preset}) is in the file; map one under keys"
+        )
+    return out, used_keys
+
+
+def _derive(
+    config: TableConfig, table: Table, columns: dict[str, int]
+) -> tuple[dict[str, pd.Series], list[str]]:
+    """Canonical fields (``state``, ``severity``) mapped from vendor values.
+
+    A value the map does not know is passed through trimmed, and reported as
+    a warning: a custom status must not silently count as "not open".
+    """
+    derived: dict[str, pd.Series] = {}
+    warnings: list[str] = []
+    for name, (source, values) in config.derive.items():
+        if source not in columns:
+            continue
+        raw = table.frame[columns[source]].str.strip()
+        folded = {k.strip().casefold(): v for k, v in values.items()}
+        mapped = raw.str.casefold().map(folded)
+        unknown = raw[mapped.isna() & (raw != "")]
+        derived[name] = mapped.fillna(raw).astype("str")
+        if len(unknown):
+            counts = unknown.value_counts()
+            shown = ", ".join(f"{v!r} ({n})" for v, n in counts.head(5).items())
+            warnings.append(
+                f"{table.path}: {name} has no mapping for {table.header[columns[source]]} "
+                f"value(s) {shown}; they are kept as written. Map them under "
+                f"sources.{config.name}.derive.{name}.map"
+            )
+    return derived, warnings
 
 
 def load_table(
@@ -128,10 +177,13 @@ def load_table(
         encoding=encoding or config.encoding,
         delimiter=config.delimiter,
         encoding_setting=setting,
+        footer=config.footer,
     )
     columns, key_names = _resolve_columns(rules, config, table)
     moments: dict[str, pd.Series] = {}
     for name in config.dates:
+        if name not in columns:
+            continue  # an optional preset column this export lacks
         pos = columns[name]
         try:
             moments[name] = parse_moments(table.frame[pos], config.date_format)
@@ -146,7 +198,8 @@ def load_table(
     idents = identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
     if not key_names:
         idents = pd.DataFrame(index=table.frame.index)
-    return LoadedTable(config, table, columns, moments, idents)
+    derived, warnings = _derive(config, table, columns)
+    return LoadedTable(config, table, columns, moments, idents, derived, warnings)
 
 
 def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
@@ -168,3 +221,31 @@ def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
             f"{recipients.path}: already has a {reserved[0]!r} column; is it a suppressed.csv "
             "from an earlier run? Audit the original campaign list (or cleaned.csv) instead"
         )
+
+
+def check_fields_available(
+    rules: RuleSet, sources: dict[str, LoadedTable], used: dict[str, set[str]]
+) -> None:
+    """A preset maps columns an export may lack; a rule that needs one of
+    them must fail loudly rather than never match."""
+    for name, fields in used.items():
+        table = sources.get(name)
+        if table is None:
+            continue
+        for f in sorted(fields):
+            if table.has_field(f):
+                continue
+            config = table.config
+            if f in config.derive:
+                src = config.derive[f][0]
+                column = config.columns.get(src) or (config.keys or {}).get(src, src)
+                detail = f"{f} is derived from {src} (column {column!r})"
+            else:
+                column = config.columns.get(f) or (config.keys or {}).get(f, f)
+                detail = f"column {column!r}"
+            shown = ", ".join(repr(h) for h in table.table.header[:40])
+            raise CxauditError(
+                f"{table.path}: the rules use field {f!r} of source {name!r}, but the file has "
+                f"no {detail} (preset {config.preset}); add the column to the export or map "
+                f"{f} under sources.{name}.columns; the file's columns are {shown}"
+            )

@@ -1,0 +1,316 @@
+"""Presets for the exports people already have: desks and marketing platforms.
+
+``preset: zendesk`` on a source fills in its identity keys, column mapping,
+dates, date format, encoding and quirks, and derives two canonical fields so
+one rules file works with any desk:
+
+- ``state``: ``open`` or ``closed``, from the vendor's status;
+- ``severity``: ``low``, ``normal``, ``high`` or ``urgent``, from its priority.
+
+Anything the rules file states explicitly wins over the preset. Columns a
+preset maps are optional (reports differ in which columns they include); a
+rule that uses a field whose column is missing is an error naming it.
+
+Layouts follow ``shared/reference/export-formats.md`` (vendor documentation,
+public parsers and fixtures); each preset's ``based_on`` says what it rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+OPEN, CLOSED = "open", "closed"
+
+
+@dataclass(frozen=True)
+class Derive:
+    """A canonical field computed from another field through a value map
+    (matched case-insensitively after trimming)."""
+
+    source: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    kind: str  # "source" or "recipients"
+    description: str
+    based_on: str
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dates: tuple[str, ...] = ()
+    date_format: str | None = None
+    encoding: str | None = None
+    derive: dict[str, Derive] = field(default_factory=dict)
+    footer: tuple[str, ...] = ()  # regexes of trailing single-cell lines to drop
+
+
+def _c(**columns: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {k: (v,) if isinstance(v, str) else v for k, v in columns.items()}
+
+
+def _states(open_: list[str], closed: list[str]) -> dict[str, str]:
+    return {**dict.fromkeys(open_, OPEN), **dict.fromkeys(closed, CLOSED)}
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            name="zendesk",
+            kind="source",
+            description="Zendesk ticket export (Reports -> CSV)",
+            based_on="Zendesk export column order seen in several public parsers; statuses "
+            "new/open/pending/hold/solved/closed, priorities low/normal/high/urgent",
+            keys=_c(customer_id="Requester external id", email="Requester email"),
+            columns=_c(
+                case_id="Id",
+                subject="Subject",
+                status="Status",
+                priority="Priority",
+                requester="Requester",
+                group="Group",
+                ticket_type="Ticket type",
+                tags="Tags",
+                opened_at="Created at",
+                updated_at="Updated at",
+                closed_at="Solved at",
+                satisfaction="Satisfaction Score",
+                product=("Product [list]", "Product"),
+            ),
+            dates=("opened_at", "updated_at", "closed_at"),
+            derive={
+                "state": Derive(
+                    "status", _states(["new", "open", "pending", "hold"], ["solved", "closed"])
+                ),
+                "severity": Derive(
+                    "priority",
+                    {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
+                ),
+            },
+        ),
+        Preset(
+            name="salesforce",
+            kind="source",
+            description='Salesforce case report, "Details Only" CSV export',
+            based_on="Salesforce report export labels; every value quoted; footer lines "
+            "'Grand Totals (N records)', confidentiality and copyright notices",
+            keys=_c(email="Contact Email"),
+            columns=_c(
+                case_id="Case Number",
+                subject="Subject",
+                status="Status",
+                priority="Priority",
+                origin="Case Origin",
+                contact="Contact Name",
+                account="Account Name",
+                owner="Case Owner",
+                opened_at="Date/Time Opened",
+                closed_at="Date/Time Closed",
+                product="Product",
+            ),
+            dates=("opened_at", "closed_at"),
+            date_format="%m/%d/%Y %I:%M %p",
+            derive={
+                "state": Derive(
+                    "status", _states(["new", "working", "escalated", "on hold"], ["closed"])
+                ),
+                "severity": Derive(
+                    "priority",
+                    {"low": "low", "medium": "normal", "high": "high", "critical": "urgent"},
+                ),
+            },
+            footer=(
+                r"^Grand Totals \((\d+) records?\)$",
+                r"^Confidential Information - Do Not Distribute$",
+                r"^Copyright \(c\) \d{4}-\d{4} salesforce\.com, inc\. All rights reserved\.$",
+            ),
+        ),
+        Preset(
+            name="freshdesk",
+            kind="source",
+            description="Freshdesk ticket export (with contact fields)",
+            based_on="Freshdesk's own export code: column labels, %F %T times without offset, "
+            "statuses Open/Pending/Resolved/Closed, priorities Low/Medium/High/Urgent",
+            keys=_c(email="Email", customer_id="Unique External ID", phone="Mobile phone"),
+            columns=_c(
+                case_id="Ticket ID",
+                subject="Subject",
+                status="Status",
+                priority="Priority",
+                source="Source",
+                ticket_type="Type",
+                group="Group",
+                tags="Tags",
+                opened_at="Created time",
+                closed_at=("Resolved time", "Closed time"),  # when the problem ended
+                final_closed_at="Closed time",
+                updated_at="Last update time",
+                product="Product",
+            ),
+            dates=("opened_at", "closed_at", "final_closed_at", "updated_at"),
+            date_format="%Y-%m-%d %H:%M:%S",
+            derive={
+                "state": Derive(
+                    "status",
+                    _states(
+                        ["open", "pending", "waiting on customer", "waiting on third party"],
+                        ["resolved", "closed"],
+                    ),
+                ),
+                "severity": Derive(
+                    "priority",
+                    {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"},
+                ),
+            },
+        ),
+        Preset(
+            name="servicenow",
+            kind="source",
+            description="ServiceNow incident list export (CSV), caller email column added",
+            based_on="ServiceNow list export: field-name headers, display values, windows-1252 "
+            "by default (glide.export.csv.charset), priorities '1 - Critical'..'5 - Planning'",
+            keys=_c(email="caller_id.email", customer_id="caller_id.user_name"),
+            columns=_c(
+                case_id="number",
+                subject="short_description",
+                status="state",
+                priority="priority",
+                category="category",
+                caller="caller_id",
+                group="assignment_group",
+                opened_at="opened_at",
+                updated_at="sys_updated_on",
+                closed_at=("closed_at", "resolved_at"),
+            ),
+            dates=("opened_at", "updated_at", "closed_at"),
+            encoding="cp1252",
+            derive={
+                "state": Derive(
+                    "status",
+                    _states(["new", "in progress", "on hold"], ["resolved", "closed", "canceled"]),
+                ),
+                "severity": Derive(
+                    "priority",
+                    {
+                        "1 - critical": "urgent",
+                        "2 - high": "high",
+                        "3 - moderate": "normal",
+                        "4 - low": "low",
+                        "5 - planning": "low",
+                    },
+                ),
+            },
+        ),
+        Preset(
+            name="hubspot_tickets",
+            kind="source",
+            description="HubSpot tickets export, with an associated contact's email added",
+            based_on="HubSpot ticket export columns; status is the pipeline stage. The export "
+            "has no requester email unless a contact column is added (map it under keys)",
+            keys=_c(email=("Associated Contact Email", "Email", "Contact email")),
+            columns=_c(
+                case_id="Ticket ID",
+                subject="Ticket name",
+                pipeline="Pipeline",
+                status="Ticket status",
+                priority="Priority",
+                owner="Ticket owner",
+                source="Source",
+                opened_at="Create date",
+                updated_at="Last activity date",
+                closed_at="Close date",
+            ),
+            dates=("opened_at", "updated_at", "closed_at"),
+            derive={
+                "state": Derive(
+                    "status",
+                    _states(["new", "waiting on contact", "waiting on us"], ["closed"]),
+                ),
+                "severity": Derive(
+                    "priority",
+                    {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"},
+                ),
+            },
+        ),
+        Preset(
+            name="jira",
+            kind="source",
+            description='Jira Service Management "Export CSV (all fields)"',
+            based_on="Jira CSV export: repeated headers for multi-value fields, dates like "
+            "12/Mar/24 9:41 AM, priorities Highest..Lowest; the reporter's email must be a "
+            "column of the export (map it under keys if it is named otherwise)",
+            keys=_c(email=("Reporter Email", "Reporter email", "Reporter")),
+            columns=_c(
+                case_id="Issue key",
+                subject="Summary",
+                status="Status",
+                priority="Priority",
+                issue_type="Issue Type",
+                resolution="Resolution",
+                opened_at="Created",
+                updated_at="Updated",
+                closed_at="Resolved",
+            ),
+            dates=("opened_at", "updated_at", "closed_at"),
+            date_format="%d/%b/%y %I:%M %p",
+            derive={
+                "state": Derive(
+                    "status",
+                    _states(
+                        [
+                            "open",
+                            "to do",
+                            "in progress",
+                            "waiting for support",
+                            "waiting for customer",
+                            "pending",
+                            "escalated",
+                            "work in progress",
+                        ],
+                        ["resolved", "closed", "done", "canceled", "cancelled"],
+                    ),
+                ),
+                "severity": Derive(
+                    "priority",
+                    {
+                        "highest": "urgent",
+                        "high": "high",
+                        "medium": "normal",
+                        "low": "low",
+                        "lowest": "low",
+                    },
+                ),
+            },
+        ),
+        Preset(
+            name="mailchimp",
+            kind="recipients",
+            description="Mailchimp audience export",
+            based_on="Mailchimp audience export header ('Email Address', ..., TAGS)",
+            keys=_c(email="Email Address", phone=("Phone Number", "Phone")),
+        ),
+        Preset(
+            name="hubspot_contacts",
+            kind="recipients",
+            description="HubSpot contacts export",
+            based_on="HubSpot contacts export ('Record ID', older exports 'Contact ID')",
+            keys=_c(customer_id=("Record ID", "Contact ID"), email="Email", phone="Phone Number"),
+        ),
+        Preset(
+            name="klaviyo",
+            kind="recipients",
+            description="Klaviyo profiles export",
+            based_on="Klaviyo profile export (BOM, Email, Phone Number, Klaviyo ID)",
+            keys=_c(email="Email", phone="Phone Number", customer_id=("External ID", "Klaviyo ID")),
+        ),
+        Preset(
+            name="braze",
+            kind="recipients",
+            description="Braze segment export",
+            based_on="Braze user export fields (user_id is the external id)",
+            keys=_c(customer_id=("user_id", "external_id"), email="email", phone="phone_number"),
+        ),
+    ]
+}

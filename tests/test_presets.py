@@ -1,0 +1,249 @@
+"""Presets: each desk's documented export read with no hand-written mapping,
+and one rules file (on canonical state/severity) giving the same answer for
+all of them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import pytest
+
+from cxaudit.csvfile import read_table
+from cxaudit.errors import CxauditError
+from cxaudit.presets import PRESETS
+from tests.conftest import REPO, Workspace
+
+EXPORTS = REPO / "tests" / "fixtures" / "exports"
+DESKS = sorted(p.name for p in PRESETS.values() if p.kind == "source")
+LISTS = sorted(p.name for p in PRESETS.values() if p.kind == "recipients")
+
+CANONICAL_RULES = """\
+version: 1
+sources:
+  cases: {path: cases.csv}
+rules:
+  - id: open-severe
+    source: cases
+    where: {state: {equals: open}, severity: {in: [high, urgent]}}
+    action: suppress
+    reason: "open {severity} case {case_id}"
+  - id: recently-closed
+    source: cases
+    where: {state: {equals: closed}, closed_at: {within_days: 14}}
+    action: suppress
+    reason: "case {case_id} closed {closed_at:%Y-%m-%d}"
+  - id: open-minor
+    source: cases
+    where: {state: {equals: open}, severity: {in: [low, normal]}}
+    action: flag
+    reason: "open {severity} case {case_id}"
+"""
+CAMPAIGN = "customer_id,email\nC1,ann@example.com\nC2,bob@example.com\nC3,cara@example.com\nC4,dev@example.com\n"
+
+CASE_IDS = {
+    "zendesk": ("5001", "5002", "5003"),
+    "salesforce": ("00001021", "00001022", "00001023"),
+    "freshdesk": ("71", "72", "73"),
+    "servicenow": ("INC0010001", "INC0010002", "INC0010003"),
+    "hubspot_tickets": ("9001", "9002", "9003"),
+    "jira": ("SUP-101", "SUP-102", "SUP-103"),
+}
+
+
+@pytest.mark.parametrize("vendor", DESKS)
+def test_one_rules_file_reads_every_desk(ws: Workspace, vendor: str) -> None:
+    # Ann: an open urgent/critical/highest case; Bob: closed 2026-11-12;
+    # Cara: an open low case (flag); Dev: nothing.
+    ws.write("rules.yaml", CANONICAL_RULES)
+    shutil.copy(EXPORTS / f"{vendor}.csv", ws.root / f"{vendor}.csv")
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--source", f"cases={vendor}.csv", "--preset", f"cases={vendor}")
+    assert run.code == 0, run.stderr
+    ann, bob, cara = CASE_IDS[vendor]
+    rows = run.rows("suppressed.csv")
+    assert [(r["email"], r["cxaudit_rules"]) for r in rows] == [
+        ("ann@example.com", "open-severe"),
+        ("bob@example.com", "recently-closed"),
+    ]
+    assert rows[0]["cxaudit_reasons"] in (f"open urgent case {ann}", f"open high case {ann}")
+    assert rows[1]["cxaudit_reasons"] == f"case {bob} closed 2026-11-12"
+    report = run.report()
+    assert report["flags"] == [
+        {
+            "row": 4,
+            "recipient": "c***@example.com",
+            "rules": ["open-minor"],
+            "reasons": [f"open low case {cara}"],
+        }
+    ]
+    assert report["warnings"] == []
+    assert run.kept() == ["cara@example.com", "dev@example.com"]
+
+
+def test_preset_in_the_rules_file_and_explicit_mapping_wins(ws: Workspace) -> None:
+    shutil.copy(EXPORTS / "zendesk.csv", ws.root / "cases.csv")
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write(
+        "rules.yaml",
+        CANONICAL_RULES.replace(
+            "cases: {path: cases.csv}",
+            "cases:\n    path: cases.csv\n    preset: zendesk\n"
+            "    columns: {case_id: Requester}\n"  # explicit beats the preset's Id
+            "    derive: {severity: {map: {normal: high}}}",  # and extends its map
+        ),
+    )
+    run = ws.audit()
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "cxaudit_reasons") == [
+        "open urgent case Ann Smith",
+        "case Bob Jones closed 2026-11-12",
+    ]
+
+
+def test_salesforce_footer_is_skipped_and_its_count_checked(ws: Workspace) -> None:
+    text = (EXPORTS / "salesforce.csv").read_text()
+    ws.write("rules.yaml", CANONICAL_RULES)
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("sf.csv", text.replace("Grand Totals (3 records)", "Grand Totals (4 records)"))
+    run = ws.audit("--source", "cases=sf.csv", "--preset", "cases=salesforce")
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: sf.csv: the footer says 4 records but the file has 3 rows; the export "
+        "looks truncated or edited: export it again"
+    )
+    ws.write("plain.csv", text)
+    with pytest.raises(CxauditError, match="row 6 has 1 fields but the header has 12"):
+        read_table(ws.root / "plain.csv")  # without the preset the footer is not data
+
+
+def test_servicenow_is_read_as_windows_1252(ws: Workspace) -> None:
+    ws.write(
+        "rules.yaml",
+        CANONICAL_RULES.replace(
+            'case {case_id}"\n  - id: open-minor', 'case {case_id}"\n  - id: open-minor'
+        ).replace(
+            'reason: "open {severity} case {case_id}"\n  - id: recently',
+            'reason: "{subject} ({caller})"\n  - id: recently',
+        ),
+    )
+    shutil.copy(EXPORTS / "servicenow.csv", ws.root / "sn.csv")
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--source", "cases=sn.csv", "--preset", "cases=servicenow")
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "cxaudit_reasons")[0] == "Handset dead – urgent (Ann Smith)"
+
+
+def test_unmapped_vendor_status_is_kept_and_reported(ws: Workspace) -> None:
+    text = (EXPORTS / "freshdesk.csv").read_text().replace(",Pending,", ",Waiting on Finance,")
+    ws.write("fd.csv", text)
+    ws.write("rules.yaml", CANONICAL_RULES)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--source", "cases=fd.csv", "--preset", "cases=freshdesk")
+    assert run.code == 0
+    assert run.report()["warnings"] == [
+        "fd.csv: state has no mapping for Status value(s) 'Waiting on Finance' (1); they are kept "
+        "as written. Map them under sources.cases.derive.state.map"
+    ]
+    assert run.report()["flags"] == []  # Cara's case is not known to be open
+    assert "cxaudit: warning: fd.csv: state has no mapping" in run.stderr
+
+
+def test_a_rule_needing_a_column_the_export_lacks_is_an_error(ws: Workspace) -> None:
+    # ServiceNow's default list has no resolution time; the cooling-off rule needs one.
+    rows = list(csv.reader(io.StringIO((EXPORTS / "servicenow.csv").read_bytes().decode("cp1252"))))
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL).writerows([r[:7] + r[8:] for r in rows])
+    ws.write("sn.csv", out.getvalue().encode("cp1252"))
+    ws.write("rules.yaml", CANONICAL_RULES)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--source", "cases=sn.csv", "--preset", "cases=servicenow")
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1].startswith(
+        "cxaudit: error: sn.csv: the rules use field 'closed_at' of source 'cases', but the file "
+        "has no column 'closed_at' (preset servicenow); add the column to the export or map "
+        "closed_at under sources.cases.columns"
+    )
+    only_state = CANONICAL_RULES.split("  - id: recently-closed")[0]
+    ws.write("rules.yaml", only_state)
+    assert ws.audit("--source", "cases=sn.csv", "--preset", "cases=servicenow").code == 0
+
+
+@pytest.mark.parametrize("vendor", LISTS)
+def test_recipient_list_presets_fill_the_identity_keys(ws: Workspace, vendor: str) -> None:
+    shutil.copy(EXPORTS / f"{vendor}.csv", ws.root / "list.csv")
+    shutil.copy(EXPORTS / "zendesk.csv", ws.root / "cases.csv")
+    ws.write(
+        "rules.yaml",
+        CANONICAL_RULES.replace(
+            "cases: {path: cases.csv}", "cases: {path: cases.csv, preset: zendesk}"
+        ),
+    )
+    run = ws.audit("--preset", f"recipients={vendor}", campaign="list.csv")
+    assert run.code == 0, run.stderr
+    original = (ws.root / "list.csv").read_bytes()
+    email = (
+        "Email Address" if vendor == "mailchimp" else ("email" if vendor == "braze" else "Email")
+    )
+    gone = [r[email] for r in run.rows("suppressed.csv")]
+    # Bob's case matches by email everywhere; Ann's urgent case is keyed by
+    # customer id C1 only, so only lists that carry that id find it.
+    expected = (
+        ["ann@example.com", "bob@example.com"]
+        if vendor in ("braze", "hubspot_contacts")
+        else ["bob@example.com"]
+    )
+    assert gone == expected
+    assert (ws.root / "list.csv").read_bytes() == original
+
+
+def test_mailchimp_tags_cell_comes_back_exactly(ws: Workspace) -> None:
+    shutil.copy(EXPORTS / "mailchimp.csv", ws.root / "list.csv")
+    ws.write("cases.csv", (EXPORTS / "zendesk.csv").read_text().splitlines()[0] + "\n")
+    ws.write(
+        "rules.yaml",
+        CANONICAL_RULES.replace(
+            "cases: {path: cases.csv}", "cases: {path: cases.csv, preset: zendesk}"
+        ),
+    )
+    run = ws.audit("--preset", "recipients=mailchimp", campaign="list.csv")
+    assert run.code == 0, run.stderr
+    assert run.column("cleaned.csv", "TAGS") == ['"VIP","Blog"', "", '"Blog"']
+    assert b'"""VIP"",""Blog"""' in (run.out / "cleaned.csv").read_bytes()
+
+
+def test_campaign_with_repeated_column_names_comes_out_the_same(ws: Workspace) -> None:
+    data = b"email,Labels,Labels,Comment,Comment\r\nann@example.com,a,b,first,second\r\n"
+    ws.write("campaign.csv", data)
+    ws.write("cases.csv", (EXPORTS / "zendesk.csv").read_text().splitlines()[0] + "\n")
+    ws.write(
+        "rules.yaml",
+        CANONICAL_RULES.replace(
+            "cases: {path: cases.csv}", "cases: {path: cases.csv, preset: zendesk}"
+        ),
+    )
+    run = ws.audit()
+    assert run.code == 0, run.stderr
+    assert (run.out / "cleaned.csv").read_bytes() == data
+
+
+def test_unknown_preset_is_a_rules_error(ws: Workspace) -> None:
+    ws.write(
+        "rules.yaml",
+        CANONICAL_RULES.replace(
+            "cases: {path: cases.csv}", "cases: {path: cases.csv, preset: zendsk}"
+        ),
+    )
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit()
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1].startswith(
+        "cxaudit: error: rules.yaml:3: sources.cases.preset: unknown source preset 'zendsk' (did you mean 'zendesk'?)"
+    )
+
+
+def test_presets_command_lists_them() -> None:
+    out = Workspace(REPO).cli("presets").stdout
+    for name in PRESETS:
+        assert f"  {name} " in out
