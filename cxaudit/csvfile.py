@@ -101,6 +101,28 @@ def _read_bytes(path: Path) -> bytes:
         raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+_MAGIC = (
+    (b"PK\x03\x04", "an Excel workbook or a zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip-compressed file; decompress it first"),
+    (b"PAR1", "a Parquet file"),
+)
+
+
+def _not_csv(raw: bytes) -> str | None:
+    """What a file is, when it is clearly not CSV text (so we can say so)."""
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            return kind
+    head = raw[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
+        return "an HTML or XML page (a login page saved instead of the export?)"
+    if head.startswith((b"{", b"[{")):
+        return "JSON"
+    return None
+
+
 def _decode(path: Path, raw: bytes, encoding: str, setting: str) -> tuple[str, bool]:
     try:
         codec = codecs.lookup(encoding)
@@ -109,11 +131,9 @@ def _decode(path: Path, raw: bytes, encoding: str, setting: str) -> tuple[str, b
             f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
             "utf-8, cp1252 or latin-1"
         ) from None
-    if raw[:4] == b"PK\x03\x04":
-        raise CxauditError(
-            f"{path}: is not a CSV file (it looks like an Excel workbook or a zip archive); "
-            "export it as CSV"
-        )
+    kind = _not_csv(raw)
+    if kind:
+        raise CxauditError(f"{path}: is not a CSV file (it looks like {kind}); export it as CSV")
     bom = False
     if codec.name == "utf-8" and raw.startswith(codecs.BOM_UTF8):
         raw, bom = raw[len(codecs.BOM_UTF8) :], True

@@ -797,9 +797,17 @@ def _parse_condition(
             problem("matches takes one regular expression as text")
         else:
             try:
-                value = re.compile(value.strip(), re.IGNORECASE)
+                compiled = re.compile(value.strip(), re.IGNORECASE)
             except re.error as exc:
                 problem(f"invalid regular expression {value!r}: {exc}")
+            else:
+                if nested_repetition(value.strip()):
+                    problem(
+                        f"regular expression {value!r} repeats a group that itself repeats "
+                        "(like (a+)+), which can take hours on some values; rewrite it without "
+                        "the nested repetition"
+                    )
+                value = compiled
     elif op == "empty":
         if not isinstance(value, bool):
             problem("empty takes true or false")
@@ -897,3 +905,49 @@ def _check_template(spec: RuleSpec, ctx: _RuleContext, path: Path_) -> None:
             ).format(sample)
         except (ValueError, AttributeError) as exc:
             ctx.problems.add(path, f"{{{fname}:{spec_text}}}: bad format ({exc})", ctx.rule_id)
+
+
+def nested_repetition(pattern: str) -> bool:
+    """Whether ``pattern`` repeats a group made of nothing but repetitions,
+    the shape behind catastrophic backtracking (``(a+)+$``, ``(\\w*)*x``,
+    ``(a*b*)+``). ``([a-z]+\\.)+`` is fine: the dot separates the parts.
+    Checked when the rules load, because Python's re has no time limit."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        from re import _constants as sre  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as sre  # type: ignore[no-redef]
+
+    repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT}
+    if hasattr(sre, "POSSESSIVE_REPEAT"):
+        repeats.add(sre.POSSESSIVE_REPEAT)
+
+    def unwrap(items: Any) -> list[Any]:
+        items = list(items)
+        while len(items) == 1 and items[0][0] is sre.SUBPATTERN:
+            items = list(items[0][1][-1])
+        return items
+
+    def only_repeats(items: Any) -> bool:
+        content = unwrap(items)
+        return bool(content) and all(op in repeats and av[1] > 1 for op, av in content)
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            if op in repeats:
+                if av[1] > 1 and only_repeats(av[2]):
+                    return True
+                if walk(av[2]):
+                    return True
+            elif op is sre.SUBPATTERN and walk(av[-1]):
+                return True
+            elif op is sre.BRANCH and any(walk(b) for b in av[1]):
+                return True
+            elif op in (sre.ASSERT, sre.ASSERT_NOT) and walk(av[1]):
+                return True
+        return False
+
+    return walk(sre_parse.parse(pattern))

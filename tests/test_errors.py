@@ -123,6 +123,11 @@ CATALOGUE = [
         ("priority: {in: [high, urgent]}", 'priority: {matches: "(high"}'),
     ),
     Bad(
+        "catastrophic regex",
+        r"rules\.yaml:14: rule 'severe', where\.priority\.matches: regular expression '\(a\+\)\+\$' repeats a group that itself repeats",
+        ("priority: {in: [high, urgent]}", 'priority: {matches: "(a+)+$"}'),
+    ),
+    Bad(
         "unknown campaign reference",
         r"rules\.yaml:14: .*unknown reference '\$campaign\.ofer' \(did you mean 'offer'\?\)",
         ("priority: {in: [high, urgent]}", "priority: {equals: $campaign.ofer}"),

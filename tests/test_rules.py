@@ -74,3 +74,23 @@ def test_source_paths_are_relative_to_the_rules_file(tmp_path: Path) -> None:
 def test_min_count_on_recipients_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CxauditError, match="min_count above 1 never holds"):
         load(tmp_path, "- {id: r, where: {zip: {empty: true}}, min_count: 2, action: flag}")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("(a+)+$", True),
+        (r"(\w*)*x", True),
+        ("(a*b*)+", True),
+        ("(?:a{2,3})+", True),
+        ("x(?=(a+)+)", True),
+        ("^(phone|outage)", False),
+        ("(x+y)*", False),
+        (r"([a-z]+\.)+com$", False),
+        ("a+b+", False),
+    ],
+)
+def test_nested_repetition(pattern: str, refused: bool) -> None:
+    from cxaudit.rules import nested_repetition
+
+    assert nested_repetition(pattern) is refused
