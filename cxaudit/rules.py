@@ -935,18 +935,22 @@ def nested_repetition(pattern: str) -> bool:
         content = unwrap(items)
         return bool(content) and all(op in repeats and av[1] > 1 for op, av in content)
 
+    def children(op: Any, av: Any) -> list[Any]:
+        if op in repeats:
+            return [av[2]]
+        if op is sre.SUBPATTERN:
+            return [av[-1]]
+        if op is sre.BRANCH:
+            return list(av[1])
+        if op in (sre.ASSERT, sre.ASSERT_NOT):
+            return [av[1]]
+        return []
+
     def walk(items: Any) -> bool:
         for op, av in items:
-            if op in repeats:
-                if av[1] > 1 and only_repeats(av[2]):
-                    return True
-                if walk(av[2]):
-                    return True
-            elif op is sre.SUBPATTERN and walk(av[-1]):
+            if op in repeats and av[1] > 1 and only_repeats(av[2]):
                 return True
-            elif op is sre.BRANCH and any(walk(b) for b in av[1]):
-                return True
-            elif op in (sre.ASSERT, sre.ASSERT_NOT) and walk(av[1]):
+            if any(walk(child) for child in children(op, av)):
                 return True
         return False
 
