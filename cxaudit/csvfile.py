@@ -274,12 +274,36 @@ def _drop_footer(path: Path, body: list[list[str]], patterns: tuple[str, ...]) -
     return body[:end]
 
 
+def _has_cr_or_lf(values: pd.Series) -> bool:
+    return bool(values.str.contains("[\r\n]", regex=True).any()) if len(values) else False
+
+
 def render_csv(header: list[str], columns: list[pd.Series], dialect: Dialect) -> bytes:
     """The bytes of a CSV file in ``dialect``; values are written as they are,
     quoted only where the CSV format requires it."""
     buf = io.StringIO(newline="")
-    writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator=dialect.newline)
-    writer.writerow(header)
-    writer.writerows(zip(*(c.tolist() for c in columns), strict=True))
-    data = buf.getvalue().encode(dialect.encoding, errors="replace")
+    # Python's writer quotes a value only for the characters of its line
+    # terminator, so with "\n" a value holding a lone "\r" would go out
+    # unquoted and split the row for every reader. Write with "\r\n" (which
+    # quotes both) and, for LF files, swap each row's ending afterwards.
+    writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator="\r\n")
+    rows = zip(*(c.tolist() for c in columns), strict=True)
+    if dialect.newline == "\r\n":
+        writer.writerow(header)
+        writer.writerows(rows)
+        text = buf.getvalue()
+    elif not any(_has_cr_or_lf(c) for c in [pd.Series(header, dtype="str"), *columns]):
+        writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator=dialect.newline)
+        writer.writerow(header)
+        writer.writerows(rows)
+        text = buf.getvalue()
+    else:
+        parts = []
+        for row in (header, *rows):
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow(row)
+            parts.append(buf.getvalue()[:-2] + dialect.newline)
+        text = "".join(parts)
+    data = text.encode(dialect.encoding, errors="replace")
     return (codecs.BOM_UTF8 + data) if dialect.bom else data

@@ -154,3 +154,21 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         read_table(tmp_path / "nope.csv")
     with pytest.raises(CxauditError, match="is a folder"):
         read_table(tmp_path)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_values_with_a_lone_cr_are_quoted_whatever_the_line_ending(
+    tmp_path: Path, newline: str
+) -> None:
+    # Found by the property tests: Python's csv writer quotes only for the
+    # characters of its own line terminator.
+    import pandas as pd
+
+    dialect = Dialect(newline=newline)
+    data = render_csv(
+        ["a", "b"], [pd.Series(["x\ry"], dtype="str"), pd.Series(["z"], dtype="str")], dialect
+    )
+    assert data == f'a,b{newline}"x\ry",z{newline}'.encode()
+    path = tmp_path / "out.csv"
+    path.write_bytes(data)
+    assert read_table(path).frame[0].tolist() == ["x\ry"]
