@@ -71,8 +71,14 @@ def write_outputs(
 
 
 def write_atomically(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file under a temporary name, then rename them all into
+    place. Temporary files a killed run left behind are removed first (the
+    caller holds the folder's lock, so no other run is writing them)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            for stale in out.glob(f".{name}.*.tmp"):
+                stale.unlink()
     except OSError as exc:
         raise CxauditError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
     temps: dict[Path, Path] = {}
