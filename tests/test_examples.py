@@ -155,3 +155,14 @@ def test_pre_commit_hooks(project: Path) -> None:
     (project / "clean.csv").write_text("customer_id,email,phone\nZ1,zed@nowhere.example,\n")
     assert hook(check, ["clean.csv"]) == 0
     assert hook(tests, ["rules.yaml"]) == 0
+
+
+def test_benchmark_generator_is_deterministic(tmp_path: Path) -> None:
+    from benchmarks.generate import generate
+
+    a = generate(300, 200, 500, tmp_path / "a", seed=5)
+    b = generate(300, 200, 500, tmp_path / "b", seed=5)
+    c = generate(300, 200, 500, tmp_path / "c", seed=6)
+    assert {k: p.read_bytes() for k, p in a.items()} == {k: p.read_bytes() for k, p in b.items()}
+    assert a["cases"].read_bytes() != c["cases"].read_bytes()
+    assert len(a["campaign"].read_text().splitlines()) == 301
