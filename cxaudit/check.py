@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cxaudit.audit import AuditRequest, AuditResult, run_audit
-from cxaudit.report import build_report, recipient_label
+from cxaudit.report import build_report, recipient_labels
 
 FAIL_ON = ("suppress", "flag")
 
@@ -65,22 +65,29 @@ def check_campaign(
     table = result.recipients.table
     lines = table.line_numbers()
     rule_lines = {r.id: r.line for r in result.rules.rules}
-    violations = []
     shown = effects[effects["effect"] != "allow"]
-    for row, rule_id, effect, reason in shown[["row", "rule_id", "effect", "reason"]].itertuples(
-        index=False
-    ):
-        violations.append(
-            Violation(
-                row=int(table.row_numbers[row]),
-                line=int(lines[row]),
-                recipient=recipient_label(result, int(row), show_pii),
-                rule_id=rule_id,
-                rule_line=rule_lines.get(rule_id),
-                effect=effect,
-                reason=reason,
-            )
+    rows = shown["row"].to_numpy()
+    labels = recipient_labels(result, rows, show_pii)
+    violations = [
+        Violation(
+            row=int(number),
+            line=int(line),
+            recipient=label,
+            rule_id=rule_id,
+            rule_line=rule_lines.get(rule_id),
+            effect=effect,
+            reason=reason,
         )
+        for number, line, label, rule_id, effect, reason in zip(
+            table.row_numbers[rows].tolist(),
+            lines[rows].tolist(),
+            labels.tolist(),
+            shown["rule_id"].tolist(),
+            shown["effect"].tolist(),
+            shown["reason"].tolist(),
+            strict=True,
+        )
+    ]
     failed = any(v.kind in fail_on for v in violations)
     return CampaignCheck(request.campaign, result, report, violations, failed)
 

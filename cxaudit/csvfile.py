@@ -15,6 +15,8 @@ import csv
 import hashlib
 import io
 import re
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,12 +191,19 @@ def read_table(
     delimiter: str | None = None,
     encoding_setting: str = "`encoding:`",
     footer: tuple[str, ...] = (),
+    select: Callable[[Table], list[int]] | None = None,
 ) -> Table:
     """Read ``path`` as a table of text.
 
     Blank lines are not rows. A row with more or fewer fields than the header
     is an error, because guessing which value belongs to which column would
     send to, or hold back, the wrong person.
+
+    ``select`` is shown the header (as a table without rows) and returns the
+    column positions to load; the others are not parsed into the frame.
+    The fast path is pyarrow's CSV reader; anything it cannot take exactly
+    (blank lines in the middle, a footer, a malformed row) is read by the
+    csv module, which also writes the precise error messages.
     """
     raw = _read_bytes(path)
     sha = hashlib.sha256(raw).hexdigest()
@@ -204,6 +213,25 @@ def read_table(
     header_line = _first_line(text)
     newline = "\r\n" if text[len(header_line) : len(header_line) + 2] == "\r\n" else "\n"
     delim = delimiter or sniff_delimiter(header_line)
+    dialect = Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline)
+    header_reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        header = next(header_reader, [])
+    except csv.Error:
+        header = []
+    one_line_header = header_reader.line_num == 1
+    positions = None
+    if select is not None:
+        probe = Table(path, header, pd.DataFrame(), np.zeros(0, dtype=np.int64), dialect, sha)
+        positions = sorted(set(select(probe)))
+
+    if not footer and header and one_line_header:
+        fast = _read_arrow(
+            text, raw, bom, encoding, len(header_line), delim, len(header), positions
+        )
+        if fast is not None:
+            frame, row_numbers = fast
+            return Table(path, header, frame, row_numbers, dialect, sha)
 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
@@ -230,19 +258,79 @@ def read_table(
         )
     row_numbers = np.flatnonzero(keep) + 2
     kept = [r for r in body if r] if ragged.size == 0 and not keep.all() else body
+    wanted = range(width) if positions is None else positions
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
     frame = pd.DataFrame(
-        {i: pd.Series(col, dtype="str") for i, col in enumerate(columns)},
-        columns=range(width),
+        {i: pd.Series(columns[i], dtype="str") for i in wanted},
+        columns=list(wanted),
     )
-    return Table(
-        path=path,
-        header=header,
-        frame=frame,
-        row_numbers=row_numbers,
-        dialect=Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline),
-        sha256=sha,
+    return Table(path, header, frame, row_numbers, dialect, sha)
+
+
+def _read_arrow(
+    text: str,
+    raw: bytes,
+    bom: bool,
+    encoding: str,
+    header_chars: int,
+    delimiter: str,
+    width: int,
+    positions: list[int] | None,
+) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """Parse the body with pyarrow (several times faster than the csv
+    module), or return None when the file needs the careful path."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency; stay correct without it
+        return None
+    body = (
+        text[header_chars:].lstrip("\r\n")
+        if text[header_chars : header_chars + 1] in "\r\n"
+        else None
     )
+    if body is None:
+        return None
+    stripped = body.rstrip("\r\n")
+    if "\n\n" in stripped or "\r\n\r\n" in stripped or "\r\r" in stripped:
+        return None  # blank lines inside: row numbers need the careful path
+    if not stripped:
+        frame = pd.DataFrame({i: pd.Series([], dtype="str") for i in positions or range(width)})
+        return frame, np.zeros(0, dtype=np.int64)
+    if '"' in stripped:
+        # pyarrow is lenient with malformed quoting ("x"y becomes xy); the
+        # csv module in strict mode is not, and validating costs a third of
+        # a full parse. Malformed files take the careful path and its error.
+        try:
+            deque(
+                csv.reader(io.StringIO(stripped, newline=""), delimiter=delimiter, strict=True), 0
+            )
+        except csv.Error:
+            return None
+    data = stripped.encode("utf-8")
+    names = [f"c{i}" for i in range(width)]
+    wanted = list(range(width)) if positions is None else positions
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                include_columns=[names[i] for i in wanted],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # the csv module will name the row and what is wrong
+    frame = pd.DataFrame(
+        {i: table.column(names[i]).to_pandas().astype("str") for i in wanted}, columns=wanted
+    )
+    return frame, np.arange(table.num_rows, dtype=np.int64) + 2
 
 
 def _drop_footer(path: Path, body: list[list[str]], patterns: tuple[str, ...]) -> list[list[str]]:

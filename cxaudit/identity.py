@@ -47,15 +47,39 @@ def e164(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
+_PUNCTUATION = r"[\s().\-/]"
+
+
+def _nanp_fast(values: pd.Series, region: str) -> pd.Series:
+    """E.164 for the plain North American shapes (``617-555-0134``,
+    ``(617) 555 0134``, ``+1 617.555.0134``, ``16175550134``) without calling
+    phonenumbers, which costs ~25 µs a number; None where the shape is not
+    one of those (then phonenumbers decides)."""
+    digits = values.str.replace(_PUNCTUATION, "", regex=True)
+    out = pd.Series(None, index=values.index, dtype=object)
+    plus = digits.str.fullmatch(r"\+1[2-9]\d{9}")
+    out[plus.fillna(False).to_numpy(dtype=bool)] = digits[plus.fillna(False)]
+    if region in _NANP_REGIONS:
+        ten = digits.str.fullmatch(r"[2-9]\d{9}").fillna(False).to_numpy(dtype=bool)
+        eleven = digits.str.fullmatch(r"1[2-9]\d{9}").fillna(False).to_numpy(dtype=bool)
+        out[ten] = "+1" + digits[ten]
+        out[eleven] = "+" + digits[eleven]
+    return out
+
+
 def normalise_phones(values: pd.Series, region: str) -> pd.Series:
     """E.164, reading numbers without a country code in ``region``.
 
-    Parsing is per value (phonenumbers has no vectorised API), so each
-    distinct value is parsed once and mapped back.
+    Common North American shapes are normalised vectorised; every other
+    distinct value is parsed once by phonenumbers and mapped back.
     """
-    uniques = pd.unique(values)
-    mapping = {v: e164(v, region) for v in uniques}
-    return values.map(mapping).astype(object).where(lambda s: s.notna(), None)
+    out = _nanp_fast(values, region)
+    rest = values[out.isna().to_numpy() & (values.str.strip() != "").to_numpy()]
+    if len(rest):
+        mapping = {v: e164(v, region) for v in pd.unique(rest)}
+        out[rest.index] = rest.map(mapping).astype(object)
+    return out.where(out.notna(), None)
 
 
 def normalise(key: str, values: pd.Series, region: str) -> pd.Series:

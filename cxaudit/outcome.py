@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxaudit.reasons import defuse, render
+from cxaudit.reasons import defuse, render_many
 from cxaudit.rules import RECIPIENTS, Campaign, Rule
 from cxaudit.sources import LoadedTable
 
@@ -108,16 +108,20 @@ def _reasons(
     sources: dict[str, LoadedTable],
     campaign: Campaign,
 ) -> np.ndarray:
-    keys = used[["rule", "source_row", "count"]].drop_duplicates()
-    texts = {}
-    for rule_order, source_row, count in keys.itertuples(index=False):
-        rule = by_order[rule_order]
+    out = np.empty(len(used), dtype=object)
+    rule_col = used["rule"].to_numpy()
+    for order in np.unique(rule_col):
+        rule = by_order[int(order)]
         table = recipients if rule.source == RECIPIENTS else sources.get(rule.source)
-        texts[(rule_order, source_row, count)] = render(
-            rule, table, int(source_row), int(count), campaign
+        mine = rule_col == order
+        out[mine] = render_many(
+            rule,
+            table,
+            used["source_row"].to_numpy()[mine],
+            used["count"].to_numpy()[mine],
+            campaign,
         )
-    index = pd.MultiIndex.from_frame(used[["rule", "source_row", "count"]])
-    return pd.Series(index.map(texts), dtype=object).to_numpy()
+    return out
 
 
 def _special_rows(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,}$")
 
 
@@ -21,3 +23,9 @@ def mask(label: str) -> str:
         digits = re.sub(r"\D", "", text)
         return f"***{digits[-4:]}"
     return f"***{text[-4:]}" if len(text) > 4 else "***"
+
+
+def mask_many(labels: pd.Series) -> pd.Series:
+    """:func:`mask` for a whole column, once per distinct value."""
+    uniques = pd.unique(labels)
+    return labels.map({u: mask(str(u)) for u in uniques}).astype(object)

@@ -10,11 +10,14 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from cxaudit import __version__
 from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
-from cxaudit.privacy import mask
+from cxaudit.privacy import mask_many
 from cxaudit.reasons import defuse
 
 EXAMPLES_PER_RULE = 3
@@ -25,17 +28,19 @@ def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
     """The run's summary; recipients in it are masked unless ``show_pii``."""
     out = result.outcome
     table = result.recipients.table
-    flags = out.effects[out.effects["effect"] == "flag"]
-    flag_rows = []
-    for row, group in flags.groupby("row", sort=True):
-        flag_rows.append(
-            {
-                "row": int(table.row_numbers[int(row)]),
-                "recipient": recipient_label(result, int(row), show_pii),
-                "rules": group["rule_id"].tolist(),
-                "reasons": group["reason"].tolist(),
-            }
+    flags = out.effects[out.effects["effect"] == "flag"].sort_values(["row", "rule"], kind="stable")
+    grouped = flags.groupby("row", sort=True).agg(rules=("rule_id", list), reasons=("reason", list))
+    rows = grouped.index.to_numpy(dtype=np.int64)
+    flag_rows = [
+        {"row": int(number), "recipient": label, "rules": rules, "reasons": reasons}
+        for number, label, rules, reasons in zip(
+            table.row_numbers[rows].tolist(),
+            recipient_labels(result, rows, show_pii).tolist(),
+            grouped["rules"].tolist(),
+            grouped["reasons"].tolist(),
+            strict=True,
         )
+    ]
     inputs = [
         {
             "name": "campaign",
@@ -70,16 +75,21 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def recipient_label(result: AuditResult, row: int, show_pii: bool = False) -> str:
-    """How a recipient is named in reports: their email, else id, else phone,
+def recipient_labels(result: AuditResult, rows: np.ndarray, show_pii: bool = False) -> np.ndarray:
+    """How recipients are named in reports: their email, else id, else phone,
     masked unless ``show_pii``."""
     recipients = result.recipients
-    for key in ("email", "customer_id", "phone"):
+    labels = pd.Series([""] * len(rows), dtype=object)
+    for key in ("phone", "customer_id", "email"):  # last wins: email first
         if key in recipients.field_columns:
-            value = str(recipients.table.frame[recipients.field_columns[key]].iloc[row]).strip()
-            if value:
-                return value if show_pii else mask(value)
-    return ""
+            column = recipients.table.frame[recipients.field_columns[key]]
+            values = column.take(rows).reset_index(drop=True).str.strip().astype(object)
+            labels = values.where(values != "", labels)
+    return (labels if show_pii else mask_many(labels)).to_numpy(dtype=object)
+
+
+def recipient_label(result: AuditResult, row: int, show_pii: bool = False) -> str:
+    return str(recipient_labels(result, np.array([row]), show_pii)[0])
 
 
 def _cell(text: object, blank: str = "") -> str:

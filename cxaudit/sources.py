@@ -7,6 +7,7 @@ has every identity key normalised into ``idents`` for the join.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,6 +164,15 @@ def _derive(
     return derived, warnings
 
 
+def _mapped_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], list[int]]:
+    """Only the columns a source maps are parsed (a desk export has dozens)."""
+
+    def select(header: Table) -> list[int]:
+        return list(_resolve_columns(rules, config, header)[0].values())
+
+    return select
+
+
 def load_table(
     rules: RuleSet, config: TableConfig, path: Path, encoding: str | None = None
 ) -> LoadedTable:
@@ -178,6 +188,7 @@ def load_table(
         delimiter=config.delimiter,
         encoding_setting=setting,
         footer=config.footer,
+        select=None if config.name == RECIPIENTS else _mapped_positions(rules, config),
     )
     columns, key_names = _resolve_columns(rules, config, table)
     moments: dict[str, pd.Series] = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxaudit.identity import (
     identity_columns,
@@ -50,3 +52,19 @@ def test_recipient_status_finds_unverifiable_and_first_occurrences() -> None:
     # row 1 repeats row 0 by email; row 3 repeats row 2 by id; row 5 repeats row 3 by email
     assert duplicate_of.tolist() == [-1, 0, -1, 2, -1, 3]
     assert via.tolist() == ["", "email", "", "customer_id", "", "email"]
+
+
+PHONE_SHAPES = st.one_of(
+    st.from_regex(r"\A\+?1?[ .-]?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}\Z"),
+    st.from_regex(r"\A\+[0-9 ]{6,16}\Z"),
+    st.text(alphabet="0123456789+()-. x", max_size=18),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PHONE_SHAPES, min_size=1, max_size=20), st.sampled_from(["US", "CA", "GB", "DE"]))
+def test_fast_phone_path_agrees_with_phonenumbers(raw: list[str], region: str) -> None:
+    from cxaudit.identity import e164
+
+    got = normalise_phones(pd.Series(raw, dtype="str"), region).tolist()
+    assert got == [e164(v, region) for v in raw]
