@@ -54,7 +54,7 @@ rk AS (
 firsts AS (SELECT k, min(rn) AS first_rn FROM rk GROUP BY k),
 dup AS (SELECT DISTINCT rk.rn FROM rk JOIN firsts USING (k) WHERE firsts.first_rn < rk.rn),
 keyed AS (SELECT DISTINCT rn FROM rk),
-auditable AS (SELECT rk.rn, rk.k FROM rk WHERE rk.rn NOT IN (SELECT rn FROM dup)),
+auditable AS (SELECT rk.rn, rk.k FROM rk ANTI JOIN dup USING (rn)),
 cases AS (
   SELECT row_number() OVER () AS sr, lower(trim("Status")) AS status,
          lower(trim("Priority")) AS priority, lower(trim("Product [list]")) AS product,
@@ -67,10 +67,14 @@ hist AS (
   SELECT row_number() OVER () AS sr, norm_email(email) AS k, lower(trim(channel)) AS channel,
          ts(sent_at) AS sent_at
   FROM read_csv('{d}/contact_history.csv', all_varchar = true, header = true)),
-consent AS (
-  SELECT row_number() OVER () AS sr, norm_email(email) AS ke, norm_phone(phone) AS kp,
+consent_rows AS (
+  SELECT row_number() OVER () AS sr, email, phone,
          lower(trim(channel)) AS channel, lower(trim(status)) AS status
   FROM read_csv('{d}/consent.csv', all_varchar = true, header = true)),
+consent AS (
+  SELECT sr, k, channel, status FROM (
+    SELECT sr, norm_email(email) AS k, channel, status FROM consent_rows UNION ALL
+    SELECT sr, norm_phone(phone), channel, status FROM consent_rows) WHERE k IS NOT NULL),
 seeds AS (SELECT norm_email(email) AS k
           FROM read_csv('{d}/seed_list.csv', all_varchar = true, header = true)),
 hits AS (
@@ -94,7 +98,7 @@ hits AS (
     GROUP BY a.rn HAVING count(DISTINCT h.sr) >= 3
   UNION ALL
   SELECT DISTINCT a.rn, 5, 'email-unsubscribed', 'suppress'
-    FROM auditable a JOIN consent c ON a.k = c.ke OR a.k = c.kp
+    FROM auditable a JOIN consent c ON a.k = c.k
     WHERE c.channel = 'email' AND c.status IN ('opted_out', 'unsubscribed')
   UNION ALL
   SELECT DISTINCT a.rn, 0, 'internal-seed-list', 'allow' FROM auditable a JOIN seeds s ON a.k = s.k
@@ -104,13 +108,13 @@ hits AS (
     WHERE c.status IN ('new', 'open', 'pending', 'hold') AND c.priority IN ('low', 'normal', '')),
 allowed AS (SELECT DISTINCT rn FROM hits WHERE action = 'allow'),
 sup AS (
-  SELECT rn, string_agg(rule, ';' ORDER BY ord) AS rules FROM hits
-  WHERE action = 'suppress' AND rn NOT IN (SELECT rn FROM allowed) GROUP BY rn)
+  SELECT rn, string_agg(rule, ';' ORDER BY ord) AS rules
+  FROM (SELECT * FROM hits WHERE action = 'suppress') ANTI JOIN allowed USING (rn) GROUP BY rn)
 SELECT r.rn,
-       CASE WHEN r.rn NOT IN (SELECT rn FROM keyed) THEN 'cxaudit:unverifiable'
-            WHEN r.rn IN (SELECT rn FROM dup) THEN 'cxaudit:duplicate'
+       CASE WHEN keyed.rn IS NULL THEN 'cxaudit:unverifiable'
+            WHEN dup.rn IS NOT NULL THEN 'cxaudit:duplicate'
             ELSE sup.rules END AS cxaudit_rules
-FROM r LEFT JOIN sup USING (rn);
+FROM r LEFT JOIN keyed USING (rn) LEFT JOIN dup USING (rn) LEFT JOIN sup USING (rn);
 
 COPY (SELECT r.* EXCLUDE (rn) FROM r JOIN decision USING (rn)
       WHERE decision.cxaudit_rules IS NULL ORDER BY rn) TO '{out}/cleaned.csv' (HEADER);
@@ -121,6 +125,7 @@ COPY (SELECT r.* EXCLUDE (rn), decision.cxaudit_rules FROM r JOIN decision USING
 DUCKDB_SCRIPT = """
 import sys, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute(sys.argv[1])
 print(con.execute("SELECT count(*) FROM decision WHERE cxaudit_rules IS NOT NULL").fetchone()[0])
 """
