@@ -49,7 +49,7 @@ class Scope:
             if kind == "text":
                 raw = table.text(name)
             elif kind == "folded":
-                raw = table.text(name).str.strip().str.casefold()
+                raw = table.text(name).str.strip().str.lower()
             elif kind == "moment":
                 raw = table.moment(name)
             else:
@@ -96,7 +96,7 @@ def _operand(cond: Condition, scope: Scope, kind: str) -> tuple[object, np.ndarr
         resolved = scope.campaign.get(value.name)
         if resolved is None:
             return None, np.zeros(len(scope), dtype=bool)
-        return (resolved.strip().casefold() if kind == "folded" else resolved), None
+        return (resolved.strip().lower() if kind == "folded" else resolved), None
     series = scope.get(kind, value.name, recipient=True)
     if kind in ("folded", "text"):
         present = _bools(series.str.strip() != "")
@@ -113,7 +113,7 @@ def _condition(cond: Condition, scope: Scope) -> np.ndarray:
             return present
         mine = scope.get("folded", cond.field)
         if not isinstance(other, pd.Series):
-            other = str(other).strip().casefold()
+            other = str(other).strip().lower()
         if op == "equals":
             result = _bools(mine == other)
         elif op == "not_equals":

@@ -363,7 +363,11 @@ def _drop_footer(path: Path, body: list[list[str]], patterns: tuple[str, ...]) -
 
 
 def _has_cr_or_lf(values: pd.Series) -> bool:
-    return bool(values.str.contains("[\r\n]", regex=True).any()) if len(values) else False
+    if not len(values):
+        return False
+    return bool(values.str.contains("\r", regex=False).any()) or bool(
+        values.str.contains("\n", regex=False).any()
+    )
 
 
 def render_csv(header: list[str], columns: list[pd.Series], dialect: Dialect) -> bytes:

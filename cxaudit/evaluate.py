@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.identity import identity_long
@@ -69,6 +71,10 @@ def match_sources(
     return pd.concat(parts, ignore_index=True)
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("str"), type=pa.large_string())
+
+
 def link_matches(
     matches: pd.DataFrame,
     rules: list[Rule],
@@ -82,8 +88,18 @@ def link_matches(
     an auditable recipient (for recipients rules, ``source_row`` is the row)."""
     rlong = identity_long(recipients.idents)
     rlong = rlong[auditable[rlong["row"].to_numpy()]] if len(rlong) else rlong
-    pairs = rlong.merge(matches, on="ident", how="inner")[["row", "rule", "source_row"]]
-    pairs = pairs.drop_duplicates()
+    # Among auditable rows every ident is unique (a repeat makes a row a
+    # duplicate), so the join is a hash lookup of each matched ident.
+    found = pc.index_in(_arrow(matches["ident"]), value_set=_arrow(rlong["ident"]))
+    where = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    hit = where >= 0
+    pairs = pd.DataFrame(
+        {
+            "row": rlong["row"].to_numpy(dtype=np.int64)[where[hit]],
+            "rule": matches["rule"].to_numpy(dtype=np.int64)[hit],
+            "source_row": matches["source_row"].to_numpy(dtype=np.int64)[hit],
+        }
+    ).drop_duplicates()
 
     parts = [pairs]
     for rule in rules:

@@ -98,7 +98,8 @@ def identity_columns(keys: Mapping[str, pd.Series], region: str) -> pd.DataFrame
     data = {}
     for key, values in keys.items():
         norm = normalise(key, values, region)
-        data[key] = (_PREFIX[key] + norm.astype(object)).where(norm.notna(), None)
+        text = norm.astype("str") if norm.dtype == object else norm
+        data[key] = (_PREFIX[key] + text).where(norm.notna(), None)
     return pd.DataFrame(data, index=next(iter(keys.values())).index if keys else None)
 
 
@@ -108,9 +109,13 @@ def identity_long(idents: pd.DataFrame) -> pd.DataFrame:
     for key in idents.columns:
         col = idents[key]
         col = col[col.notna()]
-        parts.append(pd.DataFrame({"row": col.index.to_numpy(), "ident": col.to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {"row": col.index.to_numpy(dtype=np.int64), "ident": col.reset_index(drop=True)}
+            )
+        )
     if not parts:
-        return pd.DataFrame({"row": pd.Series(dtype="int64"), "ident": pd.Series(dtype=object)})
+        return pd.DataFrame({"row": pd.Series(dtype="int64"), "ident": pd.Series(dtype="str")})
     return pd.concat(parts, ignore_index=True)
 
 
@@ -133,9 +138,10 @@ def recipient_status(idents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.n
         present = col.notna().to_numpy()
         if not present.any():
             continue
-        first = pd.Series(positions[present]).groupby(col[present].to_numpy()).transform("min")
+        codes, _uniques = pd.factorize(col[present])
+        _u, first_of_code = np.unique(codes, return_index=True)
         earlier = np.full(n, -1, dtype=np.int64)
-        earlier[present] = first.to_numpy()
+        earlier[present] = positions[present][first_of_code[codes]]
         repeat = present & (earlier < positions)
         better = repeat & ((duplicate_of < 0) | (earlier < duplicate_of))
         duplicate_of[better] = earlier[better]

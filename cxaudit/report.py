@@ -29,15 +29,24 @@ def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
     out = result.outcome
     table = result.recipients.table
     flags = out.effects[out.effects["effect"] == "flag"].sort_values(["row", "rule"], kind="stable")
-    grouped = flags.groupby("row", sort=True).agg(rules=("rule_id", list), reasons=("reason", list))
-    rows = grouped.index.to_numpy(dtype=np.int64)
+    flag_rows_pos = flags["row"].to_numpy(dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, flag_rows_pos[1:] != flag_rows_pos[:-1]]) if len(flags) else []
+    )
+    rows = flag_rows_pos[starts] if len(flags) else np.zeros(0, dtype=np.int64)
+    rule_groups = (
+        np.split(flags["rule_id"].to_numpy(dtype=object), starts[1:]) if len(flags) else []
+    )
+    reason_groups = (
+        np.split(flags["reason"].to_numpy(dtype=object), starts[1:]) if len(flags) else []
+    )
     flag_rows = [
-        {"row": int(number), "recipient": label, "rules": rules, "reasons": reasons}
+        {"row": number, "recipient": label, "rules": rules.tolist(), "reasons": reasons.tolist()}
         for number, label, rules, reasons in zip(
             table.row_numbers[rows].tolist(),
             recipient_labels(result, rows, show_pii).tolist(),
-            grouped["rules"].tolist(),
-            grouped["reasons"].tolist(),
+            rule_groups,
+            reason_groups,
             strict=True,
         )
     ]

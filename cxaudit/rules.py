@@ -248,7 +248,7 @@ class RuleSet:
         """Whether ``rule``'s ``applies_to`` admits this run's campaign."""
         for attr, allowed in rule.applies_to.items():
             value = self.campaign.get(attr)
-            if value is None or value.strip().casefold() not in allowed:
+            if value is None or value.strip().lower() not in allowed:
                 return False
         return True
 
@@ -672,7 +672,7 @@ def _compile_rule(
         values = [allowed] if isinstance(allowed, str) else allowed
         if not values:
             problems.add((*rpath, "applies_to", attr), "needs at least one value", spec.id)
-        applies[attr] = frozenset(v.strip().casefold() for v in values)
+        applies[attr] = frozenset(v.strip().lower() for v in values)
     if spec.reason is not None:
         _check_template(spec, ctx, (*rpath, "reason"))
     if len(problems.items) > before:
@@ -790,7 +790,7 @@ def _parse_condition(
         elif any(isinstance(v, str) and _REF.match(v.strip()) for v in value):
             problem(f"references are not allowed inside {op} lists; use `any:` with equals")
         else:
-            folded = (str(_text_value(v)).strip().casefold() for v in value)
+            folded = (str(_text_value(v)).strip().lower() for v in value)
             value = tuple(dict.fromkeys(folded))
     elif op == "matches":
         if ref is not None or not isinstance(value, str):

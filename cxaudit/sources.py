@@ -149,8 +149,8 @@ def _derive(
         if source not in columns:
             continue
         raw = table.frame[columns[source]].str.strip()
-        folded = {k.strip().casefold(): v for k, v in values.items()}
-        mapped = raw.str.casefold().map(folded)
+        folded = {k.strip().lower(): v for k, v in values.items()}
+        mapped = raw.str.lower().map(folded)
         unknown = raw[mapped.isna() & (raw != "")]
         derived[name] = mapped.fillna(raw).astype("str")
         if len(unknown):
