@@ -207,6 +207,10 @@ def read_table(
     """
     raw = _read_bytes(path)
     sha = hashlib.sha256(raw).hexdigest()
+    if not footer:
+        fast = _read_fast(path, raw, sha, encoding, delimiter, select)
+        if fast is not None:
+            return fast
     text, bom = _decode(path, raw, encoding, encoding_setting)
     if not text.strip():
         raise CxauditError(f"{path}: is empty; expected a header row and data rows")
@@ -214,24 +218,11 @@ def read_table(
     newline = "\r\n" if text[len(header_line) : len(header_line) + 2] == "\r\n" else "\n"
     delim = delimiter or sniff_delimiter(header_line)
     dialect = Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline)
-    header_reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        header = next(header_reader, [])
-    except csv.Error:
-        header = []
-    one_line_header = header_reader.line_num == 1
     positions = None
     if select is not None:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
         probe = Table(path, header, pd.DataFrame(), np.zeros(0, dtype=np.int64), dialect, sha)
         positions = sorted(set(select(probe)))
-
-    if not footer and header and one_line_header:
-        fast = _read_arrow(
-            text, raw, bom, encoding, len(header_line), delim, len(header), positions
-        )
-        if fast is not None:
-            frame, row_numbers = fast
-            return Table(path, header, frame, row_numbers, dialect, sha)
 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
@@ -267,52 +258,92 @@ def read_table(
     return Table(path, header, frame, row_numbers, dialect, sha)
 
 
-def _read_arrow(
-    text: str,
+def _read_fast(
+    path: Path,
     raw: bytes,
-    bom: bool,
+    sha: str,
     encoding: str,
-    header_chars: int,
-    delimiter: str,
-    width: int,
-    positions: list[int] | None,
-) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """Parse the body with pyarrow (several times faster than the csv
-    module), or return None when the file needs the careful path."""
+    delimiter: str | None,
+    select: Callable[[Table], list[int]] | None,
+) -> Table | None:
+    """The common case, read without decoding the file into Python text:
+    the bytes (UTF-8 as they are, other encodings transcoded) go straight to
+    pyarrow. Returns None for anything unusual, which the careful path then
+    reads or explains (bad bytes, blank lines inside, a header spanning
+    lines, malformed quoting, a ragged row)."""
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        return None
+    if _not_csv(raw) or b"\x00" in raw[:65536]:
+        return None
+    bom = codec.name == "utf-8" and raw.startswith(codecs.BOM_UTF8)
+    if codec.name != "utf-8":
+        if codec.name.startswith("utf-16") or codec.name.startswith("utf-32"):
+            return None
+        try:
+            raw = raw.decode(codec.name).encode("utf-8")
+        except UnicodeError:
+            return None
+    start = len(codecs.BOM_UTF8) if bom else 0
+    first_nl = raw.find(b"\n", start)
+    end_of_header = len(raw) if first_nl < 0 else first_nl + 1
+    try:
+        header_text = raw[start:end_of_header].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header_line = header_text.rstrip("\r\n")
+    if not header_line.strip() or header_line.count('"') % 2:
+        return None
+    newline = "\r\n" if header_text.endswith("\r\n") else "\n"
+    delim = delimiter or sniff_delimiter(header_line)
+    header = next(csv.reader(io.StringIO(header_line, newline=""), delimiter=delim), [])
+    dialect = Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline)
+    positions = None
+    if select is not None:
+        probe = Table(path, header, pd.DataFrame(), np.zeros(0, dtype=np.int64), dialect, sha)
+        positions = sorted(set(select(probe)))
+    end = len(raw)
+    while end > end_of_header and raw[end - 1] in (10, 13):
+        end -= 1
+    for blank in (b"\n\n", b"\r\n\r\n", b"\r\r"):
+        if raw.find(blank, end_of_header, end) != -1:
+            return None  # blank lines inside: row numbers need the careful path
+    if raw.find(b"\r", end_of_header, end) != -1 and newline == "\n":
+        return None  # a lone CR in an LF file: let the csv module judge it
+    fast = _arrow_frame(raw, end_of_header, end, delim, len(header), positions)
+    if fast is None:
+        return None
+    frame, rows = fast
+    return Table(path, header, frame, np.arange(rows, dtype=np.int64) + 2, dialect, sha)
+
+
+def _arrow_frame(
+    raw: bytes, start: int, end: int, delimiter: str, width: int, positions: list[int] | None
+) -> tuple[pd.DataFrame, int] | None:
+    """Parse ``raw[start:end]`` (UTF-8 CSV rows without the header) with pyarrow."""
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency; stay correct without it
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
-    body = (
-        text[header_chars:].lstrip("\r\n")
-        if text[header_chars : header_chars + 1] in "\r\n"
-        else None
-    )
-    if body is None:
-        return None
-    stripped = body.rstrip("\r\n")
-    if "\n\n" in stripped or "\r\n\r\n" in stripped or "\r\r" in stripped:
-        return None  # blank lines inside: row numbers need the careful path
-    if not stripped:
-        frame = pd.DataFrame({i: pd.Series([], dtype="str") for i in positions or range(width)})
-        return frame, np.zeros(0, dtype=np.int64)
-    if '"' in stripped:
-        # pyarrow is lenient with malformed quoting ("x"y becomes xy); the
-        # csv module in strict mode is not, and validating costs a third of
-        # a full parse. Malformed files take the careful path and its error.
-        try:
-            deque(
-                csv.reader(io.StringIO(stripped, newline=""), delimiter=delimiter, strict=True), 0
-            )
-        except csv.Error:
-            return None
-    data = stripped.encode("utf-8")
-    names = [f"c{i}" for i in range(width)]
     wanted = list(range(width)) if positions is None else positions
+    if end <= start:
+        return pd.DataFrame({i: pd.Series([], dtype="str") for i in wanted}, columns=wanted), 0
+    if raw.find(b'"', start, end) != -1:
+        # pyarrow is lenient with malformed quoting ("x"y becomes xy); the
+        # csv module in strict mode is not. Validate, and on trouble let the
+        # careful path read the file and name the line.
+        try:
+            text = raw[start:end].decode("utf-8")
+            rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+            deque(rows, 0)
+        except (csv.Error, UnicodeDecodeError):
+            return None
+    names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(data),
+            pa.py_buffer(raw).slice(start, end - start),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
@@ -330,7 +361,7 @@ def _read_arrow(
     frame = pd.DataFrame(
         {i: table.column(names[i]).to_pandas().astype("str") for i in wanted}, columns=wanted
     )
-    return frame, np.arange(table.num_rows, dtype=np.int64) + 2
+    return frame, table.num_rows
 
 
 def _drop_footer(path: Path, body: list[list[str]], patterns: tuple[str, ...]) -> list[list[str]]:
