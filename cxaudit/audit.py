@@ -7,7 +7,9 @@ written. It returns plain data; writing files and printing belong elsewhere.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from cxaudit.errors import CxauditError
 from cxaudit.evaluate import aggregate, link_matches, match_sources
 from cxaudit.identity import recipient_status
 from cxaudit.outcome import Outcome, decide
-from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
+from cxaudit.rules import RECIPIENTS, Rule, RuleSet, TableConfig, load_rules
 from cxaudit.sidecar import read_sidecar
 from cxaudit.sources import (
     LoadedTable,
@@ -101,13 +103,24 @@ def load_ruleset(request: AuditRequest, sidecar: dict[str, str | None] | None = 
 def load_sources(
     rules: RuleSet, names: list[str], progress: Progress = _silent
 ) -> dict[str, LoadedTable]:
-    out = {}
+    """Read the sources side by side: parsing and key normalisation run in
+    pyarrow, which releases the GIL, so threads use both cores."""
+    jobs = []
     for name in names:
         config = rules.sources[name]
         assert config.path is not None
-        progress(f"reading source {name} {config.path}")
-        out[name] = load_table(rules, config, config.path)
-    return out
+        jobs.append((name, config))
+    if len(jobs) <= 1:
+        return {name: _load_one(rules, name, cfg, progress) for name, cfg in jobs}
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        futures = [(name, pool.submit(_load_one, rules, name, cfg, progress)) for name, cfg in jobs]
+        return {name: future.result() for name, future in futures}
+
+
+def _load_one(rules: RuleSet, name: str, config: TableConfig, progress: Progress) -> LoadedTable:
+    assert config.path is not None
+    progress(f"reading source {name} {config.path}")
+    return load_table(rules, config, config.path)
 
 
 def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResult:
@@ -120,11 +133,18 @@ def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResul
     applicable = [r for r in rules.rules if rules.applies(r)]
     skipped = [r for r in rules.rules if not rules.applies(r)]
 
-    progress(f"reading campaign {request.campaign}")
-    recipients = load_table(rules, rules.recipients, request.campaign, request.encoding)
-    check_recipient_columns(rules, recipients)
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
-    sources = load_sources(rules, needed, progress)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Sources load while the campaign is read: both are mostly pyarrow work.
+        pending = pool.submit(load_sources, rules, needed, progress)
+        progress(f"reading campaign {request.campaign}")
+        try:
+            recipients = load_table(rules, rules.recipients, request.campaign, request.encoding)
+            check_recipient_columns(rules, recipients)
+        except BaseException:
+            pending.cancel()
+            raise  # the campaign's problem is reported first, as it always was
+        sources = pending.result()
     used: dict[str, set[str]] = {}
     for rule in applicable:
         used.setdefault(rule.source, set()).update(rule.fields())

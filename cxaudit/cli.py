@@ -261,7 +261,9 @@ def audit(
     for warning in report["warnings"]:
         _err_console().print(f"cxaudit: warning: {warning}", markup=False)
     if fmt is Format.json:
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        from cxaudit.report import report_json
+
+        typer.echo(report_json(report), nl=False)
         return
     _print_summary(result, report, written)
 

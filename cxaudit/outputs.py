@@ -8,7 +8,6 @@ never a half-written cleaned.csv that someone might upload.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from cxaudit.audit import AuditResult
 from cxaudit.csvfile import render_csv
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
+from cxaudit.report import report_json
 
 OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "report.json", "report.md")
 
@@ -64,7 +64,7 @@ def write_outputs(
     payload = {
         "cleaned.csv": cleaned,
         "suppressed.csv": suppressed,
-        "report.json": (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
+        "report.json": report_json(report).encode(),
         "report.md": markdown.encode(),
     }
     return write_atomically(out, payload)
