@@ -42,6 +42,17 @@ class Dialect:
 
 
 @dataclass(frozen=True)
+class RawRows:
+    """Where each record sits in the file's bytes, so outputs can copy rows
+    exactly as they came (quoting and all) instead of re-writing them."""
+
+    data: bytes
+    header_end: int  # first byte after the header's line ending (BOM included before)
+    starts: np.ndarray
+    ends: np.ndarray  # each record's end, its line ending included
+
+
+@dataclass(frozen=True)
 class Table:
     """A CSV file as text: its header, its rows and where each row came from.
 
@@ -57,6 +68,7 @@ class Table:
     row_numbers: np.ndarray
     dialect: Dialect
     sha256: str
+    raw: RawRows | None = None
 
     @property
     def rows(self) -> int:
@@ -315,7 +327,25 @@ def _read_fast(
     if fast is None:
         return None
     frame, rows = fast
-    return Table(path, header, frame, np.arange(rows, dtype=np.int64) + 2, dialect, sha)
+    spans = _record_spans(raw, end_of_header, end, rows) if codec.name == "utf-8" else None
+    return Table(path, header, frame, np.arange(rows, dtype=np.int64) + 2, dialect, sha, spans)
+
+
+def _record_spans(raw: bytes, start: int, end: int, rows: int) -> RawRows | None:
+    """Byte span of every record: a line ending ends a record when an even
+    number of quotes precede it (a quoted value may hold line breaks)."""
+    body = np.frombuffer(raw, dtype=np.uint8, count=end - start, offset=start)
+    breaks = np.flatnonzero(body == 10)
+    quotes = np.flatnonzero(body == 34)
+    if len(quotes):
+        breaks = breaks[np.searchsorted(quotes, breaks) % 2 == 0]
+    ends = breaks.astype(np.int64) + 1 + start
+    if not len(ends) or ends[-1] < end:
+        ends = np.append(ends, end)
+    if len(ends) != rows:
+        return None
+    starts = np.concatenate([[start], ends[:-1]])
+    return RawRows(raw, start, starts, ends)
 
 
 def _arrow_frame(

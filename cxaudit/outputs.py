@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxaudit.audit import AuditResult
-from cxaudit.csvfile import render_csv
+from cxaudit.csvfile import Dialect, RawRows, render_csv
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 from cxaudit.report import report_json
@@ -43,6 +44,8 @@ def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
     """The bytes of cleaned.csv and suppressed.csv, in the campaign's dialect."""
     table = result.recipients.table
     out = result.outcome
+    if table.raw is not None and table.rows:
+        return _copied_outputs(table.raw, table.dialect, out.kept, out.rules_cell, out.reasons_cell)
     columns = [table.frame[i] for i in range(len(table.header))]
     kept = [c[out.kept] for c in columns]
     gone = [c[out.suppressed] for c in columns]
@@ -55,6 +58,44 @@ def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
         [*table.header, "cxaudit_rules", "cxaudit_reasons"], gone, table.dialect
     )
     return cleaned, suppressed
+
+
+def _quote(value: str, delimiter: str) -> str:
+    if any(c in value for c in (delimiter, '"', "\r", "\n")):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _copied_outputs(
+    raw: RawRows,
+    dialect: Dialect,
+    kept: np.ndarray,
+    rules_cell: np.ndarray,
+    reasons_cell: np.ndarray,
+) -> tuple[bytes, bytes]:
+    """cleaned.csv and suppressed.csv made of the input's own row bytes: every
+    value, quote and line ending exactly as it came."""
+    data, start, end = raw.data, raw.header_end, int(raw.ends[-1])
+    newline = dialect.newline.encode()
+    lengths = raw.ends - raw.starts
+    body = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    cleaned = data[:start] + body[np.repeat(kept, lengths)].tobytes()
+    last_unterminated = data[end - 1] != 10
+    if last_unterminated and kept[-1]:
+        cleaned += newline
+
+    d = dialect.delimiter
+    header = data[:start].rstrip(b"\r\n")
+    extra_header = f"{d}cxaudit_rules{d}cxaudit_reasons".encode(dialect.encoding, "replace")
+    lines = [header + extra_header + newline]
+    crlf = dialect.newline == "\r\n"
+    for i in np.flatnonzero(~kept).tolist():
+        row = data[raw.starts[i] : raw.ends[i]]
+        if row.endswith(b"\n"):
+            row = row[:-2] if crlf and row.endswith(b"\r\n") else row[:-1]
+        cells = f"{d}{_quote(rules_cell[i], d)}{d}{_quote(reasons_cell[i], d)}"
+        lines.append(row + cells.encode(dialect.encoding, "replace") + newline)
+    return cleaned, b"".join(lines)
 
 
 def write_outputs(

@@ -123,3 +123,33 @@ def test_cp1252_campaign_with_encoding_option_is_written_back_in_cp1252(ws: Work
     assert (
         run.out / "cleaned.csv"
     ).read_bytes() == "email,name\r\nann@example.com,Zoë – Ünal\r\n".encode("cp1252")
+
+
+def test_rows_are_copied_with_their_original_quoting(ws: Workspace) -> None:
+    # An export that quotes every value (Salesforce, Mailchimp) comes back
+    # quoted exactly as it was, not re-quoted minimally.
+    data = (
+        b'"customer_id","email","city"\n"C1","ann@example.com","Boston"\n'
+        b'"C2","bob@example.com","Washington, D.C."\n"C3","cara@example.com","two\nlines"'
+    )
+    ws.write("campaign.csv", data)
+    ws.write("cases.csv", "Id,Customer ID\n1,C2\n")
+    ws.rules(
+        "- {id: any-case, source: cases, action: suppress}",
+        sources="""
+        cases:
+          path: cases.csv
+          keys: {customer_id: Customer ID}
+        """,
+    )
+    run = ws.audit()
+    assert run.code == 0, run.stderr
+    assert (run.out / "cleaned.csv").read_bytes() == (
+        b'"customer_id","email","city"\n"C1","ann@example.com","Boston"\n'
+        b'"C3","cara@example.com","two\nlines"\n'
+    )
+    assert (run.out / "suppressed.csv").read_bytes() == (
+        b'"customer_id","email","city",cxaudit_rules,cxaudit_reasons\n'
+        b'"C2","bob@example.com","Washington, D.C.",any-case,'
+        b"cases row (rule any-case)\n"
+    )
