@@ -14,10 +14,20 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 KEY_NAMES = ("customer_id", "email", "phone")
 _PREFIX = {"customer_id": "c:", "email": "e:", "phone": "p:"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("str"))
+
+
+def _series(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(values, index=index, dtype="str")
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
@@ -29,8 +39,9 @@ def normalise_ids(values: pd.Series) -> pd.Series:
 def normalise_emails(values: pd.Series) -> pd.Series:
     """Trimmed and lower-cased; text that is not an address (`n/a`, `none`)
     is no key at all rather than a key that matches other junk."""
-    out = values.str.strip().str.lower()
-    return out.where(out.str.match(_EMAIL), None)
+    out = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow(values)))
+    valid = pc.match_substring_regex(out, _EMAIL.pattern)
+    return _series(pc.if_else(valid, out, pa.scalar(None, out.type)), values.index)
 
 
 def e164(raw: str, region: str) -> str | None:
@@ -56,16 +67,19 @@ def _nanp_fast(values: pd.Series, region: str) -> pd.Series:
     ``(617) 555 0134``, ``+1 617.555.0134``, ``16175550134``) without calling
     phonenumbers, which costs ~25 µs a number; None where the shape is not
     one of those (then phonenumbers decides)."""
-    digits = values.str.replace(_PUNCTUATION, "", regex=True)
-    out = pd.Series(None, index=values.index, dtype=object)
-    plus = digits.str.fullmatch(r"\+1[2-9]\d{9}")
-    out[plus.fillna(False).to_numpy(dtype=bool)] = digits[plus.fillna(False)]
+    digits = pc.replace_substring_regex(_arrow(values), _PUNCTUATION, "")
+    out = pc.if_else(
+        pc.match_substring_regex(digits, r"^\+1[2-9]\d{9}$"), digits, pa.scalar(None, digits.type)
+    )
     if region in _NANP_REGIONS:
-        ten = digits.str.fullmatch(r"[2-9]\d{9}").fillna(False).to_numpy(dtype=bool)
-        eleven = digits.str.fullmatch(r"1[2-9]\d{9}").fillna(False).to_numpy(dtype=bool)
-        out[ten] = "+1" + digits[ten]
-        out[eleven] = "+" + digits[eleven]
-    return out
+        ten = pc.match_substring_regex(digits, r"^[2-9]\d{9}$")
+        eleven = pc.match_substring_regex(digits, r"^1[2-9]\d{9}$")
+        empty = pa.scalar("", digits.type)
+        plus_one = pc.binary_join_element_wise(pa.scalar("+1", digits.type), digits, empty)
+        plus = pc.binary_join_element_wise(pa.scalar("+", digits.type), digits, empty)
+        out = pc.if_else(ten, plus_one, out)
+        out = pc.if_else(eleven, plus, out)
+    return _series(out, values.index)
 
 
 def normalise_phones(values: pd.Series, region: str) -> pd.Series:
@@ -78,8 +92,10 @@ def normalise_phones(values: pd.Series, region: str) -> pd.Series:
     rest = values[out.isna().to_numpy() & (values.str.strip() != "").to_numpy()]
     if len(rest):
         mapping = {v: e164(v, region) for v in pd.unique(rest)}
+        out = out.astype(object)
         out[rest.index] = rest.map(mapping).astype(object)
-    return out.where(out.notna(), None)
+        out = out.astype("str")
+    return out
 
 
 def normalise(key: str, values: pd.Series, region: str) -> pd.Series:

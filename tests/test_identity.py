@@ -67,4 +67,4 @@ def test_fast_phone_path_agrees_with_phonenumbers(raw: list[str], region: str) -
     from cxaudit.identity import e164
 
     got = normalise_phones(pd.Series(raw, dtype="str"), region).tolist()
-    assert got == [e164(v, region) for v in raw]
+    assert [None if pd.isna(v) else v for v in got] == [e164(v, region) for v in raw]
