@@ -327,7 +327,10 @@ def _read_fast(
     if fast is None:
         return None
     frame, rows = fast
-    spans = _record_spans(raw, end_of_header, end, rows) if codec.name == "utf-8" else None
+    # Row bytes are kept only for whole-file reads (the campaign list, whose
+    # rows are copied to the outputs); a source read for a few columns drops them.
+    keep_rows = codec.name == "utf-8" and positions is None
+    spans = _record_spans(raw, end_of_header, end, rows) if keep_rows else None
     return Table(path, header, frame, np.arange(rows, dtype=np.int64) + 2, dialect, sha, spans)
 
 

@@ -99,7 +99,15 @@ def link_matches(
             "rule": matches["rule"].to_numpy(dtype=np.int64)[hit],
             "source_row": matches["source_row"].to_numpy(dtype=np.int64)[hit],
         }
-    ).drop_duplicates()
+    )
+    # A source row reaches the same recipient twice only through two keys
+    # (email and id); sources with one key need no de-duplication.
+    multi_key = [
+        r.order for r in rules if r.source in sources and len(sources[r.source].idents.columns) > 1
+    ]
+    if multi_key:
+        several = pairs["rule"].isin(multi_key).to_numpy()
+        pairs = pd.concat([pairs[~several], pairs[several].drop_duplicates()])
 
     parts = [pairs]
     for rule in rules:
