@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import hashlib
 import io
 import re
+import zlib
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +42,7 @@ class Dialect:
     encoding: str = "utf-8"
     bom: bool = False
     newline: str = "\n"
+    format: str = "csv"  # csv | csv.gz | parquet: outputs are written the same way
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Table:
     dialect: Dialect
     sha256: str
     raw: RawRows | None = None
+    arrow: Any = None  # the typed pyarrow table of a Parquet campaign list
 
     @property
     def rows(self) -> int:
@@ -119,8 +124,8 @@ _MAGIC = (
     (b"PK\x03\x04", "an Excel workbook or a zip archive"),
     (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"),
     (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip-compressed file; decompress it first"),
-    (b"PAR1", "a Parquet file"),
+    (b"\x1f\x8b", "a gzip-compressed file; name it .csv.gz to read it as such"),
+    (b"PAR1", "a Parquet file; name it .parquet to read it as such"),
 )
 
 
@@ -219,6 +224,67 @@ def read_table(
     """
     raw = _read_bytes(path)
     sha = hashlib.sha256(raw).hexdigest()
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return _read_parquet(path, raw, sha, select)
+    gz = name.endswith(".gz")
+    if gz:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CxauditError(
+                f"{path}: is not a valid gzip file ({exc}); check the file"
+            ) from None
+    table = _read_csv_bytes(path, raw, sha, encoding, delimiter, encoding_setting, footer, select)
+    if gz:
+        table = replace(table, dialect=replace(table.dialect, format="csv.gz"))
+    return table
+
+
+def _read_parquet(
+    path: Path, raw: bytes, sha: str, select: Callable[[Table], list[int]] | None
+) -> Table:
+    """A Parquet file: the rules see every column as text (a null is an empty
+    cell); the original typed table is kept so outputs are written as it was."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        arrow = pq.read_table(pa.BufferReader(raw))
+    except (pa.ArrowException, OSError) as exc:
+        raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
+    header = [str(n) for n in arrow.column_names]
+    dialect = Dialect(format="parquet")
+    empty = np.zeros(0, dtype=np.int64)
+    positions = list(range(len(header)))
+    if select is not None:
+        positions = sorted(set(select(Table(path, header, pd.DataFrame(), empty, dialect, sha))))
+    columns = {}
+    for i in positions:
+        column = arrow.column(i)
+        try:
+            text = column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+        except pa.ArrowException:
+            raise CxauditError(
+                f"{path}: column {header[i]!r} of type {column.type} cannot be read as text"
+            ) from None
+        columns[i] = pd.Series(pc.fill_null(text, ""), dtype="str")
+    frame = pd.DataFrame(columns, columns=positions)
+    rows = np.arange(arrow.num_rows, dtype=np.int64) + 1
+    return Table(path, header, frame, rows, dialect, sha, None, arrow if select is None else None)
+
+
+def _read_csv_bytes(
+    path: Path,
+    raw: bytes,
+    sha: str,
+    encoding: str,
+    delimiter: str | None,
+    encoding_setting: str,
+    footer: tuple[str, ...],
+    select: Callable[[Table], list[int]] | None,
+) -> Table:
     if not footer:
         fast = _read_fast(path, raw, sha, encoding, delimiter, select)
         if fast is not None:

@@ -8,6 +8,7 @@ never a half-written cleaned.csv that someone might upload.
 
 from __future__ import annotations
 
+import gzip
 import os
 import time
 from collections.abc import Iterator
@@ -101,14 +102,48 @@ def _copied_outputs(
 def write_outputs(
     out: Path, result: AuditResult, report: dict[str, Any], markdown: str
 ) -> list[Path]:
-    cleaned, suppressed = csv_outputs(result)
+    fmt = result.recipients.table.dialect.format
+    if fmt == "parquet":
+        cleaned, suppressed = parquet_outputs(result)
+    else:
+        cleaned, suppressed = csv_outputs(result)
+        if fmt == "csv.gz":
+            cleaned, suppressed = (
+                gzip.compress(cleaned, mtime=0),
+                gzip.compress(suppressed, mtime=0),
+            )
+    suffix = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[fmt]
     payload = {
-        "cleaned.csv": cleaned,
-        "suppressed.csv": suppressed,
+        f"cleaned{suffix}": cleaned,
+        f"suppressed{suffix}": suppressed,
         "report.json": report_json(report).encode(),
         "report.md": markdown.encode(),
     }
     return write_atomically(out, payload)
+
+
+def parquet_outputs(result: AuditResult) -> tuple[bytes, bytes]:
+    """A Parquet list comes back as Parquet: the original typed columns, rows
+    filtered, plus the two cxaudit columns on the suppressed file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = result.recipients.table.arrow
+    out = result.outcome
+
+    def encode(t: Any) -> bytes:
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink)
+        return sink.getvalue().to_pybytes()
+
+    gone = table.filter(pa.array(out.suppressed))
+    gone = gone.append_column(
+        "cxaudit_rules", pa.array(out.rules_cell[out.suppressed].tolist(), pa.string())
+    )
+    gone = gone.append_column(
+        "cxaudit_reasons", pa.array(out.reasons_cell[out.suppressed].tolist(), pa.string())
+    )
+    return encode(table.filter(pa.array(out.kept))), encode(gone)
 
 
 def write_atomically(out: Path, files: dict[str, bytes]) -> list[Path]:
