@@ -154,6 +154,33 @@ def _parse_sources_or_exit(values: list[str] | None) -> dict[str, Path]:
     return _guard(False, lambda: _parse_sources(values))
 
 
+def _request(
+    campaign: Path,
+    rules: Path,
+    source: list[str] | None,
+    preset: list[str] | None,
+    as_of: str | None,
+    campaign_type: str | None,
+    channel: str | None,
+    offer: str | None,
+    encoding: str | None,
+) -> Any:
+    """The core's request from the options audit, check and explain share."""
+    from cxaudit.audit import AuditRequest
+
+    return AuditRequest(
+        campaign=campaign,
+        rules=rules,
+        sources=_parse_sources(source),
+        presets=_parse_presets(preset),
+        as_of=as_of,
+        campaign_type=campaign_type,
+        channel=channel,
+        offer=offer,
+        encoding=encoding,
+    )
+
+
 def _parse_presets(values: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values or []:
@@ -221,23 +248,23 @@ def audit(
     progress = _Progress(silent=quiet)
 
     def work() -> tuple[Any, dict[str, Any], list[Path]]:
-        from cxaudit.audit import AuditRequest, parse_as_of, run_audit
+        from cxaudit.audit import parse_as_of, run_audit
         from cxaudit.baseline import compare
         from cxaudit.outputs import check_out_dir, expand_out, output_lock, write_outputs
         from cxaudit.report import build_report, render_markdown
 
         moment = parse_as_of(as_of)
         target = expand_out(out, moment)
-        request = AuditRequest(
-            campaign=campaign,
-            rules=rules,
-            sources=_parse_sources(source),
-            presets=_parse_presets(preset),
-            as_of=moment.isoformat(),
-            campaign_type=campaign_type,
-            channel=channel,
-            offer=offer,
-            encoding=encoding,
+        request = _request(
+            campaign,
+            rules,
+            source,
+            preset,
+            moment.isoformat(),
+            campaign_type,
+            channel,
+            offer,
+            encoding,
         )
         check_out_dir(target)
         with progress, output_lock(target, wait):
@@ -374,21 +401,12 @@ def check(
 
         cxaudit check campaigns/*.csv --format github
     """
-    from cxaudit.audit import AuditRequest
     from cxaudit.check import run_check
     from cxaudit.renderers import RENDERERS
 
     def work() -> Any:
-        base = AuditRequest(
-            campaign=Path(),
-            rules=rules,
-            sources=_parse_sources(source),
-            presets=_parse_presets(preset),
-            as_of=as_of,
-            campaign_type=campaign_type,
-            channel=channel,
-            offer=offer,
-            encoding=encoding,
+        base = _request(
+            Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
         failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
         return run_check(campaigns, base, failing, show_pii)
@@ -436,21 +454,13 @@ def explain(
 
         cxaudit explain sample_data/campaign.csv --recipient ann@example.com --offer "Aurora X2"
     """
-    from cxaudit.audit import AuditRequest, run_audit
+    from cxaudit.audit import run_audit
     from cxaudit.explain import as_dict, to_text
     from cxaudit.explain import explain as explain_recipient
 
     def work() -> tuple[Any, Any]:
-        request = AuditRequest(
-            campaign=campaign,
-            rules=rules,
-            sources=_parse_sources(source),
-            presets=_parse_presets(preset),
-            as_of=as_of,
-            campaign_type=campaign_type,
-            channel=channel,
-            offer=offer,
-            encoding=encoding,
+        request = _request(
+            campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
         result = run_audit(request)
         return result, explain_recipient(result, recipient)
