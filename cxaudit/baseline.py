@@ -17,7 +17,7 @@ from cxaudit.audit import AuditResult
 from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
-from cxaudit.report import recipient_label
+from cxaudit.report import recipient_labels
 
 
 def _suppressed_before(result: AuditResult, folder: Path) -> tuple[dict[str, str], int]:
@@ -67,23 +67,21 @@ def compare(result: AuditResult, folder: Path, show_pii: bool = False) -> dict[s
     released = np.flatnonzero(~suppressed & was_suppressed)
     numbers = result.recipients.table.row_numbers
     cells = result.outcome.rules_cell
+    new_labels = recipient_labels(result, newly, show_pii).tolist()
+    released_labels = recipient_labels(result, released, show_pii).tolist()
     return {
         "path": str(folder),
         "suppressed_before": before_rows,
         "newly_suppressed": [
-            {
-                "row": int(numbers[r]),
-                "recipient": recipient_label(result, int(r), show_pii),
-                "rules": str(cells[r]).split(";"),
-            }
-            for r in newly
+            {"row": int(numbers[r]), "recipient": label, "rules": str(cells[r]).split(";")}
+            for r, label in zip(newly.tolist(), new_labels, strict=True)
         ],
         "released": [
             {
                 "row": int(numbers[r]),
-                "recipient": recipient_label(result, int(r), show_pii),
+                "recipient": label,
                 "previous_rules": str(previous_rules[r]).split(";"),
             }
-            for r in released
+            for r, label in zip(released.tolist(), released_labels, strict=True)
         ],
     }

@@ -158,9 +158,18 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
     effects = result.outcome.effects
     row_numbers = result.recipients.table.row_numbers
     shown = [r.id for r in result.applicable] + [UNVERIFIABLE, DUPLICATE]
+    heads = effects.groupby("rule_id", sort=False).head(EXAMPLES_PER_RULE)
+    labels = dict(
+        zip(
+            heads["row"].tolist(),
+            recipient_labels(result, heads["row"].to_numpy(dtype=np.int64), show_pii).tolist(),
+            strict=True,
+        )
+    )
+    totals = effects["rule_id"].value_counts()
     examples = []
     for rule_id in shown:
-        mine = effects[effects["rule_id"].to_numpy() == rule_id]
+        mine = heads[heads["rule_id"].to_numpy() == rule_id]
         if not len(mine):
             continue
         examples += [
@@ -170,11 +179,12 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
             "| row | recipient | reason |",
             "| ---: | --- | --- |",
         ]
-        for row, reason in mine[["row", "reason"]].head(EXAMPLES_PER_RULE).itertuples(index=False):
-            label = recipient_label(result, int(row), show_pii)
+        for row, reason in mine[["row", "reason"]].itertuples(index=False):
+            label = labels[int(row)]
             examples.append(f"| {row_numbers[int(row)]} | {_cell(label)} | {_cell(reason)} |")
-        if len(mine) > EXAMPLES_PER_RULE:
-            examples.append(f"| | | … and {len(mine) - EXAMPLES_PER_RULE} more |")
+        total = int(totals.get(rule_id, 0))
+        if total > EXAMPLES_PER_RULE:
+            examples.append(f"| | | … and {total - EXAMPLES_PER_RULE} more |")
     if examples:
         lines += ["", "## Examples", *examples]
 
