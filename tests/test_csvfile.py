@@ -126,6 +126,7 @@ def test_sniff_delimiter(header: str, expected: str) -> None:
         (b"a,b\n1,2\n3\n", {}, "row 3 has 1 fields but the header has 2"),
         (b"a,b\n1,2,3\n", {}, "row 2 has 3 fields but the header has 2"),
         (b'a,b\n1,"x"y\n', {}, "line 2: malformed CSV"),
+        (b'a,b\n1,2\n3,"ok"\n4,"x"y\n5,6\n', {}, "line 4: malformed CSV"),
         (b"a,b\n1,caf\xe9\n", {}, r"line 2 \(byte offset 9\) is not valid utf-8"),
         (b"PK\x03\x04rest", {}, "looks like an Excel workbook"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1", {}, r"looks like an old Excel \(\.xls\) workbook"),
