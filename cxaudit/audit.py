@@ -8,10 +8,10 @@ written. It returns plain data; writing files and printing belong elsewhere.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -70,10 +70,13 @@ class AuditResult:
         return [w for t in (self.recipients, *self.sources.values()) for w in t.warnings]
 
 
-Progress = Callable[[str], None]
+class Progress(Protocol):
+    """Told what the audit is doing; ``rows`` counts rows a step finished."""
+
+    def __call__(self, message: str, rows: int = 0) -> None: ...
 
 
-def _silent(_message: str) -> None:
+def _silent(_message: str, rows: int = 0) -> None:
     """The default progress callback: say nothing."""
 
 
@@ -120,7 +123,9 @@ def load_sources(
 def _load_one(rules: RuleSet, name: str, config: TableConfig, progress: Progress) -> LoadedTable:
     assert config.path is not None
     progress(f"reading source {name} {config.path}")
-    return load_table(rules, config, config.path)
+    table = load_table(rules, config, config.path)
+    progress(f"read source {name}: {len(table):,} rows", rows=len(table))
+    return table
 
 
 def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResult:
@@ -141,6 +146,7 @@ def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResul
         try:
             recipients = load_table(rules, rules.recipients, request.campaign, request.encoding)
             check_recipient_columns(rules, recipients)
+            progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
         except BaseException:
             pending.cancel()
             raise  # the campaign's problem is reported first, as it always was
@@ -169,6 +175,7 @@ def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResul
         duplicate_of,
         duplicate_via,
     )
+    progress(f"matched {len(recipients):,} recipients", rows=len(recipients))
     return AuditResult(
         request,
         rules,

@@ -278,7 +278,8 @@ def audit(
             written = write_outputs(target, result, report, markdown)
             progress(
                 f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
-                f"{report['flagged']} flagged"
+                f"{report['flagged']} flagged",
+                rows=report["input_rows"],
             )
         return result, report, written
 
@@ -295,34 +296,72 @@ def audit(
     _print_summary(result, report, written)
 
 
+_PHASES = (
+    ("read", "reading"),
+    ("evaluat", "matching"),
+    ("match", "matching"),
+    ("compar", "matching"),
+    ("writ", "writing"),
+    ("done", "writing"),
+)
+
+
 class _Progress:
-    """What the audit is doing: a spinner on a terminal; off a terminal (cron,
-    CI), timestamped log lines on stderr."""
+    """What the audit is doing. On a terminal: one progress line per phase
+    (reading, matching, writing) with its rows per second; off a terminal
+    (cron, CI): timestamped log lines on stderr."""
 
     def __init__(self, silent: bool) -> None:
         self.console = Console(stderr=True, highlight=False, soft_wrap=True)
         self.silent = silent
-        self.status: Any = None
+        self.live: Any = None
+        self.tasks: dict[str, Any] = {}
+        self.rows: dict[str, int] = {}
 
     def __enter__(self) -> _Progress:
         if not self.silent and self.console.is_terminal:
-            self.status = self.console.status("cxaudit: starting…")
-            self.status.__enter__()
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.live = Progress(
+                SpinnerColumn(finished_text="✓"),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=self.console,
+            )
+            self.live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.__exit__(*exc)
-            self.status = None
+        if self.live is not None:
+            for phase in list(self.tasks):
+                self._finish(phase)
+            self.live.__exit__(*exc)
+            self.live = None
 
-    def __call__(self, message: str) -> None:
+    def _finish(self, phase: str) -> None:
+        task = self.tasks[phase]
+        elapsed = self.live.tasks[task].elapsed or 0.0
+        rows = self.rows.get(phase, 0)
+        rate = f", {rows / elapsed:,.0f} rows/s" if rows and elapsed > 0 else ""
+        self.live.update(task, description=f"{phase}: {rows:,} rows{rate}", total=1, completed=1)
+
+    def __call__(self, message: str, rows: int = 0) -> None:
         if self.silent:
             return
-        if self.status is not None:
-            self.status.update(f"cxaudit: {message}…")
-        elif not self.console.is_terminal:
-            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self.console.print(f"{stamp} cxaudit: {message}", markup=False)
+        if self.live is None:
+            if not self.console.is_terminal:
+                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                self.console.print(f"{stamp} cxaudit: {message}", markup=False)
+            return
+        phase = next((p for prefix, p in _PHASES if message.startswith(prefix)), "working")
+        for other in list(self.tasks):
+            if other != phase and not self.live.tasks[self.tasks[other]].finished:
+                self._finish(other)
+        if phase not in self.tasks:
+            self.tasks[phase] = self.live.add_task(f"{phase}: {message}", total=None)
+        self.rows[phase] = self.rows.get(phase, 0) + rows
+        if not self.live.tasks[self.tasks[phase]].finished:
+            self.live.update(self.tasks[phase], description=f"{phase}: {message}")
 
 
 def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> None:

@@ -35,9 +35,15 @@ def test_audit_exits_0_even_when_rows_are_suppressed_and_prints_a_summary(ws: Wo
     assert all(LOG.match(line) for line in run.stderr.splitlines())
     assert lines[0] == "reading rules rules.yaml"
     # the campaign and the sources are read at the same time, in either order
-    assert sorted(lines[1:3]) == ["reading campaign campaign.csv", "reading source cases cases.csv"]
-    assert lines[3:] == [
+    assert sorted(lines[1:5]) == [
+        "read campaign: 4 rows",
+        "read source cases: 1 rows",
+        "reading campaign campaign.csv",
+        "reading source cases cases.csv",
+    ]
+    assert lines[5:] == [
         "evaluating 1 rules (0 skipped) for 4 recipients",
+        "matched 4 recipients",
         "writing out",
         "done: 3 kept, 1 suppressed, 0 flagged",
     ]
@@ -214,3 +220,29 @@ def test_version(ws: Workspace) -> None:
     from cxaudit import __version__
 
     assert ws.cli("--version").stdout == f"cxaudit {__version__}\n"
+
+
+def test_terminal_progress_shows_each_phase_with_rows_per_second() -> None:
+    import io
+    import time
+
+    from rich.console import Console
+
+    from cxaudit.cli import _Progress
+
+    buf = io.StringIO()
+    progress = _Progress(silent=False)
+    progress.console = Console(file=buf, force_terminal=True, width=100)
+    with progress:
+        progress("reading campaign c.csv")
+        time.sleep(0.02)
+        progress("read campaign: 40 rows", rows=40)
+        progress("evaluating 1 rules (0 skipped) for 40 recipients")
+        time.sleep(0.02)
+        progress("matched 40 recipients", rows=40)
+        progress("writing out")
+        time.sleep(0.02)
+        progress("done: 40 kept", rows=40)
+    screen = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buf.getvalue())
+    for phase in ("reading", "matching", "writing"):
+        assert re.search(rf"{phase}: 40 rows, [\d,]+ rows/s", screen), screen
