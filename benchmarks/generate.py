@@ -40,8 +40,10 @@ def generate(n: int, m: int, k: int, out: Path, seed: int = 20261120) -> dict[st
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     idx = np.arange(n)
-    area = rng.choice(np.array(["617", "212", "312", "415", "206"]), n)
-    phone = _s(area) + _s((idx + 2_000_000).astype(str)).str.zfill(7)  # unique per person
+    # Unique, valid North American numbers for up to 40M people: five area
+    # codes, seven-digit local numbers from 200-0000 upwards.
+    area = np.array(["617", "212", "312", "415", "206"])[idx % 5]
+    phone = _s(area) + _s((idx // 5 + 2_000_000).astype(str))
     campaign = pd.DataFrame(
         {
             "customer_id": "CUS-" + _s((idx + 100000).astype(str)),
