@@ -85,6 +85,8 @@ def _evidence(result: AuditResult, source: str, rows: list[int]) -> list[Evidenc
             for name, pos in table.field_columns.items()
             if source != RECIPIENTS or name in table.config.columns
         }
+        # canonical fields a preset derives (state, severity) as the rules saw them
+        fields.update({name: str(values.iloc[r]) for name, values in table.derived.items()})
         out.append(Evidence(source, int(table.table.row_numbers[r]), fields))
     return out
 

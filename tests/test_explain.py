@@ -137,3 +137,27 @@ def test_unknown_recipient_is_a_clear_error(ws: Workspace) -> None:
     assert result.stderr.startswith(
         "cxaudit: error: campaign.csv: no recipient has customer_id, email or phone 'zed@example.com'"
     )
+
+
+def test_explain_shows_the_canonical_fields_a_preset_derives(ws: Workspace) -> None:
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copy(REPO / "tests" / "fixtures" / "exports" / "servicenow.csv", ws.root / "sn.csv")
+    ws.write("campaign.csv", "customer_id,email\nC1,ann@example.com\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\nsources:\n  cases: {path: sn.csv, preset: servicenow}\nrules:\n"
+        "  - {id: severe, source: cases, where: {severity: {equals: urgent}}, action: suppress}\n",
+    )
+    result = ws.cli("explain", "campaign.csv", "-R", "ann@example.com", "-f", "json")
+    assert result.exit_code == 0, result.output
+    (ann,) = json.loads(result.stdout)
+    fields = ann["rules"][0]["evidence"][0]["fields"]
+    assert (fields["priority"], fields["severity"], fields["status"], fields["state"]) == (
+        "1 - Critical",
+        "urgent",
+        "In Progress",
+        "open",
+    )
