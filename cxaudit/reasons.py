@@ -26,15 +26,6 @@ def defuse(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def template_fields(template: str) -> list[str]:
-    """Root names used by ``template`` (``closed_at`` for ``{closed_at:%Y}``)."""
-    roots = []
-    for _literal, name, _spec, _conv in string.Formatter().parse(template):
-        if name is not None:
-            roots.append(name.partition(".")[0])
-    return list(dict.fromkeys(roots))
-
-
 def _formatted(values: pd.Series, spec: str, conv: str | None) -> pd.Series:
     """``format(v, spec)`` (after ``!r``/``!s``), computed once per distinct value."""
     if not spec and not conv:

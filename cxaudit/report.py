@@ -98,10 +98,6 @@ def recipient_labels(result: AuditResult, rows: np.ndarray, show_pii: bool = Fal
     return (labels if show_pii else mask_many(labels)).to_numpy(dtype=object)
 
 
-def recipient_label(result: AuditResult, row: int, show_pii: bool = False) -> str:
-    return str(recipient_labels(result, np.array([row]), show_pii)[0])
-
-
 def _cell(text: object, blank: str = "") -> str:
     """Safe inside a Markdown table and inert if pasted into a spreadsheet;
     ``blank`` stands in for empty text (and is not defused)."""
