@@ -60,6 +60,18 @@ def test_sample_run_partitions_the_input_exactly(tmp_path: Path) -> None:
     assert report["kept"] + report["suppressed"] == report["input_rows"] == len(_rows(source)) - 1
 
 
+def _any_case_by_id(ws: Workspace) -> None:
+    """Rules that suppress anyone with a row in cases.csv, matched by customer id."""
+    ws.rules(
+        "- {id: any-case, source: cases, action: suppress}",
+        sources="""
+        cases:
+          path: cases.csv
+          keys: {customer_id: Customer ID}
+        """,
+    )
+
+
 TRICKY = (
     "customer_id,email,first_name,last_name,zip,note\r\n"
     '00012345678901234567890,ann@example.com,NA,Null,02134,"Apt 4, rear"\r\n'
@@ -77,18 +89,7 @@ def test_tricky_values_come_back_byte_for_byte(ws: Workspace, bom: bool, delimit
     data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
     ws.write("campaign.csv", data)
     ws.write("cases.csv", "Id,Customer ID\n1,2\n1,00012345678901234567890\n")
-    ws.rules(
-        """
-        - id: any-case
-          source: cases
-          action: suppress
-        """,
-        sources="""
-        cases:
-          path: cases.csv
-          keys: {customer_id: Customer ID}
-        """,
-    )
+    _any_case_by_id(ws)
     run = ws.audit()
     assert run.code == 0, run.stderr
     cleaned = (run.out / "cleaned.csv").read_bytes()
@@ -134,14 +135,7 @@ def test_rows_are_copied_with_their_original_quoting(ws: Workspace) -> None:
     )
     ws.write("campaign.csv", data)
     ws.write("cases.csv", "Id,Customer ID\n1,C2\n")
-    ws.rules(
-        "- {id: any-case, source: cases, action: suppress}",
-        sources="""
-        cases:
-          path: cases.csv
-          keys: {customer_id: Customer ID}
-        """,
-    )
+    _any_case_by_id(ws)
     run = ws.audit()
     assert run.code == 0, run.stderr
     assert (run.out / "cleaned.csv").read_bytes() == (
