@@ -7,18 +7,24 @@ written. It returns plain data; writing files and printing belong elsewhere.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
+from cxaudit.chunks import Totals, iter_chunks
+from cxaudit.csvfile import Table
 from cxaudit.dates import parse_instant, utc_now
+from cxaudit.duplicates import DuplicateFinder
 from cxaudit.errors import CxauditError
 from cxaudit.evaluate import aggregate, link_matches, match_sources
-from cxaudit.identity import recipient_status
+from cxaudit.identity import KEY_NAMES
 from cxaudit.outcome import Outcome, decide
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, TableConfig, load_rules
 from cxaudit.sidecar import read_sidecar
@@ -26,8 +32,14 @@ from cxaudit.sources import (
     LoadedTable,
     check_fields_available,
     check_recipient_columns,
+    key_positions,
     load_table,
+    prepare_table,
+    read_options,
+    table_idents,
 )
+
+DEFAULT_CHUNK_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -129,24 +141,52 @@ def _load_one(rules: RuleSet, name: str, config: TableConfig, progress: Progress
 
 
 def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResult:
-    """Run the audit; ``progress`` is told what is happening (for log lines
-    or a spinner; the core itself never prints)."""
+    """Run the audit over the whole list at once (for ``check``, ``explain``
+    and rule tests, which look at every row together)."""
+    (result,) = iter_audit(request, progress, chunk_rows=None)
+    return result
+
+
+def iter_audit(
+    request: AuditRequest,
+    progress: Progress = _silent,
+    chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
+    totals: Totals | None = None,
+) -> Iterator[AuditResult]:
+    """Audit the campaign list ``chunk_rows`` rows at a time, one result per
+    chunk (row numbers are the whole file's). Every source is read and
+    reduced to its matched keys first, so memory is bounded by the sources
+    and one chunk, not by the list. ``totals`` learns the list's row count
+    and SHA-256 once the last chunk is out.
+
+    A list longer than one chunk is read twice: first only its key columns,
+    to find duplicate rows across chunks (and any malformed row, before a
+    single result is produced), then chunk by chunk."""
+    totals = totals if totals is not None else Totals()
     as_of = parse_as_of(request.as_of)
     sidecar_file, sidecar = read_sidecar(request.campaign)
     progress(f"reading rules {request.rules}")
     rules = load_ruleset(request, sidecar)
     applicable = [r for r in rules.rules if rules.applies(r)]
     skipped = [r for r in rules.rules if not rules.applies(r)]
+    options = read_options(rules, rules.recipients, request.encoding)
+
+    def chunks(select: Callable[[Table], list[int]] | None = None) -> Iterator[Table]:
+        return iter_chunks(
+            request.campaign, chunk_rows, **{**options, "select": select}, totals=totals
+        )
 
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
+    reader = chunks()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Sources load while the campaign is read: both are mostly pyarrow work.
         pending = pool.submit(load_sources, rules, needed, progress)
         progress(f"reading campaign {request.campaign}")
         try:
-            recipients = load_table(rules, rules.recipients, request.campaign, request.encoding)
-            check_recipient_columns(rules, recipients)
-            progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
+            first = prepare_table(rules, rules.recipients, next(reader))
+            check_recipient_columns(rules, first)
+            progress(f"read campaign: {len(first):,} rows", rows=len(first))
+            second = next(reader, None)
         except BaseException:
             pending.cancel()
             raise  # the campaign's problem is reported first, as it always was
@@ -156,39 +196,72 @@ def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResul
         used.setdefault(rule.source, set()).update(rule.fields())
     check_fields_available(rules, sources, used)
 
-    progress(
-        f"evaluating {len(applicable)} rules ({len(skipped)} skipped) for "
-        f"{len(recipients)} recipients"
-    )
-    unverifiable, duplicate_of, duplicate_via = recipient_status(recipients.idents)
-    auditable = ~unverifiable & (duplicate_of < 0)
+    finder = DuplicateFinder(list(KEY_NAMES))
+    if second is None:
+        finder.add(first.idents, 0, first.table.row_numbers)
+    else:
+        progress("reading the campaign's keys to find duplicate rows")
+        start = 0
+        for table in chunks(key_positions(rules, rules.recipients)):
+            finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
+            start += table.rows
+            progress(f"read keys of {start:,} rows", rows=table.rows)
+    duplicates = finder.finish()
+
     matches = match_sources(applicable, sources, rules.campaign, as_of)
-    pairs = link_matches(matches, applicable, recipients, auditable, sources, rules.campaign, as_of)
-    hits = aggregate(pairs, applicable, auditable)
-    outcome = decide(
-        hits,
-        applicable,
-        recipients,
-        sources,
-        rules.campaign,
-        unverifiable,
-        duplicate_of,
-        duplicate_via,
-    )
-    progress(f"matched {len(recipients):,} recipients", rows=len(recipients))
-    return AuditResult(
-        request,
-        rules,
-        as_of,
-        recipients,
-        sources,
-        applicable,
-        skipped,
-        pairs,
-        hits,
-        outcome,
-        sidecar_file,
-    )
+    start = 0
+    tables = [first] if second is None else itertools.chain([first, second], reader)
+    for table in tables:
+        recipients = (
+            table
+            if isinstance(table, LoadedTable)
+            else prepare_table(rules, rules.recipients, table)
+        )
+        if start:
+            progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
+        progress(
+            f"evaluating {len(applicable)} rules ({len(skipped)} skipped) for "
+            f"{len(recipients)} recipients"
+        )
+        duplicate_of, duplicate_via = duplicates.of(start, len(recipients))
+        start += len(recipients)
+        unverifiable = _unverifiable(recipients.idents)
+        auditable = ~unverifiable & (duplicate_of < 0)
+        pairs = link_matches(
+            matches, applicable, recipients, auditable, sources, rules.campaign, as_of
+        )
+        hits = aggregate(pairs, applicable, auditable)
+        outcome = decide(
+            hits,
+            applicable,
+            recipients,
+            sources,
+            rules.campaign,
+            unverifiable,
+            duplicate_of,
+            duplicate_via,
+        )
+        progress(f"matched {len(recipients):,} recipients", rows=len(recipients))
+        yield AuditResult(
+            request,
+            rules,
+            as_of,
+            recipients,
+            sources,
+            applicable,
+            skipped,
+            pairs,
+            hits,
+            outcome,
+            sidecar_file,
+        )
+
+
+def _unverifiable(idents: pd.DataFrame) -> np.ndarray:
+    """Rows with no usable key at all: nobody can say who they are."""
+    if not len(idents.columns):
+        return np.ones(len(idents), dtype=bool)
+    return ~idents.notna().any(axis=1).to_numpy()
 
 
 def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:

@@ -49,39 +49,60 @@ def _suppressed_before(result: AuditResult, folder: Path) -> tuple[dict[str, str
     return mapping, table.rows
 
 
-def compare(result: AuditResult, folder: Path, show_pii: bool = False) -> dict[str, Any]:
-    """Newly suppressed and released recipients relative to ``folder``."""
-    before, before_rows = _suppressed_before(result, folder)
-    now = identity_long(result.recipients.idents)
-    was_suppressed = np.zeros(len(result.recipients), dtype=bool)
-    previous_rules = np.full(len(result.recipients), "", dtype=object)
-    hit = now["ident"].isin(before.keys()).to_numpy()
-    rows = now["row"].to_numpy()[hit]
-    was_suppressed[rows] = True
-    previous_rules[rows] = [before[i] for i in now["ident"].to_numpy()[hit]]
+class Comparison:
+    """Newly suppressed and released recipients relative to ``folder``,
+    gathered chunk by chunk (:meth:`add`), reported by :meth:`report`."""
 
-    suppressed = result.outcome.suppressed
-    has_key = np.zeros(len(result.recipients), dtype=bool)
-    has_key[now["row"].to_numpy()] = True
-    newly = np.flatnonzero(suppressed & ~was_suppressed & has_key)
-    released = np.flatnonzero(~suppressed & was_suppressed)
-    numbers = result.recipients.table.row_numbers
-    cells = result.outcome.rules_cell
-    new_labels = recipient_labels(result, newly, show_pii).tolist()
-    released_labels = recipient_labels(result, released, show_pii).tolist()
-    return {
-        "path": str(folder),
-        "suppressed_before": before_rows,
-        "newly_suppressed": [
+    def __init__(self, first: AuditResult, folder: Path, show_pii: bool = False) -> None:
+        self.folder = folder
+        self.show_pii = show_pii
+        self.before, self.before_rows = _suppressed_before(first, folder)
+        self.newly: list[dict[str, Any]] = []
+        self.released: list[dict[str, Any]] = []
+
+    def add(self, result: AuditResult) -> None:
+        n = len(result.recipients)
+        now = identity_long(result.recipients.idents)
+        was_suppressed = np.zeros(n, dtype=bool)
+        previous_rules = np.full(n, "", dtype=object)
+        hit = now["ident"].isin(self.before.keys()).to_numpy()
+        rows = now["row"].to_numpy()[hit]
+        was_suppressed[rows] = True
+        previous_rules[rows] = [self.before[i] for i in now["ident"].to_numpy()[hit]]
+
+        suppressed = result.outcome.suppressed
+        has_key = np.zeros(n, dtype=bool)
+        has_key[now["row"].to_numpy()] = True
+        newly = np.flatnonzero(suppressed & ~was_suppressed & has_key)
+        released = np.flatnonzero(~suppressed & was_suppressed)
+        numbers = result.recipients.table.row_numbers
+        cells = result.outcome.rules_cell
+        new_labels = recipient_labels(result, newly, self.show_pii).tolist()
+        released_labels = recipient_labels(result, released, self.show_pii).tolist()
+        self.newly += [
             {"row": int(numbers[r]), "recipient": label, "rules": str(cells[r]).split(";")}
             for r, label in zip(newly.tolist(), new_labels, strict=True)
-        ],
-        "released": [
+        ]
+        self.released += [
             {
                 "row": int(numbers[r]),
                 "recipient": label,
                 "previous_rules": str(previous_rules[r]).split(";"),
             }
             for r, label in zip(released.tolist(), released_labels, strict=True)
-        ],
-    }
+        ]
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "path": str(self.folder),
+            "suppressed_before": self.before_rows,
+            "newly_suppressed": self.newly,
+            "released": self.released,
+        }
+
+
+def compare(result: AuditResult, folder: Path, show_pii: bool = False) -> dict[str, Any]:
+    """Newly suppressed and released recipients of a whole-list run."""
+    comparison = Comparison(result, folder, show_pii)
+    comparison.add(result)
+    return comparison.report()

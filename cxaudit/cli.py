@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from enum import Enum
@@ -234,6 +235,15 @@ def audit(
             help="If another run is writing to --out, wait up to this long (default: fail).",
         ),
     ] = 0.0,
+    chunk_size: Annotated[
+        int,
+        typer.Option(
+            "--chunk-size",
+            metavar="ROWS",
+            min=1,
+            help="Rows of the list audited at a time; bounds memory for lists of any size.",
+        ),
+    ] = 1_000_000,
     fmt: FormatOpt = Format.text,
     quiet: QuietOpt = False,
     show_pii: ShowPiiOpt = False,
@@ -248,10 +258,9 @@ def audit(
     progress = _Progress(silent=quiet)
 
     def work() -> tuple[Any, dict[str, Any], list[Path]]:
-        from cxaudit.audit import parse_as_of, run_audit
-        from cxaudit.baseline import compare
-        from cxaudit.outputs import check_out_dir, expand_out, output_lock, write_outputs
-        from cxaudit.report import build_report, render_markdown
+        from cxaudit.audit import parse_as_of
+        from cxaudit.outputs import check_out_dir, expand_out, output_lock
+        from cxaudit.pipeline import audit_to_folder
 
         moment = parse_as_of(as_of)
         target = expand_out(out, moment)
@@ -268,20 +277,7 @@ def audit(
         )
         check_out_dir(target)
         with progress, output_lock(target, wait):
-            result = run_audit(request, progress)
-            report = build_report(result, show_pii)
-            if baseline is not None:
-                progress(f"comparing with {baseline}")
-                report["baseline"] = compare(result, baseline, show_pii)
-            markdown = render_markdown(result, report, show_pii)
-            progress(f"writing {target}")
-            written = write_outputs(target, result, report, markdown)
-            progress(
-                f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
-                f"{report['flagged']} flagged",
-                rows=report["input_rows"],
-            )
-        return result, report, written
+            return audit_to_folder(request, target, progress, chunk_size, baseline, show_pii)
 
     result, report, written = _guard(debug, work)
     if quiet:
@@ -317,6 +313,9 @@ class _Progress:
         self.live: Any = None
         self.tasks: dict[str, Any] = {}
         self.rows: dict[str, int] = {}
+        self.active: dict[str, float] = {}
+        self.current = ""
+        self.since = 0.0
 
     def __enter__(self) -> _Progress:
         if not self.silent and self.console.is_terminal:
@@ -339,10 +338,16 @@ class _Progress:
             self.live = None
 
     def _finish(self, phase: str) -> None:
-        task = self.tasks[phase]
-        elapsed = self.live.tasks[task].elapsed or 0.0
+        """Show the phase's rows and rate; a chunked run comes back to a phase
+        for every chunk, so rates count only the time spent in the phase."""
+        if phase == self.current:
+            now = time.monotonic()
+            self.active[phase] = self.active.get(phase, 0.0) + now - self.since
+            self.since = now
+        elapsed = self.active.get(phase, 0.0)
         rows = self.rows.get(phase, 0)
         rate = f", {rows / elapsed:,.0f} rows/s" if rows and elapsed > 0 else ""
+        task = self.tasks[phase]
         self.live.update(task, description=f"{phase}: {rows:,} rows{rate}", total=1, completed=1)
 
     def __call__(self, message: str, rows: int = 0) -> None:
@@ -354,14 +359,17 @@ class _Progress:
                 self.console.print(f"{stamp} cxaudit: {message}", markup=False)
             return
         phase = next((p for prefix, p in _PHASES if message.startswith(prefix)), "working")
-        for other in list(self.tasks):
-            if other != phase and not self.live.tasks[self.tasks[other]].finished:
-                self._finish(other)
+        self.rows[phase] = self.rows.get(phase, 0) + rows
+        if phase != self.current:
+            if self.current in self.tasks:
+                self._finish(self.current)
+            self.current, self.since = phase, time.monotonic()
         if phase not in self.tasks:
             self.tasks[phase] = self.live.add_task(f"{phase}: {message}", total=None)
-        self.rows[phase] = self.rows.get(phase, 0) + rows
         if not self.live.tasks[self.tasks[phase]].finished:
             self.live.update(self.tasks[phase], description=f"{phase}: {message}")
+        else:
+            self._finish(phase)
 
 
 def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> None:

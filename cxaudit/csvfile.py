@@ -57,6 +57,17 @@ class RawRows:
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where a piece of a file starts, for a campaign list read in chunks:
+    records, lines and bytes before it (the header excluded), so the piece's
+    row numbers and error messages name the whole file's rows."""
+
+    records: int = 0
+    lines: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True)
 class Table:
     """A CSV file as text: its header, its rows and where each row came from.
 
@@ -142,7 +153,9 @@ def _not_csv(raw: bytes) -> str | None:
     return None
 
 
-def _decode(path: Path, raw: bytes, encoding: str, setting: str) -> tuple[str, bool]:
+def _decode(
+    path: Path, raw: bytes, encoding: str, setting: str, at: Position = Position()
+) -> tuple[str, bool]:
     try:
         codec = codecs.lookup(encoding)
     except LookupError:
@@ -163,10 +176,10 @@ def _decode(path: Path, raw: bytes, encoding: str, setting: str) -> tuple[str, b
     try:
         text = raw.decode(codec.name)
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        line = raw.count(b"\n", 0, exc.start) + 1 + at.lines
         bad = raw[exc.start : exc.start + 1].hex()
         raise CxauditError(
-            f"{path}: line {line} (byte offset {exc.start}) is not valid {encoding} "
+            f"{path}: line {line} (byte offset {exc.start + at.bytes}) is not valid {encoding} "
             f"(byte 0x{bad}); set {setting} to the file's real encoding, "
             "e.g. cp1252 for Windows or ServiceNow exports"
         ) from None
@@ -247,13 +260,22 @@ def _read_parquet(
     """A Parquet file: the rules see every column as text (a null is an empty
     cell); the original typed table is kept so outputs are written as it was."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
         arrow = pq.read_table(pa.BufferReader(raw))
     except (pa.ArrowException, OSError) as exc:
         raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
+    return _parquet_table(path, arrow, sha, select)
+
+
+def _parquet_table(
+    path: Path, arrow: Any, sha: str, select: Callable[[Table], list[int]] | None
+) -> Table:
+    """A pyarrow table (a whole Parquet file, or one batch of it) as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     header = [str(n) for n in arrow.column_names]
     dialect = Dialect(format="parquet")
     empty = np.zeros(0, dtype=np.int64)
@@ -284,12 +306,13 @@ def _read_csv_bytes(
     encoding_setting: str,
     footer: tuple[str, ...],
     select: Callable[[Table], list[int]] | None,
+    at: Position = Position(),
 ) -> Table:
     if not footer:
-        fast = _read_fast(path, raw, sha, encoding, delimiter, select)
+        fast = _read_fast(path, raw, sha, encoding, delimiter, select, at)
         if fast is not None:
             return fast
-    text, bom = _decode(path, raw, encoding, encoding_setting)
+    text, bom = _decode(path, raw, encoding, encoding_setting, at)
     if not text.strip():
         raise CxauditError(f"{path}: is empty; expected a header row and data rows")
     header_line = _first_line(text)
@@ -307,7 +330,7 @@ def _read_csv_bytes(
         records = list(reader)
     except csv.Error as exc:
         raise CxauditError(
-            f"{path}: line {reader.line_num}: malformed CSV ({exc}); check the quotes "
+            f"{path}: line {reader.line_num + at.lines}: malformed CSV ({exc}); check the quotes "
             'on that line (a quote inside a value must be doubled: "")'
         ) from None
 
@@ -321,11 +344,11 @@ def _read_csv_bytes(
         i = int(ragged[0])
         more = f" ({ragged.size} such rows in all)" if ragged.size > 1 else ""
         raise CxauditError(
-            f"{path}: row {i + 2} has {lengths[i]} fields but the header has {width} "
+            f"{path}: row {i + 2 + at.records} has {lengths[i]} fields but the header has {width} "
             f"({_DELIMITER_NAMES.get(delim, repr(delim))}-separated){more}; "
             "fix the row, or quote values that contain the delimiter"
         )
-    row_numbers = np.flatnonzero(keep) + 2
+    row_numbers = np.flatnonzero(keep) + 2 + at.records
     kept = [r for r in body if r] if ragged.size == 0 and not keep.all() else body
     wanted = range(width) if positions is None else positions
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
@@ -333,7 +356,10 @@ def _read_csv_bytes(
         {i: pd.Series(columns[i], dtype="str") for i in wanted},
         columns=list(wanted),
     )
-    return Table(path, header, frame, row_numbers, dialect, sha)
+    spans = None
+    if positions is None and not footer and codecs.lookup(encoding).name == "utf-8":
+        spans = _data_spans(raw, bom, len(kept))
+    return Table(path, header, frame, row_numbers, dialect, sha, spans)
 
 
 def _read_fast(
@@ -343,6 +369,7 @@ def _read_fast(
     encoding: str,
     delimiter: str | None,
     select: Callable[[Table], list[int]] | None,
+    at: Position = Position(),
 ) -> Table | None:
     """The common case, read without decoding the file into Python text:
     the bytes (UTF-8 as they are, other encodings transcoded) go straight to
@@ -397,7 +424,8 @@ def _read_fast(
     # rows are copied to the outputs); a source read for a few columns drops them.
     keep_rows = codec.name == "utf-8" and positions is None
     spans = _record_spans(raw, end_of_header, end, rows) if keep_rows else None
-    return Table(path, header, frame, np.arange(rows, dtype=np.int64) + 2, dialect, sha, spans)
+    numbers = np.arange(rows, dtype=np.int64) + 2 + at.records
+    return Table(path, header, frame, numbers, dialect, sha, spans)
 
 
 def _quoted_records(raw: bytes, start: int, end: int) -> bytes:
@@ -425,10 +453,31 @@ def _record_spans(raw: bytes, start: int, end: int, rows: int) -> RawRows | None
     ends = breaks.astype(np.int64) + 1 + start
     if not len(ends) or ends[-1] < end:
         ends = np.append(ends, end)
-    if len(ends) != rows:
+    if rows >= 0 and len(ends) != rows:
         return None
     starts = np.concatenate([[start], ends[:-1]])
     return RawRows(raw, start, starts, ends)
+
+
+def _data_spans(raw: bytes, bom: bool, rows: int) -> RawRows | None:
+    """Record spans for a file the careful path read (blank lines between
+    rows, say): the header's end and every non-blank record, so outputs copy
+    row bytes exactly as the fast path does."""
+    start = len(codecs.BOM_UTF8) if bom else 0
+    spans = _record_spans(raw, start, len(raw), -1)
+    if spans is None or not len(spans.ends):
+        return None
+    header_end = int(spans.ends[0])
+    starts, ends = spans.starts[1:], spans.ends[1:]
+    length = ends - starts
+    body = np.frombuffer(raw, dtype=np.uint8)
+    first = body[np.minimum(starts, len(raw) - 1)]
+    blank = (length == 0) | ((length == 1) & (first == 10))
+    blank |= (length == 2) & (first == 13) & (body[np.minimum(starts + 1, len(raw) - 1)] == 10)
+    starts, ends = starts[~blank], ends[~blank]
+    if len(starts) != rows:
+        return None
+    return RawRows(raw, header_end, starts, ends)
 
 
 def _arrow_frame(

@@ -48,6 +48,8 @@ def decide(
     duplicate_of: np.ndarray,
     duplicate_via: np.ndarray,
 ) -> Outcome:
+    """``duplicate_of`` holds, per row, the row number of the earlier row it
+    repeats (-1 for none) and ``duplicate_via`` the key they share."""
     n = len(recipients)
     by_order = {r.order: r for r in rules}
     action = hits["rule"].map({o: r.action for o, r in by_order.items()}).to_numpy()
@@ -77,7 +79,7 @@ def decide(
     used["rule_id"] = used["rule"].map({o: r.id for o, r in by_order.items()})
     used["reason"] = _reasons(used, by_order, recipients, sources, campaign)
 
-    special = _special_rows(recipients, unverifiable, duplicate_of, duplicate_via)
+    special = _special_rows(unverifiable, duplicate_of, duplicate_via)
     effects = pd.concat(
         [used[["row", "rule", "rule_id", "effect", "reason"]], special], ignore_index=True
     ).sort_values(["row", "rule"], kind="stable")
@@ -137,14 +139,13 @@ def _reasons(
 
 
 def _special_rows(
-    recipients: LoadedTable,
     unverifiable: np.ndarray,
     duplicate_of: np.ndarray,
     duplicate_via: np.ndarray,
 ) -> pd.DataFrame:
     un_rows = np.flatnonzero(unverifiable)
     dup_rows = np.flatnonzero(duplicate_of >= 0)
-    first_numbers = recipients.table.row_numbers[duplicate_of[dup_rows]]
+    first_numbers = duplicate_of[dup_rows]
     dup_reasons = [
         f"repeats row {num} (same {key})"
         for num, key in zip(first_numbers, duplicate_via[dup_rows], strict=True)

@@ -43,10 +43,17 @@ def check_out_dir(out: Path) -> None:
 
 def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
     """The bytes of cleaned.csv and suppressed.csv, in the campaign's dialect."""
+    head, body = csv_pieces(result)
+    return head[0] + body[0], head[1] + body[1]
+
+
+def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
+    """The headers and the rows of cleaned.csv and suppressed.csv for one
+    chunk of the list (a whole-list run is one chunk)."""
     table = result.recipients.table
     out = result.outcome
     if table.raw is not None and table.rows:
-        return _copied_outputs(table.raw, table.dialect, out.kept, out.rules_cell, out.reasons_cell)
+        return _copied_pieces(table.raw, table.dialect, out.kept, out.rules_cell, out.reasons_cell)
     columns = [table.frame[i] for i in range(len(table.header))]
     kept = [c[out.kept] for c in columns]
     gone = [c[out.suppressed] for c in columns]
@@ -54,11 +61,11 @@ def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
         pd.Series(out.rules_cell[out.suppressed], dtype=object),
         pd.Series(out.reasons_cell[out.suppressed], dtype=object),
     ]
+    wide = [*table.header, "cxaudit_rules", "cxaudit_reasons"]
+    heads = render_csv(table.header, [], table.dialect), render_csv(wide, [], table.dialect)
     cleaned = render_csv(table.header, kept, table.dialect)
-    suppressed = render_csv(
-        [*table.header, "cxaudit_rules", "cxaudit_reasons"], gone, table.dialect
-    )
-    return cleaned, suppressed
+    suppressed = render_csv(wide, gone, table.dialect)
+    return heads, (cleaned[len(heads[0]) :], suppressed[len(heads[1]) :])
 
 
 def _quote(value: str, delimiter: str) -> str:
@@ -67,20 +74,24 @@ def _quote(value: str, delimiter: str) -> str:
     return value
 
 
-def _copied_outputs(
+def _copied_pieces(
     raw: RawRows,
     dialect: Dialect,
     kept: np.ndarray,
     rules_cell: np.ndarray,
     reasons_cell: np.ndarray,
-) -> tuple[bytes, bytes]:
+) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
     """cleaned.csv and suppressed.csv made of the input's own row bytes: every
     value, quote and line ending exactly as it came."""
     data, start, end = raw.data, raw.header_end, int(raw.ends[-1])
     newline = dialect.newline.encode()
-    lengths = raw.ends - raw.starts
+    # Rows may have gaps between them (blank lines are not rows): mark the
+    # bytes of kept rows with +1 at each start and -1 at each end.
+    marks = np.zeros(end - start + 1, dtype=np.int8)
+    np.add.at(marks, raw.starts[kept] - start, 1)
+    np.add.at(marks, raw.ends[kept] - start, -1)
     body = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
-    cleaned = data[:start] + body[np.repeat(kept, lengths)].tobytes()
+    cleaned = body[np.cumsum(marks[:-1], dtype=np.int8) > 0].tobytes()
     last_unterminated = data[end - 1] != 10
     if last_unterminated and kept[-1]:
         cleaned += newline
@@ -88,7 +99,7 @@ def _copied_outputs(
     d = dialect.delimiter
     header = data[:start].rstrip(b"\r\n")
     extra_header = f"{d}cxaudit_rules{d}cxaudit_reasons".encode(dialect.encoding, "replace")
-    lines = [header + extra_header + newline]
+    lines = []
     crlf = dialect.newline == "\r\n"
     for i in np.flatnonzero(~kept).tolist():
         row = data[raw.starts[i] : raw.ends[i]]
@@ -96,46 +107,101 @@ def _copied_outputs(
             row = row[:-2] if crlf and row.endswith(b"\r\n") else row[:-1]
         cells = f"{d}{_quote(rules_cell[i], d)}{d}{_quote(reasons_cell[i], d)}"
         lines.append(row + cells.encode(dialect.encoding, "replace") + newline)
-    return cleaned, b"".join(lines)
+    heads = data[:start], header + extra_header + newline
+    return heads, (cleaned, b"".join(lines))
 
 
-def write_outputs(
-    out: Path, result: AuditResult, report: dict[str, Any], markdown: str
-) -> list[Path]:
-    fmt = result.recipients.table.dialect.format
-    if fmt == "parquet":
-        cleaned, suppressed = parquet_outputs(result)
-    else:
-        cleaned, suppressed = csv_outputs(result)
-        if fmt == "csv.gz":
-            cleaned, suppressed = (
-                gzip.compress(cleaned, mtime=0),
-                gzip.compress(suppressed, mtime=0),
-            )
-    suffix = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[fmt]
-    payload = {
-        f"cleaned{suffix}": cleaned,
-        f"suppressed{suffix}": suppressed,
-        "report.json": report_json(report).encode(),
-        "report.md": markdown.encode(),
-    }
-    return write_atomically(out, payload)
+class OutputWriter:
+    """cleaned and suppressed rows, written chunk by chunk to temporary files
+    in ``--out``; :meth:`commit` adds the reports and renames everything into
+    place, and leaving the ``with`` block without a commit removes them."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.temps: dict[str, Path] = {}
+        self.files: dict[str, Any] = {}
+        self.raw: list[Any] = []
+        self.format = ""
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+        for temp in self.temps.values():
+            if temp.exists():
+                temp.unlink()
+
+    def _open(self, name: str) -> Any:
+        _prepare(self.out, [name])
+        temp = self.out / f".{name}.{os.getpid()}.tmp"
+        self.temps[name] = temp
+        fh = open(temp, "wb")  # noqa: SIM115 - closed in _close
+        self.raw.append(fh)
+        return fh
+
+    def add(self, part: AuditResult) -> None:
+        try:
+            self._add(part)
+        except OSError as exc:
+            raise CxauditError(f"--out {self.out}: cannot write ({exc.strerror})") from None
+
+    def _add(self, part: AuditResult) -> None:
+        fmt = part.recipients.table.dialect.format
+        suffix = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[fmt]
+        names = (f"cleaned{suffix}", f"suppressed{suffix}")
+        if fmt == "parquet":
+            self._add_parquet(part, names)
+            return
+        heads, bodies = csv_pieces(part)
+        if not self.files:
+            self.format = fmt
+            for name, head in zip(names, heads, strict=True):
+                fh = self._open(name)
+                if fmt == "csv.gz":
+                    fh = gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0)
+                fh.write(head)
+                self.files[name] = fh
+        for name, body in zip(names, bodies, strict=True):
+            self.files[name].write(body)
+
+    def _add_parquet(self, part: AuditResult, names: tuple[str, str]) -> None:
+        import pyarrow.parquet as pq
+
+        cleaned, suppressed = parquet_tables(part)
+        if not self.files:
+            self.format = "parquet"
+            for name, table in zip(names, (cleaned, suppressed), strict=True):
+                self.files[name] = pq.ParquetWriter(self._open(name), table.schema)
+        for name, table in zip(names, (cleaned, suppressed), strict=True):
+            self.files[name].write_table(table)
+
+    def _close(self) -> None:
+        """Close the writers (gzip, Parquet), then the files under them."""
+        for fh in [*self.files.values(), *self.raw]:
+            fh.close()
+        self.files, self.raw = {}, []
+
+    def commit(self, report: dict[str, Any], markdown: str) -> list[Path]:
+        """Finish the row files, write the reports, rename all into place."""
+        try:
+            self._close()
+            for temp in self.temps.values():
+                with open(temp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        except OSError as exc:
+            raise CxauditError(f"--out {self.out}: cannot write ({exc.strerror})") from None
+        payload = {"report.json": report_json(report).encode(), "report.md": markdown.encode()}
+        return write_atomically(self.out, payload, ready=self.temps)
 
 
-def parquet_outputs(result: AuditResult) -> tuple[bytes, bytes]:
+def parquet_tables(result: AuditResult) -> tuple[Any, Any]:
     """A Parquet list comes back as Parquet: the original typed columns, rows
-    filtered, plus the two cxaudit columns on the suppressed file."""
+    filtered, plus the two cxaudit columns on the suppressed rows."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = result.recipients.table.arrow
     out = result.outcome
-
-    def encode(t: Any) -> bytes:
-        sink = pa.BufferOutputStream()
-        pq.write_table(t, sink)
-        return sink.getvalue().to_pybytes()
-
     gone = table.filter(pa.array(out.suppressed))
     gone = gone.append_column(
         "cxaudit_rules", pa.array(out.rules_cell[out.suppressed].tolist(), pa.string())
@@ -143,21 +209,28 @@ def parquet_outputs(result: AuditResult) -> tuple[bytes, bytes]:
     gone = gone.append_column(
         "cxaudit_reasons", pa.array(out.reasons_cell[out.suppressed].tolist(), pa.string())
     )
-    return encode(table.filter(pa.array(out.kept))), encode(gone)
+    return table.filter(pa.array(out.kept)), gone
 
 
-def write_atomically(out: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write every file under a temporary name, then rename them all into
-    place. Temporary files a killed run left behind are removed first (the
-    caller holds the folder's lock, so no other run is writing them)."""
+def _prepare(out: Path, names: list[str]) -> None:
+    """Create ``out`` and remove temporary files a killed run left behind
+    (the caller holds the folder's lock, so no other run is writing them)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in files:
+        for name in names:
             for stale in out.glob(f".{name}.*.tmp"):
                 stale.unlink()
     except OSError as exc:
         raise CxauditError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-    temps: dict[Path, Path] = {}
+
+
+def write_atomically(
+    out: Path, files: dict[str, bytes], ready: dict[str, Path] | None = None
+) -> list[Path]:
+    """Write every file under a temporary name, then rename them all (and the
+    ``ready`` temporary files, already complete) into place."""
+    _prepare(out, list(files))
+    temps: dict[Path, Path] = {out / name: temp for name, temp in (ready or {}).items()}
     try:
         for name, data in files.items():
             final = out / name

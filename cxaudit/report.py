@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +26,62 @@ EXAMPLES_PER_RULE = 3
 MAX_FLAGS_LISTED = 200
 
 
-def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
-    """The run's summary; recipients in it are masked unless ``show_pii``."""
+@dataclass
+class Tally:
+    """The report's numbers and lists, added up one chunk of the list at a
+    time (a whole-list run is a single chunk), so nothing needs every row."""
+
+    show_pii: bool = False
+    input_rows: int = 0
+    kept: int = 0
+    suppressed: int = 0
+    flagged: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    examples: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    effects: dict[str, int] = field(default_factory=dict)  # rows each rule id touched
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, part: AuditResult) -> None:
+        out = part.outcome
+        self.input_rows += part.input_rows
+        self.kept += int(out.kept.sum())
+        self.suppressed += int(out.suppressed.sum())
+        self.flagged += int(out.flagged.sum())
+        for rule_id, count in out.by_rule.items():
+            self.by_rule[rule_id] = self.by_rule.get(rule_id, 0) + count
+        self.flags += _flag_items(part, self.show_pii)
+        self.warnings += [w for w in part.warnings if w not in self.warnings]
+        effects = out.effects
+        for rule_id, count in effects["rule_id"].value_counts().items():
+            self.effects[str(rule_id)] = self.effects.get(str(rule_id), 0) + int(count)
+        heads = effects.groupby("rule_id", sort=False).head(EXAMPLES_PER_RULE)
+        wanted = [len(self.examples.get(r, ())) < EXAMPLES_PER_RULE for r in heads["rule_id"]]
+        heads = heads[np.array(wanted, dtype=bool)]
+        rows = heads["row"].to_numpy(dtype=np.int64)
+        labels = recipient_labels(part, rows, self.show_pii).tolist()
+        numbers = part.recipients.table.row_numbers[rows].tolist()
+        for rule_id, number, label, reason in zip(
+            heads["rule_id"].tolist(), numbers, labels, heads["reason"].tolist(), strict=True
+        ):
+            mine = self.examples.setdefault(rule_id, [])
+            if len(mine) < EXAMPLES_PER_RULE:
+                mine.append((int(number), label, reason))
+
+
+def _flag_items(result: AuditResult, show_pii: bool) -> list[dict[str, Any]]:
+    """One item per flagged recipient: its row, label, rules and reasons."""
     out = result.outcome
     table = result.recipients.table
     flags = out.effects[out.effects["effect"] == "flag"].sort_values(["row", "rule"], kind="stable")
+    if not len(flags):
+        return []
     flag_rows_pos = flags["row"].to_numpy(dtype=np.int64)
-    starts = (
-        np.flatnonzero(np.r_[True, flag_rows_pos[1:] != flag_rows_pos[:-1]]) if len(flags) else []
-    )
-    rows = flag_rows_pos[starts] if len(flags) else np.zeros(0, dtype=np.int64)
-    rule_groups = (
-        np.split(flags["rule_id"].to_numpy(dtype=object), starts[1:]) if len(flags) else []
-    )
-    reason_groups = (
-        np.split(flags["reason"].to_numpy(dtype=object), starts[1:]) if len(flags) else []
-    )
-    flag_rows = [
+    starts = np.flatnonzero(np.r_[True, flag_rows_pos[1:] != flag_rows_pos[:-1]])
+    rows = flag_rows_pos[starts]
+    rule_groups = np.split(flags["rule_id"].to_numpy(dtype=object), starts[1:])
+    reason_groups = np.split(flags["reason"].to_numpy(dtype=object), starts[1:])
+    return [
         {"row": number, "recipient": label, "rules": rules.tolist(), "reasons": reasons.tolist()}
         for number, label, rules, reasons in zip(
             table.row_numbers[rows].tolist(),
@@ -51,12 +91,32 @@ def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
             strict=True,
         )
     ]
+
+
+def tally(result: AuditResult, show_pii: bool = False) -> Tally:
+    """The tally of a whole-list run."""
+    totals = Tally(show_pii)
+    totals.add(result)
+    return totals
+
+
+def build_report(
+    result: AuditResult,
+    show_pii: bool = False,
+    totals: Tally | None = None,
+    campaign_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The run's summary; recipients in it are masked unless ``show_pii``.
+    ``result`` supplies the run's settings (any chunk of it will do) and
+    ``totals`` the counts over every chunk (by default: ``result``'s)."""
+    totals = totals if totals is not None else tally(result, show_pii)
+    table = result.recipients.table
     inputs = [
         {
             "name": "campaign",
             "path": str(table.path),
-            "rows": table.rows,
-            "sha256": table.sha256,
+            "rows": totals.input_rows,
+            "sha256": campaign_sha256 or table.sha256,
         }
     ]
     for name, src in result.sources.items():
@@ -67,14 +127,14 @@ def build_report(result: AuditResult, show_pii: bool = False) -> dict[str, Any]:
         "cxaudit_version": __version__,
         "as_of": iso(result.as_of),
         "campaign": result.rules.campaign.as_dict(),
-        "input_rows": result.input_rows,
-        "kept": int(out.kept.sum()),
-        "suppressed": int(out.suppressed.sum()),
-        "flagged": int(out.flagged.sum()),
-        "by_rule": out.by_rule,
+        "input_rows": totals.input_rows,
+        "kept": totals.kept,
+        "suppressed": totals.suppressed,
+        "flagged": totals.flagged,
+        "by_rule": totals.by_rule,
         "skipped_rules": [r.id for r in result.skipped],
-        "warnings": result.warnings,
-        "flags": flag_rows,
+        "warnings": totals.warnings,
+        "flags": totals.flags,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
         "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
         "inputs": inputs,
@@ -108,7 +168,11 @@ def _cell(text: object, blank: str = "") -> str:
     return " ".join(value.split()) if value.strip() else value.strip()
 
 
-def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool = False) -> str:
+def render_markdown(
+    result: AuditResult, report: dict[str, Any], totals: Tally | None = None
+) -> str:
+    """report.md, from the report and the tally's examples."""
+    totals = totals if totals is not None else tally(result)
     camp = report["campaign"]
     lines = [
         "# cxaudit report",
@@ -151,22 +215,10 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
         lines += ["", "## Warnings", ""]
         lines += [f"- {_cell(w)}" for w in report["warnings"]]
 
-    effects = result.outcome.effects
-    row_numbers = result.recipients.table.row_numbers
-    shown = [r.id for r in result.applicable] + [UNVERIFIABLE, DUPLICATE]
-    heads = effects.groupby("rule_id", sort=False).head(EXAMPLES_PER_RULE)
-    labels = dict(
-        zip(
-            heads["row"].tolist(),
-            recipient_labels(result, heads["row"].to_numpy(dtype=np.int64), show_pii).tolist(),
-            strict=True,
-        )
-    )
-    totals = effects["rule_id"].value_counts()
     examples = []
-    for rule_id in shown:
-        mine = heads[heads["rule_id"].to_numpy() == rule_id]
-        if not len(mine):
+    for rule_id in [r.id for r in result.applicable] + [UNVERIFIABLE, DUPLICATE]:
+        mine = totals.examples.get(rule_id, [])
+        if not mine:
             continue
         examples += [
             "",
@@ -175,10 +227,9 @@ def render_markdown(result: AuditResult, report: dict[str, Any], show_pii: bool 
             "| row | recipient | reason |",
             "| ---: | --- | --- |",
         ]
-        for row, reason in mine[["row", "reason"]].itertuples(index=False):
-            label = labels[int(row)]
-            examples.append(f"| {row_numbers[int(row)]} | {_cell(label)} | {_cell(reason)} |")
-        total = int(totals.get(rule_id, 0))
+        for number, label, reason in mine:
+            examples.append(f"| {number} | {_cell(label)} | {_cell(reason)} |")
+        total = totals.effects.get(rule_id, 0)
         if total > EXAMPLES_PER_RULE:
             examples.append(f"| | | … and {total - EXAMPLES_PER_RULE} more |")
     if examples:

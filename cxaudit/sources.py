@@ -173,24 +173,52 @@ def _mapped_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], 
     return select
 
 
-def load_table(
-    rules: RuleSet, config: TableConfig, path: Path, encoding: str | None = None
-) -> LoadedTable:
-    """Read ``path`` as the table ``config`` describes and prepare it for rules."""
+def read_options(rules: RuleSet, config: TableConfig, encoding: str | None = None) -> dict:
+    """How to read the file ``config`` describes (for ``read_table`` or, for
+    the campaign list, ``iter_chunks``)."""
     setting = (
         "--encoding (or recipients.encoding)"
         if config.name == RECIPIENTS
         else f"sources.{config.name}.encoding"
     )
-    table = read_table(
-        path,
-        encoding=encoding or config.encoding,
-        delimiter=config.delimiter,
-        encoding_setting=setting,
-        footer=config.footer,
-        select=None if config.name == RECIPIENTS else _mapped_positions(rules, config),
-    )
+    return {
+        "encoding": encoding or config.encoding,
+        "delimiter": config.delimiter,
+        "encoding_setting": setting,
+        "footer": config.footer,
+        "select": None if config.name == RECIPIENTS else _mapped_positions(rules, config),
+    }
+
+
+def key_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], list[int]]:
+    """Only the identity key columns, for a pass that judges duplicates."""
+
+    def select(header: Table) -> list[int]:
+        columns, key_names = _resolve_columns(rules, config, header)
+        return [columns[k] for k in key_names]
+
+    return select
+
+
+def table_idents(rules: RuleSet, config: TableConfig, table: Table) -> pd.DataFrame:
+    """The normalised identity keys of ``table``'s rows (see :mod:`identity`)."""
     columns, key_names = _resolve_columns(rules, config, table)
+    if not key_names:
+        return pd.DataFrame(index=table.frame.index)
+    return identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
+
+
+def load_table(
+    rules: RuleSet, config: TableConfig, path: Path, encoding: str | None = None
+) -> LoadedTable:
+    """Read ``path`` as the table ``config`` describes and prepare it for rules."""
+    return prepare_table(rules, config, read_table(path, **read_options(rules, config, encoding)))
+
+
+def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTable:
+    """Parse dates, normalise keys and derive fields of a table already read
+    (a whole file, or one chunk of the campaign list)."""
+    columns, _key_names = _resolve_columns(rules, config, table)
     moments: dict[str, pd.Series] = {}
     for name in config.dates:
         if name not in columns:
@@ -206,9 +234,7 @@ def load_table(
                 f"{table.header[pos]!r}: {exc.value!r} is not a date in the format {fmt}; "
                 f'fix the value or set {prefix}.date_format (e.g. "%m/%d/%Y %I:%M %p")'
             ) from None
-    idents = identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
-    if not key_names:
-        idents = pd.DataFrame(index=table.frame.index)
+    idents = table_idents(rules, config, table)
     derived, warnings = _derive(config, table, columns)
     return LoadedTable(config, table, columns, moments, idents, derived, warnings)
 

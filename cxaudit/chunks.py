@@ -1,0 +1,288 @@
+"""Reading the campaign list in chunks of rows, so a list larger than memory
+can be audited.
+
+A chunk is an ordinary :class:`~cxaudit.csvfile.Table` of a few rows whose
+row numbers, errors and row bytes are those of the whole file. CSV (plain or
+gzip) is cut at record boundaries found by quote parity: a line ending ends
+a record when an even number of quotes precede it. The file's SHA-256 and row
+count are known once the last chunk was read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from cxaudit.csvfile import Position, Table, _read_csv_bytes, read_table
+from cxaudit.errors import CxauditError
+
+BLOCK = 8 << 20  # bytes read from disk at a time
+
+
+@dataclass
+class Totals:
+    """What is known about the whole file once every chunk was read."""
+
+    rows: int = 0
+    sha256: str = ""
+
+
+class _Hashing:
+    """A file object that hashes the bytes read through it (the compressed
+    bytes of a .gz, which is what the report's sha256 describes)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.hash = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.hash.update(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _streamable(path: Path, encoding: str, footer: tuple[str, ...]) -> bool:
+    """Chunks are cut at b"\\n" and parity of b'"', so the encoding must write
+    both as those single bytes; a footer is judged against the whole file."""
+    if footer:
+        return False
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        return False  # read_table names the problem
+    if codec.name.startswith(("utf-16", "utf-32")):
+        return False
+    return '\n"'.encode(codec.name) == b'\n"'
+
+
+def iter_chunks(
+    path: Path,
+    chunk_rows: int | None,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    encoding_setting: str = "`encoding:`",
+    footer: tuple[str, ...] = (),
+    select: Callable[[Table], list[int]] | None = None,
+    totals: Totals | None = None,
+) -> Iterator[Table]:
+    """The file's rows, ``chunk_rows`` records at a time (all at once when
+    ``chunk_rows`` is None, or when the file cannot be cut safely)."""
+    totals = totals if totals is not None else Totals()
+    name = path.name.lower()
+    whole = chunk_rows is None or not (
+        name.endswith(".parquet") or _streamable(path, encoding, footer)
+    )
+    if whole:
+        table = read_table(
+            path,
+            encoding=encoding,
+            delimiter=delimiter,
+            encoding_setting=encoding_setting,
+            footer=footer,
+            select=select,
+        )
+        totals.rows, totals.sha256 = table.rows, table.sha256
+        yield table
+        return
+    assert chunk_rows is not None
+    if name.endswith(".parquet"):
+        yield from _parquet_chunks(path, chunk_rows, select, totals)
+        return
+    yield from _csv_chunks(path, chunk_rows, encoding, delimiter, encoding_setting, select, totals)
+
+
+def _open(path: Path) -> tuple[_Hashing, IO[bytes] | Any]:
+    try:
+        raw = _Hashing(open(path, "rb"))  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError:
+        raise CxauditError(f"{path}: file not found; check the path") from None
+    except IsADirectoryError:
+        raise CxauditError(f"{path}: is a folder, expected a CSV file") from None
+    except PermissionError:
+        raise CxauditError(f"{path}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
+    if path.name.lower().endswith(".gz"):
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
+    return raw, raw
+
+
+def _read_block(path: Path, stream: Any) -> bytes:
+    try:
+        return stream.read(BLOCK)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CxauditError(f"{path}: is not a valid gzip file ({exc}); check the file") from None
+
+
+class _Records:
+    """Finds record ends in bytes appended piece by piece, carrying the
+    quote parity across pieces."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.scanned = 0
+        self.in_quotes = False
+        self.ends: list[np.ndarray] = []
+        self.count = 0
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        piece = np.frombuffer(self.buffer, dtype=np.uint8)[self.scanned :]
+        breaks = np.flatnonzero(piece == 10)
+        quotes = np.flatnonzero(piece == 34)
+        before = np.searchsorted(quotes, breaks) + int(self.in_quotes)
+        ends = breaks[before % 2 == 0] + 1 + self.scanned
+        self.in_quotes = bool((len(quotes) + int(self.in_quotes)) % 2)
+        self.scanned = len(self.buffer)
+        if len(ends):
+            self.ends.append(ends)
+            self.count += len(ends)
+
+    def take(self, records: int) -> bytes:
+        """The first ``records`` complete records, removed from the buffer."""
+        ends = np.concatenate(self.ends) if len(self.ends) > 1 else self.ends[0]
+        cut = int(ends[records - 1])
+        data = bytes(self.buffer[:cut])
+        del self.buffer[:cut]
+        rest = ends[records:] - cut
+        self.ends = [rest] if len(rest) else []
+        self.count = len(rest)
+        self.scanned -= cut
+        return data
+
+    def take_all(self) -> bytes:
+        data = bytes(self.buffer)
+        self.buffer.clear()
+        self.ends, self.count, self.scanned = [], 0, 0
+        return data
+
+
+def _csv_chunks(
+    path: Path,
+    chunk_rows: int,
+    encoding: str,
+    delimiter: str | None,
+    encoding_setting: str,
+    select: Callable[[Table], list[int]] | None,
+    totals: Totals,
+) -> Iterator[Table]:
+    hashing, stream = _open(path)
+    gz = path.name.lower().endswith(".gz")
+
+    def parse(data: bytes, at: Position = Position()) -> Table:
+        table = _read_csv_bytes(
+            path, data, "", encoding, delimiter, encoding_setting, (), select, at
+        )
+        return replace(table, dialect=replace(table.dialect, format="csv.gz")) if gz else table
+
+    try:
+        records = _Records()
+        done = False
+        while not records.count and not done:
+            block = _read_block(path, stream)
+            done = not block
+            records.feed(block)
+        if not records.count:
+            # Not one complete line: the whole-file reader explains an empty
+            # file, a header without rows or a CR-only file.
+            table = parse(records.take_all())
+            totals.rows, totals.sha256 = table.rows, hashing.hash.hexdigest()
+            yield table
+            return
+        header = records.take(1)
+        at = Position()
+        rows = 0
+        first = True
+        while True:
+            while records.count < chunk_rows and not done:
+                block = _read_block(path, stream)
+                done = not block
+                records.feed(block)
+            full = records.count >= chunk_rows
+            body = records.take(chunk_rows) if full else records.take_all()
+            if body or first:
+                table = parse(header + body, at)
+                rows += table.rows
+                first = False
+                if not full:
+                    totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
+                yield table
+            if not full:
+                break
+            lines = body.count(b"\n")
+            at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + len(body))
+        totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
+    finally:
+        stream.close()
+        hashing.close()
+
+
+def _rest(path: Path, stream: Any) -> bytes:
+    parts = []
+    while block := _read_block(path, stream):
+        parts.append(block)
+    return b"".join(parts)
+
+
+def _parquet_chunks(
+    path: Path,
+    chunk_rows: int,
+    select: Callable[[Table], list[int]] | None,
+    totals: Totals,
+) -> Iterator[Table]:
+    """Row batches of a Parquet list, each read as :func:`read_table` reads a
+    whole file (text columns for the rules, the typed batch for outputs)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cxaudit.csvfile import _parquet_table
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(BLOCK):
+                digest.update(block)
+        reader = pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise CxauditError(f"{path}: file not found; check the path") from None
+    except (pa.ArrowException, OSError) as exc:
+        raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
+    sha = digest.hexdigest()
+    offset = 0
+    batches = reader.iter_batches(batch_size=chunk_rows)
+    first = True
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as exc:
+            raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
+        if batch is None and not first:
+            break
+        arrow = (
+            pa.Table.from_batches([batch])
+            if batch is not None
+            else reader.schema_arrow.empty_table()
+        )
+        table = _parquet_table(path, arrow, sha, select)
+        table = replace(table, row_numbers=table.row_numbers + offset)
+        offset += table.rows
+        first = False
+        totals.rows, totals.sha256 = offset, sha
+        yield table
+        if batch is None:
+            break

@@ -1,0 +1,185 @@
+"""Which recipients repeat an earlier row of the list, exactly, at any size.
+
+A row is a duplicate when any of its normalised keys appeared in an earlier
+row; it then names the earliest such row and the key they share. Keys are
+collected chunk by chunk. A list whose keys fit in memory is judged in
+memory; a larger one is spilled to hash-partitioned files on disk, each small
+enough to judge alone, because every copy of a key lands in the same part.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxaudit.identity import identity_long
+
+MEMORY_ENTRIES = 4_000_000  # keys held before spilling (about 300 MB)
+PARTS = 64
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Every duplicate row (global position, ascending), the row number of the
+    earlier row it repeats, and the key they share."""
+
+    rows: np.ndarray
+    first_numbers: np.ndarray
+    via: np.ndarray
+
+    def of(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """For rows ``start .. start+count``: the repeated row's number (-1
+        for a first occurrence) and the shared key ("" for none)."""
+        lo, hi = np.searchsorted(self.rows, [start, start + count])
+        numbers = np.full(count, -1, dtype=np.int64)
+        via = np.full(count, "", dtype=object)
+        local = self.rows[lo:hi] - start
+        numbers[local] = self.first_numbers[lo:hi]
+        via[local] = self.via[lo:hi]
+        return numbers, via
+
+
+_SCHEMA = pa.schema(
+    [
+        ("row", pa.int64()),
+        ("number", pa.int64()),
+        ("key", pa.int8()),
+        ("ident", pa.large_string()),
+    ]
+)
+
+
+class DuplicateFinder:
+    """Collects each chunk's keys with :meth:`add`; :meth:`finish` judges."""
+
+    def __init__(self, keys: list[str], memory_entries: int = MEMORY_ENTRIES) -> None:
+        self.keys = keys
+        self.memory_entries = memory_entries
+        self.buffer: list[pa.Table] = []
+        self.buffered = 0
+        self.spill: Any = None  # a TemporaryDirectory once spilling
+        self.writers: list[Any] = []
+
+    def add(self, idents: pd.DataFrame, start: int, numbers: np.ndarray) -> None:
+        """``idents`` are the chunk's key columns (rows 0..n-1), ``start`` the
+        chunk's first row position in the list, ``numbers`` its row numbers."""
+        parts = []
+        for code, key in enumerate(self.keys):
+            if key not in idents.columns:
+                continue
+            long = identity_long(idents[[key]])
+            local = long["row"].to_numpy(dtype=np.int64)
+            parts.append(
+                pa.table(
+                    {
+                        "row": pa.array(local + start, pa.int64()),
+                        "number": pa.array(numbers[local], pa.int64()),
+                        "key": pa.array(np.full(len(local), code, dtype=np.int8)),
+                        "ident": pa.array(long["ident"].astype("str"), pa.large_string()),
+                    },
+                    schema=_SCHEMA,
+                )
+            )
+        for part in parts:
+            self.buffer.append(part)
+            self.buffered += part.num_rows
+        if self.buffered >= self.memory_entries:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        if self.spill is None:
+            self.spill = tempfile.TemporaryDirectory(prefix="cxaudit-keys-")
+            folder = Path(self.spill.name)
+            self.writers = [
+                pa.ipc.new_stream(str(folder / f"part{i}.arrow"), _SCHEMA) for i in range(PARTS)
+            ]
+        table = pa.concat_tables(self.buffer)
+        self.buffer, self.buffered = [], 0
+        hashes = pd.util.hash_pandas_object(
+            pd.Series(table.column("ident").to_pandas(), dtype="str"), index=False
+        ).to_numpy()
+        part_of = (hashes % PARTS).astype(np.int64)
+        order = np.argsort(part_of, kind="stable")
+        bounds = np.searchsorted(part_of[order], np.arange(PARTS + 1))
+        ordered = table.take(pa.array(order))
+        for i, writer in enumerate(self.writers):
+            lo, hi = int(bounds[i]), int(bounds[i + 1])
+            if hi > lo:
+                writer.write_table(ordered.slice(lo, hi - lo))
+
+    def finish(self) -> Duplicates:
+        if self.spill is None:
+            entries = pa.concat_tables(self.buffer) if self.buffer else _SCHEMA.empty_table()
+            self.buffer = []
+            return _resolve([_repeats(entries)], self.keys)
+        try:
+            self._flush()
+            for writer in self.writers:
+                writer.close()
+            found = []
+            for i in range(PARTS):
+                path = Path(self.spill.name) / f"part{i}.arrow"
+                with pa.memory_map(str(path)) as source:
+                    entries = pa.ipc.open_stream(source).read_all()
+                found.append(_repeats(entries))
+            return _resolve(found, self.keys)
+        finally:
+            self.spill.cleanup()
+            self.spill = None
+
+
+def _repeats(entries: pa.Table) -> pd.DataFrame:
+    """``(row, first_row, first_number, key)`` for every key that appeared in
+    an earlier row (all copies of a key are in ``entries``)."""
+    rows = entries.column("row").to_numpy()
+    if not len(rows):
+        return pd.DataFrame(
+            {n: np.zeros(0, dtype=np.int64) for n in ("row", "first_row", "first_number", "key")}
+        )
+    codes = pc.dictionary_encode(entries.column("ident")).combine_chunks().indices
+    codes = codes.to_numpy(zero_copy_only=False)
+    numbers = entries.column("number").to_numpy()
+    count = int(codes.max()) + 1
+    first_row = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_row, codes, rows)
+    first_number = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_number, codes, numbers)  # numbers grow with rows
+    earlier = first_row[codes]
+    repeat = earlier < rows
+    return pd.DataFrame(
+        {
+            "row": rows[repeat],
+            "first_row": earlier[repeat],
+            "first_number": first_number[codes][repeat],
+            "key": entries.column("key").to_numpy()[repeat].astype(np.int64),
+        }
+    )
+
+
+def _resolve(found: list[pd.DataFrame], keys: list[str]) -> Duplicates:
+    """One verdict per row: the earliest row it repeats; on a tie, the key
+    listed first."""
+    allrep = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+    if not len(allrep):
+        empty = np.zeros(0, dtype=np.int64)
+        return Duplicates(empty, empty, np.zeros(0, dtype=object))
+    order = np.lexsort(
+        (allrep["key"].to_numpy(), allrep["first_row"].to_numpy(), allrep["row"].to_numpy())
+    )
+    rows = allrep["row"].to_numpy()[order]
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    pick = order[first]
+    return Duplicates(
+        allrep["row"].to_numpy()[pick].astype(np.int64),
+        allrep["first_number"].to_numpy()[pick].astype(np.int64),
+        np.array(keys, dtype=object)[allrep["key"].to_numpy()[pick]],
+    )

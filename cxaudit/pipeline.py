@@ -1,0 +1,61 @@
+"""The ``audit`` command end to end: the list, chunk by chunk, through the
+audit into the output folder.
+
+Each chunk's rows go to the temporary output files as soon as they are
+decided and the report's numbers are added up, so only one chunk of the list
+is in memory at a time. Nothing is renamed into place until the last chunk
+is written and the reports are complete; an error on the way leaves the
+folder as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cxaudit.audit import AuditRequest, AuditResult, Progress, iter_audit
+from cxaudit.baseline import Comparison
+from cxaudit.chunks import Totals
+from cxaudit.outputs import OutputWriter
+from cxaudit.report import Tally, build_report, render_markdown
+
+
+def audit_to_folder(
+    request: AuditRequest,
+    out: Path,
+    progress: Progress,
+    chunk_rows: int | None,
+    baseline: Path | None = None,
+    show_pii: bool = False,
+) -> tuple[AuditResult, dict[str, Any], list[Path]]:
+    """Audit and write cleaned/suppressed/report.json/report.md into ``out``.
+
+    Returns the last chunk's result (for the run's settings: rules, skipped
+    rules, campaign), the report and the files written."""
+    totals = Totals()
+    tally = Tally(show_pii)
+    comparison: Comparison | None = None
+    last: AuditResult | None = None
+    with OutputWriter(out) as writer:
+        for part in iter_audit(request, progress, chunk_rows, totals):
+            if baseline is not None and comparison is None:
+                progress(f"comparing with {baseline}")
+                comparison = Comparison(part, baseline, show_pii)
+            if comparison is not None:
+                comparison.add(part)
+            tally.add(part)
+            progress(f"writing {out}")
+            writer.add(part)
+            last = part
+        assert last is not None  # iter_audit yields at least one chunk
+        report = build_report(last, show_pii, tally, totals.sha256)
+        if comparison is not None:
+            report["baseline"] = comparison.report()
+        markdown = render_markdown(last, report, tally)
+        written = writer.commit(report, markdown)
+    progress(
+        f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
+        f"{report['flagged']} flagged",
+        rows=report["input_rows"],
+    )
+    return last, report, written
