@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from cxaudit.audit import AuditResult
 from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
+from cxaudit.outcome import DUPLICATE
 from cxaudit.report import recipient_labels
 
 
@@ -43,8 +45,11 @@ def _suppressed_before(result: AuditResult, folder: Path) -> tuple[dict[str, str
         raise CxauditError(
             f"{path}: lacks the campaign's key columns or cxaudit_rules; is it from another list?"
         )
-    idents = identity_long(identity_columns(keys, result.rules.phone_region))
     rules = table.frame[rules_pos].to_numpy()
+    # A row held back only as a repeat says nothing about the person: their
+    # first row was kept (or suppressed on its own account).
+    person = pd.Series(rules != DUPLICATE, dtype=bool)
+    idents = identity_long(identity_columns(keys, result.rules.phone_region)[person.to_numpy()])
     mapping = dict(zip(idents["ident"], rules[idents["row"].to_numpy()], strict=True))
     return mapping, table.rows
 
@@ -73,10 +78,11 @@ class Comparison:
         suppressed = result.outcome.suppressed
         has_key = np.zeros(n, dtype=bool)
         has_key[now["row"].to_numpy()] = True
-        newly = np.flatnonzero(suppressed & ~was_suppressed & has_key)
+        cells = result.outcome.rules_cell
+        repeat_only = cells == DUPLICATE  # the person's first row tells their story
+        newly = np.flatnonzero(suppressed & ~was_suppressed & has_key & ~repeat_only)
         released = np.flatnonzero(~suppressed & was_suppressed)
         numbers = result.recipients.table.row_numbers
-        cells = result.outcome.rules_cell
         new_labels = recipient_labels(result, newly, self.show_pii).tolist()
         released_labels = recipient_labels(result, released, self.show_pii).tolist()
         self.newly += [

@@ -412,7 +412,7 @@ def _read_fast(
     while end > end_of_header and raw[end - 1] in (10, 13):
         end -= 1
     for blank in (b"\n\n", b"\r\n\r\n", b"\r\r"):
-        if raw.find(blank, end_of_header, end) != -1:
+        if raw.find(blank, max(start, end_of_header - 2), end) != -1:
             return None  # blank lines inside: row numbers need the careful path
     if raw.find(b"\r", end_of_header, end) != -1 and newline == "\n":
         return None  # a lone CR in an LF file: let the csv module judge it
@@ -424,6 +424,11 @@ def _read_fast(
     # rows are copied to the outputs); a source read for a few columns drops them.
     keep_rows = codec.name == "utf-8" and positions is None
     spans = _record_spans(raw, end_of_header, end, rows) if keep_rows else None
+    if spans is not None and len(spans.ends):
+        # The last row keeps its own line ending (trailing blank lines go),
+        # as it would in the middle of the file or of a chunk.
+        ending = 2 if raw[end : end + 2] == b"\r\n" else int(raw[end : end + 1] == b"\n")
+        spans.ends[-1] += ending
     numbers = np.arange(rows, dtype=np.int64) + 2 + at.records
     return Table(path, header, frame, numbers, dialect, sha, spans)
 

@@ -133,33 +133,3 @@ def identity_long(idents: pd.DataFrame) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({"row": pd.Series(dtype="int64"), "ident": pd.Series(dtype="str")})
     return pd.concat(parts, ignore_index=True)
-
-
-def recipient_status(idents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which recipients can be audited.
-
-    Returns ``(unverifiable, duplicate_of, first_key)``: rows with no usable
-    key; for each row the earlier row it repeats (-1 when it is a first
-    occurrence), judged on any shared key; and the key that made it a repeat.
-    """
-    n = len(idents)
-    unverifiable = (
-        ~idents.notna().any(axis=1).to_numpy() if len(idents.columns) else np.ones(n, dtype=bool)
-    )
-    duplicate_of = np.full(n, -1, dtype=np.int64)
-    via = np.full(n, "", dtype=object)
-    positions = np.arange(n)
-    for key in idents.columns:
-        col = idents[key].reset_index(drop=True)
-        present = col.notna().to_numpy()
-        if not present.any():
-            continue
-        codes, _uniques = pd.factorize(col[present])
-        _u, first_of_code = np.unique(codes, return_index=True)
-        earlier = np.full(n, -1, dtype=np.int64)
-        earlier[present] = positions[present][first_of_code[codes]]
-        repeat = present & (earlier < positions)
-        better = repeat & ((duplicate_of < 0) | (earlier < duplicate_of))
-        duplicate_of[better] = earlier[better]
-        via[better] = key
-    return unverifiable, duplicate_of, via

@@ -77,6 +77,14 @@ def test_blank_lines_are_not_rows_and_row_numbers_stay_true(tmp_path: Path) -> N
     assert table.row_numbers.tolist() == [2, 4]
 
 
+def test_a_blank_line_right_after_the_header_is_not_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"email,name\n\na@x.com,A\n")
+    table = read_table(path)
+    assert table.frame[0].tolist() == ["a@x.com"]
+    assert table.row_numbers.tolist() == [3]
+
+
 def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_text("email,name\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Identity normalisation and recipient status (unverifiable, duplicate)."""
+"""Identity normalisation: ids, emails and phones as comparable keys."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxaudit.identity import (
-    identity_columns,
     normalise_emails,
     normalise_ids,
     normalise_phones,
-    recipient_status,
 )
 
 
@@ -37,21 +35,6 @@ def test_phones_become_e164_in_the_region() -> None:
     assert out.tolist()[:3] == ["+16175550134"] * 3
     assert out.iloc[3:].isna().all()  # a UK number without +44 is not a US number
     assert normalise_phones(s("020 7946 0018"), "GB").tolist() == ["+442079460018"]
-
-
-def test_recipient_status_finds_unverifiable_and_first_occurrences() -> None:
-    idents = identity_columns(
-        {
-            "customer_id": s("C1", "", "C2", "C2", "", ""),
-            "email": s("a@x.com", "A@X.COM", "b@x.com", "c@x.com", "n/a", "c@x.com"),
-        },
-        "US",
-    )
-    unverifiable, duplicate_of, via = recipient_status(idents)
-    assert unverifiable.tolist() == [False, False, False, False, True, False]
-    # row 1 repeats row 0 by email; row 3 repeats row 2 by id; row 5 repeats row 3 by email
-    assert duplicate_of.tolist() == [-1, 0, -1, 2, -1, 3]
-    assert via.tolist() == ["", "email", "", "customer_id", "", "email"]
 
 
 PHONE_SHAPES = st.one_of(
