@@ -257,7 +257,7 @@ def audit(
     """
     progress = _Progress(silent=quiet)
 
-    def work() -> tuple[Any, dict[str, Any], list[Path]]:
+    def work() -> Any:
         from cxaudit.audit import parse_as_of
         from cxaudit.outputs import check_out_dir, expand_out, output_lock
         from cxaudit.pipeline import audit_to_folder
@@ -279,17 +279,15 @@ def audit(
         with progress, output_lock(target, wait):
             return audit_to_folder(request, target, progress, chunk_size, baseline, show_pii)
 
-    result, report, written = _guard(debug, work)
+    run = _guard(debug, work)
     if quiet:
         return
-    for warning in report["warnings"]:
+    for warning in run.report["warnings"]:
         _err_console().print(f"cxaudit: warning: {warning}", markup=False)
     if fmt is Format.json:
-        from cxaudit.report import report_json
-
-        typer.echo(report_json(report), nl=False)
+        typer.echo(run.report_text, nl=False)
         return
-    _print_summary(result, report, written)
+    _print_summary(run.result, run.report, run.written)
 
 
 _PHASES = (

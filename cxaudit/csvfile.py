@@ -411,10 +411,11 @@ def _read_fast(
     end = len(raw)
     while end > end_of_header and raw[end - 1] in (10, 13):
         end -= 1
-    for blank in (b"\n\n", b"\r\n\r\n", b"\r\r"):
+    has_cr = raw.find(b"\r", end_of_header, end) != -1  # memchr: fast; most files have none
+    for blank in (b"\n\n", b"\r\n\r\n", b"\r\r") if has_cr else (b"\n\n",):
         if raw.find(blank, max(start, end_of_header - 2), end) != -1:
             return None  # blank lines inside: row numbers need the careful path
-    if raw.find(b"\r", end_of_header, end) != -1 and newline == "\n":
+    if has_cr and newline == "\n":
         return None  # a lone CR in an LF file: let the csv module judge it
     fast = _arrow_frame(raw, end_of_header, end, delim, len(header), positions)
     if fast is None:

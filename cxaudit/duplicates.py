@@ -139,30 +139,39 @@ class DuplicateFinder:
 
 def _repeats(entries: pa.Table) -> pd.DataFrame:
     """``(row, first_row, first_number, key)`` for every key that appeared in
-    an earlier row (all copies of a key are in ``entries``)."""
-    rows = entries.column("row").to_numpy()
-    if not len(rows):
-        return pd.DataFrame(
+    an earlier row (all copies of a key are in ``entries``). Each key kind is
+    judged apart (an ident's prefix names its kind): smaller hash tables."""
+    keys = entries.column("key").to_numpy()
+    parts = [
+        pd.DataFrame(
             {n: np.zeros(0, dtype=np.int64) for n in ("row", "first_row", "first_number", "key")}
         )
-    codes = pc.dictionary_encode(entries.column("ident")).combine_chunks().indices
-    codes = codes.to_numpy(zero_copy_only=False)
-    numbers = entries.column("number").to_numpy()
-    count = int(codes.max()) + 1
-    first_row = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_row, codes, rows)
-    first_number = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_number, codes, numbers)  # numbers grow with rows
-    earlier = first_row[codes]
-    repeat = earlier < rows
-    return pd.DataFrame(
-        {
-            "row": rows[repeat],
-            "first_row": earlier[repeat],
-            "first_number": first_number[codes][repeat],
-            "key": entries.column("key").to_numpy()[repeat].astype(np.int64),
-        }
-    )
+    ]
+    for code in np.unique(keys):
+        mine = entries.filter(pa.array(keys == code)) if len(np.unique(keys)) > 1 else entries
+        rows = mine.column("row").to_numpy()
+        idents = mine.column("ident").combine_chunks()
+        if idents.nbytes < (1 << 31) - 1:
+            idents = idents.cast(pa.string())  # 32-bit offsets hash faster
+        codes = pc.dictionary_encode(idents).indices.to_numpy(zero_copy_only=False)
+        count = int(codes.max()) + 1
+        first_row = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_row, codes, rows)
+        first_number = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_number, codes, mine.column("number").to_numpy())  # grows with rows
+        earlier = first_row[codes]
+        repeat = earlier < rows
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows[repeat],
+                    "first_row": earlier[repeat],
+                    "first_number": first_number[codes][repeat],
+                    "key": np.full(int(repeat.sum()), code, dtype=np.int64),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _resolve(found: list[pd.DataFrame], keys: list[str]) -> Duplicates:

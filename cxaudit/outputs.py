@@ -23,7 +23,6 @@ from cxaudit.audit import AuditResult
 from cxaudit.csvfile import Dialect, RawRows, render_csv
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
-from cxaudit.report import report_json
 
 OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "report.json", "report.md")
 
@@ -182,7 +181,7 @@ class OutputWriter:
             fh.close()
         self.files, self.raw = {}, []
 
-    def commit(self, report: dict[str, Any], markdown: str) -> list[Path]:
+    def commit(self, report_text: str, markdown: str) -> list[Path]:
         """Finish the row files, write the reports, rename all into place."""
         try:
             self._close()
@@ -191,7 +190,7 @@ class OutputWriter:
                     os.fsync(fh.fileno())
         except OSError as exc:
             raise CxauditError(f"--out {self.out}: cannot write ({exc.strerror})") from None
-        payload = {"report.json": report_json(report).encode(), "report.md": markdown.encode()}
+        payload = {"report.json": report_text.encode(), "report.md": markdown.encode()}
         return write_atomically(self.out, payload, ready=self.temps)
 
 

@@ -10,6 +10,7 @@ folder as it was.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,19 @@ from cxaudit.audit import AuditRequest, AuditResult, Progress, iter_audit
 from cxaudit.baseline import Comparison
 from cxaudit.chunks import Totals
 from cxaudit.outputs import OutputWriter
-from cxaudit.report import Tally, build_report, render_markdown
+from cxaudit.report import Tally, build_report, render_markdown, report_json
+
+
+@dataclass
+class Finished:
+    """A completed run: the last chunk's result (for the run's settings:
+    rules, skipped rules, campaign), the report, its JSON text (written to
+    report.json, printed by ``--format json``) and the files written."""
+
+    result: AuditResult
+    report: dict[str, Any]
+    report_text: str
+    written: list[Path]
 
 
 def audit_to_folder(
@@ -27,11 +40,8 @@ def audit_to_folder(
     chunk_rows: int | None,
     baseline: Path | None = None,
     show_pii: bool = False,
-) -> tuple[AuditResult, dict[str, Any], list[Path]]:
-    """Audit and write cleaned/suppressed/report.json/report.md into ``out``.
-
-    Returns the last chunk's result (for the run's settings: rules, skipped
-    rules, campaign), the report and the files written."""
+) -> Finished:
+    """Audit and write cleaned/suppressed/report.json/report.md into ``out``."""
     totals = Totals()
     tally = Tally(show_pii)
     comparison: Comparison | None = None
@@ -52,10 +62,11 @@ def audit_to_folder(
         if comparison is not None:
             report["baseline"] = comparison.report()
         markdown = render_markdown(last, report, tally)
-        written = writer.commit(report, markdown)
+        text = report_json(report)
+        written = writer.commit(text, markdown)
     progress(
         f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
         f"{report['flagged']} flagged",
         rows=report["input_rows"],
     )
-    return last, report, written
+    return Finished(last, report, text, written)
