@@ -7,7 +7,6 @@ written. It returns plain data; writing files and printing belong elsewhere.
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -186,7 +185,6 @@ def iter_audit(
             first = prepare_table(rules, rules.recipients, next(reader))
             check_recipient_columns(rules, first)
             progress(f"read campaign: {len(first):,} rows", rows=len(first))
-            second = next(reader, None)
         except BaseException:
             pending.cancel()
             raise  # the campaign's problem is reported first, as it always was
@@ -197,27 +195,31 @@ def iter_audit(
     check_fields_available(rules, sources, used)
 
     finder = DuplicateFinder(list(KEY_NAMES))
-    if second is None:
+    tables: Iterator[Table | LoadedTable]
+    if totals.complete:  # the whole list was one chunk
         finder.add(first.idents, 0, first.table.row_numbers)
+        tables = iter([first])
     else:
+        # Let the first chunk go (it is read again below), so that only the
+        # sources and one chunk are in memory at any time.
+        reader.close()
+        del first
         progress("reading the campaign's keys to find duplicate rows")
         start = 0
         for table in chunks(key_positions(rules, rules.recipients)):
             finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
             start += table.rows
             progress(f"read keys of {start:,} rows", rows=table.rows)
+        tables = chunks()
     duplicates = finder.finish()
 
     matches = match_sources(applicable, sources, rules.campaign, as_of)
     start = 0
-    tables = [first] if second is None else itertools.chain([first, second], reader)
     for table in tables:
-        recipients = (
-            table
-            if isinstance(table, LoadedTable)
-            else prepare_table(rules, rules.recipients, table)
-        )
-        if start:
+        if isinstance(table, LoadedTable):
+            recipients = table
+        else:
+            recipients = prepare_table(rules, rules.recipients, table)
             progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
         progress(
             f"evaluating {len(applicable)} rules ({len(skipped)} skipped) for "

@@ -34,6 +34,11 @@ class Totals:
     rows: int = 0
     sha256: str = ""
 
+    @property
+    def complete(self) -> bool:
+        """Whether the last chunk has been read (set before it is yielded)."""
+        return bool(self.sha256)
+
 
 class _Hashing:
     """A file object that hashes the bytes read through it (the compressed
@@ -282,7 +287,8 @@ def _parquet_chunks(
         table = replace(table, row_numbers=table.row_numbers + offset)
         offset += table.rows
         first = False
-        totals.rows, totals.sha256 = offset, sha
+        if batch is None or offset >= reader.metadata.num_rows:
+            totals.rows, totals.sha256 = offset, sha
         yield table
         if batch is None:
             break

@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from cxaudit.identity import identity_long
 
-MEMORY_ENTRIES = 4_000_000  # keys held before spilling (about 300 MB)
+MEMORY_ENTRIES = 2_000_000  # keys held before spilling (about 100 MB)
+SLICE = 500_000  # keys hashed at a time when spilling
 PARTS = 64
 
 
@@ -104,6 +105,12 @@ class DuplicateFinder:
             ]
         table = pa.concat_tables(self.buffer)
         self.buffer, self.buffered = [], 0
+        for lo in range(0, table.num_rows, SLICE):
+            self._spill(table.slice(lo, SLICE))
+
+    def _spill(self, table: pa.Table) -> None:
+        """Append each entry to its part; hashing makes Python strings, so
+        this runs on slices to keep that copy small."""
         hashes = pd.util.hash_pandas_object(
             pd.Series(table.column("ident").to_pandas(), dtype="str"), index=False
         ).to_numpy()

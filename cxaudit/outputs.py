@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,10 +68,16 @@ def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, b
     return heads, (cleaned[len(heads[0]) :], suppressed[len(heads[1]) :])
 
 
-def _quote(value: str, delimiter: str) -> str:
-    if any(c in value for c in (delimiter, '"', "\r", "\n")):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+def _quoted(values: np.ndarray, delimiter: str) -> Any:
+    """Cells as CSV writes them, vectorised: quoted (inner quotes doubled)
+    only when they hold the delimiter, a quote or a line break."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values.tolist(), pa.string())
+    special = "[" + re.escape(delimiter) + '"\r\n]'
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(pc.match_substring_regex(text, special), quoted, text)
 
 
 def _copied_pieces(
@@ -82,13 +89,16 @@ def _copied_pieces(
 ) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
     """cleaned.csv and suppressed.csv made of the input's own row bytes: every
     value, quote and line ending exactly as it came."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     data, start, end = raw.data, raw.header_end, int(raw.ends[-1])
     newline = dialect.newline.encode()
     # Rows may have gaps between them (blank lines are not rows): mark the
     # bytes of kept rows with +1 at each start and -1 at each end.
     marks = np.zeros(end - start + 1, dtype=np.int8)
-    np.add.at(marks, raw.starts[kept] - start, 1)
-    np.add.at(marks, raw.ends[kept] - start, -1)
+    marks[raw.starts[kept] - start] += 1
+    marks[raw.ends[kept] - start] -= 1
     body = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
     cleaned = body[np.cumsum(marks[:-1], dtype=np.int8) > 0].tobytes()
     last_unterminated = data[end - 1] != 10
@@ -98,15 +108,25 @@ def _copied_pieces(
     d = dialect.delimiter
     header = data[:start].rstrip(b"\r\n")
     extra_header = f"{d}cxaudit_rules{d}cxaudit_reasons".encode(dialect.encoding, "replace")
-    lines = []
-    crlf = dialect.newline == "\r\n"
-    for i in np.flatnonzero(~kept).tolist():
-        row = data[raw.starts[i] : raw.ends[i]]
-        if row.endswith(b"\n"):
-            row = row[:-2] if crlf and row.endswith(b"\r\n") else row[:-1]
-        cells = f"{d}{_quote(rules_cell[i], d)}{d}{_quote(reasons_cell[i], d)}"
-        lines.append(row + cells.encode(dialect.encoding, "replace") + newline)
     heads = data[:start], header + extra_header + newline
+    gone = np.flatnonzero(~kept)
+    if not len(gone):
+        return heads, (cleaned, b"")
+    # Each suppressed row without its line ending, then its two cells.
+    whole = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = raw.starts[gone], raw.ends[gone]
+    lf = whole[ends - 1] == 10
+    cr = lf & (ends - 2 >= starts) & (whole[np.maximum(ends - 2, 0)] == 13)
+    content_ends = ends - lf - (cr if dialect.newline == "\r\n" else 0)
+    cells = pc.binary_join_element_wise(
+        "", _quoted(rules_cell[gone], d), _quoted(reasons_cell[gone], d), d
+    )
+    cells = pc.binary_join_element_wise(cells, dialect.newline, "")
+    cell_bytes = cells.cast(pa.binary()).to_pylist()
+    lines = [
+        data[a:b] + c
+        for a, b, c in zip(starts.tolist(), content_ends.tolist(), cell_bytes, strict=True)
+    ]
     return heads, (cleaned, b"".join(lines))
 
 
