@@ -158,11 +158,13 @@ class _Records:
             self.ends.append(ends)
             self.count += len(ends)
 
-    def take(self, records: int) -> bytes:
-        """The first ``records`` complete records, removed from the buffer."""
+    def take(self, records: int, prefix: bytes = b"") -> bytes:
+        """``prefix`` and the first ``records`` complete records, which leave
+        the buffer (one copy of the bytes: chunks are large)."""
         ends = np.concatenate(self.ends) if len(self.ends) > 1 else self.ends[0]
         cut = int(ends[records - 1])
-        data = bytes(self.buffer[:cut])
+        with memoryview(self.buffer) as view, view[:cut] as part:
+            data = b"".join((prefix, part))
         del self.buffer[:cut]
         rest = ends[records:] - cut
         self.ends = [rest] if len(rest) else []
@@ -170,8 +172,8 @@ class _Records:
         self.scanned -= cut
         return data
 
-    def take_all(self) -> bytes:
-        data = bytes(self.buffer)
+    def take_all(self, prefix: bytes = b"") -> bytes:
+        data = b"".join((prefix, self.buffer))
         self.buffer.clear()
         self.ends, self.count, self.scanned = [], 0, 0
         return data
@@ -219,9 +221,10 @@ def _csv_chunks(
                 done = not block
                 records.feed(block)
             full = records.count >= chunk_rows
-            body = records.take(chunk_rows) if full else records.take_all()
-            if body or first:
-                table = parse(header + body, at)
+            data = records.take(chunk_rows, header) if full else records.take_all(header)
+            body_bytes = len(data) - len(header)
+            if body_bytes or first:
+                table = parse(data, at)
                 rows += table.rows
                 first = False
                 if not full:
@@ -229,8 +232,8 @@ def _csv_chunks(
                 yield table
             if not full:
                 break
-            lines = body.count(b"\n")
-            at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + len(body))
+            lines = data.count(b"\n") - header.count(b"\n")
+            at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + body_bytes)
         totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
     finally:
         stream.close()

@@ -94,13 +94,18 @@ def _copied_pieces(
 
     data, start, end = raw.data, raw.header_end, int(raw.ends[-1])
     newline = dialect.newline.encode()
-    # Rows may have gaps between them (blank lines are not rows): mark the
-    # bytes of kept rows with +1 at each start and -1 at each end.
-    marks = np.zeros(end - start + 1, dtype=np.int8)
-    marks[raw.starts[kept] - start] += 1
-    marks[raw.ends[kept] - start] -= 1
-    body = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
-    cleaned = body[np.cumsum(marks[:-1], dtype=np.int8) > 0].tobytes()
+    # Kept rows that follow each other in the file are copied as one slice
+    # (blank lines between rows are not rows, so a gap ends a slice).
+    rows = np.flatnonzero(kept)
+    starts, ends = raw.starts[rows], raw.ends[rows]
+    joined = np.zeros(len(rows), dtype=bool)
+    joined[1:] = (rows[1:] == rows[:-1] + 1) & (starts[1:] == ends[:-1])
+    firsts = np.flatnonzero(~joined)
+    lasts = np.append(firsts[1:] - 1, len(rows) - 1).astype(np.int64)[: len(firsts)]
+    with memoryview(data) as view:
+        cleaned = b"".join(
+            view[a:b] for a, b in zip(starts[firsts].tolist(), ends[lasts].tolist(), strict=True)
+        )
     last_unterminated = data[end - 1] != 10
     if last_unterminated and kept[-1]:
         cleaned += newline
