@@ -74,6 +74,34 @@ class AuditResult:
     def input_rows(self) -> int:
         return len(self.recipients)
 
+    def settings_only(self) -> AuditResult:
+        """This result without its rows: what a report needs from the run
+        (rules, campaign, sources) once every chunk has been tallied."""
+        rec = self.recipients
+        table = replace(
+            rec.table,
+            frame=rec.table.frame.iloc[:0],
+            row_numbers=rec.table.row_numbers[:0],
+            raw=None,
+            arrow=None,
+        )
+        out = self.outcome
+        empty = replace(rec, table=table, idents=rec.idents.iloc[:0], moments={}, derived={})
+        return replace(
+            self,
+            recipients=empty,
+            pairs=self.pairs.iloc[:0],
+            hits=self.hits.iloc[:0],
+            outcome=Outcome(
+                out.suppressed[:0],
+                out.flagged[:0],
+                out.rules_cell[:0],
+                out.reasons_cell[:0],
+                out.by_rule,
+                out.effects.iloc[:0],
+            ),
+        )
+
     @property
     def warnings(self) -> list[str]:
         """Things the user should know that do not stop the run (unmapped
@@ -257,6 +285,8 @@ def iter_audit(
             outcome,
             sidecar_file,
         )
+        # Let this chunk go before the next one is read: one chunk at a time.
+        del table, recipients, pairs, hits, outcome
 
 
 def _unverifiable(idents: pd.DataFrame) -> np.ndarray:

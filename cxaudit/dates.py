@@ -30,6 +30,9 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     """
     text = values.str.strip()
     present = text != ""
+    fast = None if date_format else _arrow_iso(text.where(present, None))
+    if fast is not None:
+        return fast
     fmt = date_format or "ISO8601"
     parsed = pd.to_datetime(text.where(present, None), format=fmt, utc=True, errors="coerce")
     bad = present & parsed.isna()
@@ -37,6 +40,25 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
         pos = int(bad.to_numpy().nonzero()[0][0])
         raise DateParseError(pos, str(values.iloc[pos]))
     return parsed.astype("datetime64[ns, UTC]")
+
+
+def _arrow_iso(text: pd.Series) -> pd.Series | None:
+    """The common exports (every value naive, or every value with a zone),
+    parsed by pyarrow's strict ISO 8601 reader, several times faster than
+    pandas; None when any value needs pandas' broader reader (or is bad,
+    which pandas then names)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), pa.string())
+    utc = pa.timestamp("ns", tz="UTC")
+    for target in (pa.timestamp("ns"), utc):
+        try:
+            parsed = pc.cast(values, target).cast(utc)  # naive values are UTC
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return pd.Series(parsed.to_pandas(), index=text.index).astype("datetime64[ns, UTC]")
+    return None
 
 
 def parse_instant(text: str) -> pd.Timestamp:

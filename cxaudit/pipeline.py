@@ -56,7 +56,8 @@ def audit_to_folder(
             tally.add(part)
             progress(f"writing {out}")
             writer.add(part)
-            last = part
+            last = part.settings_only()
+            del part  # so the next chunk is computed without this one in memory
         assert last is not None  # iter_audit yields at least one chunk
         report = build_report(last, show_pii, tally, totals.sha256)
         if comparison is not None:

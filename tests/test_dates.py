@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxaudit.dates import DateParseError, iso, parse_instant, parse_moments
 
@@ -45,3 +47,23 @@ def test_parse_instant() -> None:
     for bad in ("", "tomorrow", "2026-02-30"):
         with pytest.raises(ValueError):
             parse_instant(bad)
+
+
+ISO_SHAPES = st.from_regex(
+    r"\A20[0-9]{2}-[01][0-9]-[0-3][0-9]([ T][0-2][0-9](:[0-5][0-9](:[0-6][0-9](\.[0-9]{1,9})?)?)?)?"
+    r"(Z|[+-][01][0-9]:?[0-5][0-9]| ?-0500)?\Z"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ISO_SHAPES, min_size=1, max_size=6))
+def test_fast_iso_reader_agrees_with_pandas(values: list[str]) -> None:
+    """pyarrow reads the common shapes; where it does, the moments are the
+    ones pandas' ISO 8601 reader gives (and it gives way on anything else)."""
+    from cxaudit.dates import _arrow_iso
+
+    text = pd.Series(values, dtype="str")
+    fast = _arrow_iso(text)
+    slow = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    if fast is not None:
+        assert fast.tolist() == slow.tolist()
