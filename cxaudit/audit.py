@@ -205,43 +205,38 @@ def iter_audit(
 
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
     reader = chunks()
+    finder = DuplicateFinder(list(KEY_NAMES))
+    tables: Iterator[Table | LoadedTable]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Sources load while the campaign is read: both are mostly pyarrow work.
-        pending = pool.submit(load_sources, rules, needed, progress)
+        # Sources load while the campaign is read and its duplicates judged:
+        # both are mostly pyarrow work.
+        pending = pool.submit(_sources_and_matches, rules, applicable, needed, as_of, progress)
         progress(f"reading campaign {request.campaign}")
         try:
             first = prepare_table(rules, rules.recipients, next(reader))
             check_recipient_columns(rules, first)
             progress(f"read campaign: {len(first):,} rows", rows=len(first))
+            if totals.complete:  # the whole list was one chunk
+                finder.add(first.idents, 0, first.table.row_numbers)
+                tables = iter([first])
+            else:
+                # Let the first chunk go (it is read again below), so that
+                # only the sources and one chunk are in memory at any time.
+                reader.close()
+                del first
+                progress("reading the campaign's keys to find duplicate rows")
+                start = 0
+                for table in chunks(key_positions(rules, rules.recipients)):
+                    idents = table_idents(rules, rules.recipients, table)
+                    finder.add(idents, start, table.row_numbers)
+                    start += table.rows
+                    progress(f"read keys of {start:,} rows", rows=table.rows)
+                tables = chunks()
+            duplicates = finder.finish()
         except BaseException:
             pending.cancel()
             raise  # the campaign's problem is reported first, as it always was
-        sources = pending.result()
-    used: dict[str, set[str]] = {}
-    for rule in applicable:
-        used.setdefault(rule.source, set()).update(rule.fields())
-    check_fields_available(rules, sources, used)
-
-    finder = DuplicateFinder(list(KEY_NAMES))
-    tables: Iterator[Table | LoadedTable]
-    if totals.complete:  # the whole list was one chunk
-        finder.add(first.idents, 0, first.table.row_numbers)
-        tables = iter([first])
-    else:
-        # Let the first chunk go (it is read again below), so that only the
-        # sources and one chunk are in memory at any time.
-        reader.close()
-        del first
-        progress("reading the campaign's keys to find duplicate rows")
-        start = 0
-        for table in chunks(key_positions(rules, rules.recipients)):
-            finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
-            start += table.rows
-            progress(f"read keys of {start:,} rows", rows=table.rows)
-        tables = chunks()
-    duplicates = finder.finish()
-
-    matches = match_sources(applicable, sources, rules.campaign, as_of)
+        sources, matches = pending.result()
     start = 0
     for table in tables:
         if isinstance(table, LoadedTable):
@@ -287,6 +282,23 @@ def iter_audit(
         )
         # Let this chunk go before the next one is read: one chunk at a time.
         del table, recipients, pairs, hits, outcome
+
+
+def _sources_and_matches(
+    rules: RuleSet,
+    applicable: list[Rule],
+    names: list[str],
+    as_of: pd.Timestamp,
+    progress: Progress,
+) -> tuple[dict[str, LoadedTable], pd.DataFrame]:
+    """Phase 1, beside the campaign read: every source read, checked for the
+    fields its rules use, and reduced to the keys its rules matched."""
+    sources = load_sources(rules, names, progress)
+    used: dict[str, set[str]] = {}
+    for rule in applicable:
+        used.setdefault(rule.source, set()).update(rule.fields())
+    check_fields_available(rules, sources, used)
+    return sources, match_sources(applicable, sources, rules.campaign, as_of)
 
 
 def _unverifiable(idents: pd.DataFrame) -> np.ndarray:

@@ -223,14 +223,20 @@ def _csv_chunks(
             full = records.count >= chunk_rows
             data = records.take(chunk_rows, header) if full else records.take_all(header)
             body_bytes = len(data) - len(header)
+            if full and not done and not records.buffer.strip(b"\r\n"):
+                # Peek: a list of exactly chunk_rows rows is still one chunk.
+                block = _read_block(path, stream)
+                done = not block
+                records.feed(block)
+            last = not full or (done and not records.buffer.strip(b"\r\n"))
             if body_bytes or first:
                 table = parse(data, at)
                 rows += table.rows
                 first = False
-                if not full:
+                if last:
                     totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
                 yield table
-            if not full:
+            if last:
                 break
             lines = data.count(b"\n") - header.count(b"\n")
             at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + body_bytes)

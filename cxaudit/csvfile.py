@@ -486,6 +486,42 @@ def _data_spans(raw: bytes, bom: bool, rows: int) -> RawRows | None:
     return RawRows(raw, header_end, starts, ends)
 
 
+def _quotes_well_formed(raw: bytes, start: int, end: int, delimiter: str) -> bool:
+    """Whether every quoted value is closed where the csv module, in strict
+    mode, accepts it, checked on all quotes at once: quotes pair up in file
+    order; an opening quote starts a field (or doubles the quote just
+    closed); a closing quote ends the field (or is doubled). Anything else
+    (``"x"y``, a quote inside an unquoted value, a quote left open) goes to
+    the careful path, which reads it as the csv module does or names the
+    line."""
+    sep = delimiter.encode()
+    if len(sep) != 1:
+        try:
+            text = _quoted_records(raw, start, end).decode("utf-8")
+            deque(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), 0)
+        except (csv.Error, UnicodeDecodeError):
+            return False
+        return True
+    body = np.frombuffer(raw, dtype=np.uint8, count=end - start, offset=start)
+    quotes = np.flatnonzero(body == 34)
+    if len(quotes) % 2:
+        return False
+    opening, closing = quotes[0::2], quotes[1::2]
+    size = len(body)
+    padded = np.concatenate([[10], body, [10, 10]])  # field starts before, ends after
+    before = padded[opening]  # the byte before each opening quote
+    starts_field = (before == sep[0]) | (before == 10) | (before == 13)
+    doubled_open = np.zeros(len(opening), dtype=bool)
+    doubled_open[1:] = opening[1:] == closing[:-1] + 1
+    after = padded[closing + 2]  # the byte after each closing quote
+    after_next = padded[np.minimum(closing + 3, size + 2)]
+    ends_field = (after == sep[0]) | (after == 10) | ((after == 13) & (after_next == 10))
+    ends_field |= closing + 1 >= size
+    doubled_close = np.zeros(len(closing), dtype=bool)
+    doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
+    return bool((starts_field | doubled_open).all() and (ends_field | doubled_close).all())
+
+
 def _arrow_frame(
     raw: bytes, start: int, end: int, delimiter: str, width: int, positions: list[int] | None
 ) -> tuple[pd.DataFrame, int] | None:
@@ -498,16 +534,11 @@ def _arrow_frame(
     wanted = list(range(width)) if positions is None else positions
     if end <= start:
         return pd.DataFrame({i: pd.Series([], dtype="str") for i in wanted}, columns=wanted), 0
-    if raw.find(b'"', start, end) != -1:
-        # pyarrow is lenient with malformed quoting ("x"y becomes xy); the
-        # csv module in strict mode is not. Validate, and on trouble let the
-        # careful path read the file and name the line.
-        try:
-            text = _quoted_records(raw, start, end).decode("utf-8")
-            rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-            deque(rows, 0)
-        except (csv.Error, UnicodeDecodeError):
-            return None
+    # pyarrow is lenient with malformed quoting ("x"y becomes xy); the csv
+    # module in strict mode is not. Validate, and on trouble let the careful
+    # path read the file and name the line.
+    if raw.find(b'"', start, end) != -1 and not _quotes_well_formed(raw, start, end, delimiter):
+        return None
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(

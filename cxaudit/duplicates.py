@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from cxaudit.identity import identity_long
 
-MEMORY_ENTRIES = 2_000_000  # keys held before spilling (about 100 MB)
+MEMORY_ENTRIES = 2_000_000  # keys held (plus one chunk's) before spilling
 SLICE = 500_000  # keys hashed at a time when spilling
 PARTS = 64
 
@@ -88,11 +88,13 @@ class DuplicateFinder:
                     schema=_SCHEMA,
                 )
             )
+        # Spill what is held only once more keys arrive: a list that is one
+        # chunk is judged in memory, like any list that fits.
+        if self.buffered >= self.memory_entries:
+            self._flush()
         for part in parts:
             self.buffer.append(part)
             self.buffered += part.num_rows
-        if self.buffered >= self.memory_entries:
-            self._flush()
 
     def _flush(self) -> None:
         if not self.buffer:

@@ -72,22 +72,24 @@ class Tally:
 def _flag_items(result: AuditResult, show_pii: bool) -> list[dict[str, Any]]:
     """One item per flagged recipient: its row, label, rules and reasons."""
     out = result.outcome
-    table = result.recipients.table
-    flags = out.effects[out.effects["effect"] == "flag"].sort_values(["row", "rule"], kind="stable")
+    effects = out.effects
+    flags = effects[effects["effect"].to_numpy() == "flag"].sort_values(
+        ["row", "rule"], kind="stable"
+    )
     if not len(flags):
         return []
-    flag_rows_pos = flags["row"].to_numpy(dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, flag_rows_pos[1:] != flag_rows_pos[:-1]])
-    rows = flag_rows_pos[starts]
-    rule_groups = np.split(flags["rule_id"].to_numpy(dtype=object), starts[1:])
-    reason_groups = np.split(flags["reason"].to_numpy(dtype=object), starts[1:])
+    positions = flags["row"].to_numpy(dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]])
+    ends = np.r_[starts[1:], len(positions)]
+    rows = positions[starts]
+    rule_ids, reasons = flags["rule_id"].tolist(), flags["reason"].tolist()
     return [
-        {"row": number, "recipient": label, "rules": rules.tolist(), "reasons": reasons.tolist()}
-        for number, label, rules, reasons in zip(
-            table.row_numbers[rows].tolist(),
+        {"row": number, "recipient": label, "rules": rule_ids[a:b], "reasons": reasons[a:b]}
+        for number, label, a, b in zip(
+            result.recipients.table.row_numbers[rows].tolist(),
             recipient_labels(result, rows, show_pii).tolist(),
-            rule_groups,
-            reason_groups,
+            starts.tolist(),
+            ends.tolist(),
             strict=True,
         )
     ]

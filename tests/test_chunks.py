@@ -103,3 +103,14 @@ def test_an_error_in_a_later_chunk_names_the_files_row(
         list(iter_chunks(path, 1))
     assert message in str(whole.value)
     assert str(chunked.value) == str(whole.value)
+
+
+def test_a_list_of_exactly_one_chunk_is_known_complete_after_it(tmp_path: Path) -> None:
+    """So the audit judges it in one pass (no second read for duplicates)."""
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"id\n1\n2\n\n")
+    totals = Totals()
+    reader = iter_chunks(path, 2, totals=totals)
+    assert next(reader).rows == 2
+    assert totals.complete and totals.rows == 2
+    assert next(reader, None) is None

@@ -48,7 +48,7 @@ def test_chunked_and_spilled_keys_give_the_same_verdicts() -> None:
     expected = _judge(chunk=6, memory_entries=10**6)
     for chunk in (1, 2, 4):
         assert _judge(chunk, memory_entries=10**6) == expected
-        assert _judge(chunk, memory_entries=1) == expected  # spills after every chunk
+        assert _judge(chunk, memory_entries=1) == expected  # spills before every chunk
 
 
 def test_ties_go_to_the_key_listed_first() -> None:
