@@ -29,7 +29,7 @@ def _empty_matches() -> pd.DataFrame:
         {
             "rule": pd.Series(dtype="int64"),
             "source_row": pd.Series(dtype="int64"),
-            "ident": pd.Series(dtype=object),
+            "ident": pd.Series(dtype="str"),
         }
     )
 
@@ -64,7 +64,7 @@ def match_sources(
                 {
                     "rule": np.full(len(keys), rule.order, dtype=np.int64),
                     "source_row": keys["row"].to_numpy(dtype=np.int64),
-                    "ident": keys["ident"].to_numpy(),
+                    "ident": keys["ident"].reset_index(drop=True),  # stays Arrow text
                 }
             )
         )
@@ -72,7 +72,12 @@ def match_sources(
 
 
 def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str"), type=pa.large_string())
+    """Arrow-backed text goes across without a copy of every string."""
+    text = values if values.dtype == "str" else values.astype("str")
+    arrow = pa.array(text)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return arrow.cast(pa.large_string())
 
 
 def link_matches(
