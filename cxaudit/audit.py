@@ -216,27 +216,30 @@ def iter_audit(
             first = prepare_table(rules, rules.recipients, next(reader))
             check_recipient_columns(rules, first)
             progress(f"read campaign: {len(first):,} rows", rows=len(first))
-            if totals.complete:  # the whole list was one chunk
+            if totals.complete:  # the whole list was one chunk: judge it now
                 finder.add(first.idents, 0, first.table.row_numbers)
+                duplicates = finder.finish()
                 tables = iter([first])
             else:
                 # Let the first chunk go (it is read again below), so that
                 # only the sources and one chunk are in memory at any time.
                 reader.close()
                 del first
-                progress("reading the campaign's keys to find duplicate rows")
-                start = 0
-                for table in chunks(key_positions(rules, rules.recipients)):
-                    idents = table_idents(rules, rules.recipients, table)
-                    finder.add(idents, start, table.row_numbers)
-                    start += table.rows
-                    progress(f"read keys of {start:,} rows", rows=table.rows)
-                tables = chunks()
-            duplicates = finder.finish()
         except BaseException:
             pending.cancel()
             raise  # the campaign's problem is reported first, as it always was
         sources, matches = pending.result()
+    if not totals.complete:
+        # The key pass runs after the sources are in, not beside them: their
+        # peaks would add up.
+        progress("reading the campaign's keys to find duplicate rows")
+        start = 0
+        for table in chunks(key_positions(rules, rules.recipients)):
+            finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
+            start += table.rows
+            progress(f"read keys of {start:,} rows", rows=table.rows)
+        duplicates = finder.finish()
+        tables = chunks()
     start = 0
     for table in tables:
         if isinstance(table, LoadedTable):

@@ -21,7 +21,14 @@ from typing import IO, Any
 
 import numpy as np
 
-from cxaudit.csvfile import Position, Table, _read_csv_bytes, read_table
+from cxaudit.csvfile import (
+    Position,
+    Table,
+    parquet_table,
+    read_csv_bytes,
+    read_table,
+    unreadable,
+)
 from cxaudit.errors import CxauditError
 
 BLOCK = 8 << 20  # bytes read from disk at a time
@@ -114,14 +121,8 @@ def iter_chunks(
 def _open(path: Path) -> tuple[_Hashing, IO[bytes] | Any]:
     try:
         raw = _Hashing(open(path, "rb"))  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError:
-        raise CxauditError(f"{path}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise CxauditError(f"{path}: is a folder, expected a CSV file") from None
-    except PermissionError:
-        raise CxauditError(f"{path}: permission denied; check the file's permissions") from None
     except OSError as exc:
-        raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise unreadable(path, exc) from None
     if path.name.lower().endswith(".gz"):
         return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
     return raw, raw
@@ -192,7 +193,7 @@ def _csv_chunks(
     gz = path.name.lower().endswith(".gz")
 
     def parse(data: bytes, at: Position = Position()) -> Table:
-        table = _read_csv_bytes(
+        table = read_csv_bytes(
             path, data, "", encoding, delimiter, encoding_setting, (), select, at
         )
         return replace(table, dialect=replace(table.dialect, format="csv.gz")) if gz else table
@@ -264,16 +265,15 @@ def _parquet_chunks(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cxaudit.csvfile import _parquet_table
-
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
             while block := fh.read(BLOCK):
                 digest.update(block)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    try:
         reader = pq.ParquetFile(path)
-    except FileNotFoundError:
-        raise CxauditError(f"{path}: file not found; check the path") from None
     except (pa.ArrowException, OSError) as exc:
         raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
     sha = digest.hexdigest()
@@ -292,7 +292,7 @@ def _parquet_chunks(
             if batch is not None
             else reader.schema_arrow.empty_table()
         )
-        table = _parquet_table(path, arrow, sha, select)
+        table = parquet_table(path, arrow, sha, select)
         table = replace(table, row_numbers=table.row_numbers + offset)
         offset += table.rows
         first = False

@@ -118,17 +118,22 @@ class Table:
         return loose[0] if len(loose) == 1 else None
 
 
+def unreadable(path: Path, exc: OSError) -> CxauditError:
+    """The user-facing error for a file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return CxauditError(f"{path}: file not found; check the path")
+    if isinstance(exc, IsADirectoryError):
+        return CxauditError(f"{path}: is a folder, expected a CSV file")
+    if isinstance(exc, PermissionError):
+        return CxauditError(f"{path}: permission denied; check the file's permissions")
+    return CxauditError(f"{path}: cannot be read ({exc.strerror})")
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        raise CxauditError(f"{path}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise CxauditError(f"{path}: is a folder, expected a CSV file") from None
-    except PermissionError:
-        raise CxauditError(f"{path}: permission denied; check the file's permissions") from None
     except OSError as exc:
-        raise CxauditError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise unreadable(path, exc) from None
 
 
 _MAGIC = (
@@ -248,7 +253,7 @@ def read_table(
             raise CxauditError(
                 f"{path}: is not a valid gzip file ({exc}); check the file"
             ) from None
-    table = _read_csv_bytes(path, raw, sha, encoding, delimiter, encoding_setting, footer, select)
+    table = read_csv_bytes(path, raw, sha, encoding, delimiter, encoding_setting, footer, select)
     if gz:
         table = replace(table, dialect=replace(table.dialect, format="csv.gz"))
     return table
@@ -266,10 +271,10 @@ def _read_parquet(
         arrow = pq.read_table(pa.BufferReader(raw))
     except (pa.ArrowException, OSError) as exc:
         raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
-    return _parquet_table(path, arrow, sha, select)
+    return parquet_table(path, arrow, sha, select)
 
 
-def _parquet_table(
+def parquet_table(
     path: Path, arrow: Any, sha: str, select: Callable[[Table], list[int]] | None
 ) -> Table:
     """A pyarrow table (a whole Parquet file, or one batch of it) as text."""
@@ -297,7 +302,7 @@ def _parquet_table(
     return Table(path, header, frame, rows, dialect, sha, None, arrow if select is None else None)
 
 
-def _read_csv_bytes(
+def read_csv_bytes(
     path: Path,
     raw: bytes,
     sha: str,
@@ -308,6 +313,8 @@ def _read_csv_bytes(
     select: Callable[[Table], list[int]] | None,
     at: Position = Position(),
 ) -> Table:
+    """CSV bytes (a whole file, or a header plus one chunk of records that
+    starts at ``at``) as a table: the fast path, else the careful one."""
     if not footer:
         fast = _read_fast(path, raw, sha, encoding, delimiter, select, at)
         if fast is not None:
@@ -508,15 +515,16 @@ def _quotes_well_formed(raw: bytes, start: int, end: int, delimiter: str) -> boo
         return False
     opening, closing = quotes[0::2], quotes[1::2]
     size = len(body)
-    padded = np.concatenate([[10], body, [10, 10]])  # field starts before, ends after
-    before = padded[opening]  # the byte before each opening quote
-    starts_field = (before == sep[0]) | (before == 10) | (before == 13)
+    if not size:
+        return True
+    before = body[np.maximum(opening - 1, 0)]  # the byte before each opening quote
+    starts_field = (opening == 0) | (before == sep[0]) | (before == 10) | (before == 13)
     doubled_open = np.zeros(len(opening), dtype=bool)
     doubled_open[1:] = opening[1:] == closing[:-1] + 1
-    after = padded[closing + 2]  # the byte after each closing quote
-    after_next = padded[np.minimum(closing + 3, size + 2)]
-    ends_field = (after == sep[0]) | (after == 10) | ((after == 13) & (after_next == 10))
-    ends_field |= closing + 1 >= size
+    after = body[np.minimum(closing + 1, size - 1)]  # the byte after each closing quote
+    after_next = body[np.minimum(closing + 2, size - 1)]
+    crlf = (after == 13) & (after_next == 10) & (closing + 2 < size)
+    ends_field = (closing + 1 >= size) | (after == sep[0]) | (after == 10) | crlf
     doubled_close = np.zeros(len(closing), dtype=bool)
     doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
     return bool((starts_field | doubled_open).all() and (ends_field | doubled_close).all())

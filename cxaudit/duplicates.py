@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from cxaudit.identity import identity_long
 
-MEMORY_ENTRIES = 2_000_000  # keys held (plus one chunk's) before spilling
+MEMORY_ENTRIES = 2_000_000  # keys held (or one chunk's, if more) before spilling
 SLICE = 500_000  # keys hashed at a time when spilling
 PARTS = 64
 
@@ -88,9 +88,10 @@ class DuplicateFinder:
                     schema=_SCHEMA,
                 )
             )
-        # Spill what is held only once more keys arrive: a list that is one
-        # chunk is judged in memory, like any list that fits.
-        if self.buffered >= self.memory_entries:
+        # Spill what is held before it would pass the limit, but never a
+        # first chunk alone: a list that is one chunk is judged in memory.
+        incoming = sum(p.num_rows for p in parts)
+        if self.buffer and self.buffered + incoming > self.memory_entries:
             self._flush()
         for part in parts:
             self.buffer.append(part)

@@ -304,7 +304,8 @@ def report_json(report: dict[str, Any]) -> str:
     for key in long_lists:
         items = report.get(key) or []
         if items:
-            body = ",\n".join("    " + json.dumps(i, ensure_ascii=False) for i in items)
+            encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per item
+            body = ",\n".join("    " + encode(i) for i in items)
             value = "[\n" + body + "\n  ]"
         else:
             value = "[]"
