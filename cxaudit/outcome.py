@@ -52,7 +52,7 @@ def decide(
     repeats (-1 for none) and ``duplicate_via`` the key they share."""
     n = len(recipients)
     by_order = {r.order: r for r in rules}
-    action = hits["rule"].map({o: r.action for o, r in by_order.items()}).to_numpy()
+    action = _per_rule(by_order, "action")[hits["rule"].to_numpy()]
     rows = hits["row"].to_numpy()
 
     allowed = np.zeros(n, dtype=bool)
@@ -76,7 +76,7 @@ def decide(
     effect[effective_allow] = "allow"
     used = hits[effect != ""].copy()
     used["effect"] = effect[effect != ""]
-    used["rule_id"] = used["rule"].map({o: r.id for o, r in by_order.items()})
+    used["rule_id"] = _per_rule(by_order, "id")[used["rule"].to_numpy()]
     used["reason"] = _reasons(used, by_order, recipients, sources, campaign)
 
     special = _special_rows(unverifiable, duplicate_of, duplicate_via)
@@ -98,6 +98,15 @@ def decide(
     by_rule[UNVERIFIABLE] = int(unverifiable.sum())
     by_rule[DUPLICATE] = int(is_duplicate.sum())
     return Outcome(suppressed, flagged, rules_cell, reasons_cell, by_rule, effects)
+
+
+def _per_rule(by_order: dict[int, Rule], attribute: str) -> np.ndarray:
+    """A rule attribute indexed by rule order: a lookup per hit is then one
+    array take instead of a Python dict lookup."""
+    table = np.full(max(by_order, default=0) + 1, None, dtype=object)
+    for order, rule in by_order.items():
+        table[order] = getattr(rule, attribute)
+    return table
 
 
 def _join_into(cells: np.ndarray, part: pd.DataFrame, values: np.ndarray, sep: str) -> None:

@@ -10,6 +10,7 @@ folder as it was.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,16 +47,21 @@ def audit_to_folder(
     tally = Tally(show_pii)
     comparison: Comparison | None = None
     last: AuditResult | None = None
-    with OutputWriter(out) as writer:
+    with OutputWriter(out) as writer, ThreadPoolExecutor(max_workers=1) as pool:
         for part in iter_audit(request, progress, chunk_rows, totals):
-            if baseline is not None and comparison is None:
-                progress(f"comparing with {baseline}")
-                comparison = Comparison(part, baseline, show_pii)
-            if comparison is not None:
-                comparison.add(part)
-            tally.add(part)
             progress(f"writing {out}")
-            writer.add(part)
+            # The rows go to disk (bytes and Arrow work, mostly outside
+            # Python's lock) while the report is tallied (Python work).
+            written = pool.submit(writer.add, part)
+            try:
+                if baseline is not None and comparison is None:
+                    progress(f"comparing with {baseline}")
+                    comparison = Comparison(part, baseline, show_pii)
+                if comparison is not None:
+                    comparison.add(part)
+                tally.add(part)
+            finally:
+                written.result()
             last = part.settings_only()
             del part  # so the next chunk is computed without this one in memory
         assert last is not None  # iter_audit yields at least one chunk
