@@ -50,14 +50,16 @@ def _arrow_iso(text: pd.Series) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pa.array(text.to_numpy(dtype=object, na_value=None), pa.string())
+    values = pa.array(text) if text.dtype == "str" else pa.array(text.tolist(), pa.string())
     utc = pa.timestamp("ns", tz="UTC")
     for target in (pa.timestamp("ns"), utc):
         try:
             parsed = pc.cast(values, target).cast(utc)  # naive values are UTC
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        return pd.Series(parsed.to_pandas(), index=text.index).astype("datetime64[ns, UTC]")
+        moments = parsed.to_pandas()
+        moments.index = text.index
+        return moments.astype("datetime64[ns, UTC]")
     return None
 
 
