@@ -20,7 +20,7 @@ import pandas as pd
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.csvfile import Table
 from cxaudit.dates import parse_instant, utc_now
-from cxaudit.duplicates import DuplicateFinder
+from cxaudit.duplicates import DuplicateFinder, Duplicates
 from cxaudit.errors import CxauditError
 from cxaudit.evaluate import aggregate, link_matches, match_sources
 from cxaudit.identity import KEY_NAMES
@@ -205,7 +205,6 @@ def iter_audit(
 
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
     reader = chunks()
-    finder = DuplicateFinder(list(KEY_NAMES))
     tables: Iterator[Table | LoadedTable]
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Sources load while the campaign is read and its duplicates judged:
@@ -217,6 +216,7 @@ def iter_audit(
             check_recipient_columns(rules, first)
             progress(f"read campaign: {len(first):,} rows", rows=len(first))
             if totals.complete:  # the whole list was one chunk: judge it now
+                finder = DuplicateFinder(list(KEY_NAMES))
                 finder.add(first.idents, 0, first.table.row_numbers)
                 duplicates = finder.finish()
                 tables = iter([first])
@@ -232,13 +232,7 @@ def iter_audit(
     if not totals.complete:
         # The key pass runs after the sources are in, not beside them: their
         # peaks would add up.
-        progress("reading the campaign's keys to find duplicate rows")
-        start = 0
-        for table in chunks(key_positions(rules, rules.recipients)):
-            finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
-            start += table.rows
-            progress(f"read keys of {start:,} rows", rows=table.rows)
-        duplicates = finder.finish()
+        duplicates = _key_pass(rules, chunks(key_positions(rules, rules.recipients)), progress)
         tables = chunks()
     start = 0
     for table in tables:
@@ -285,6 +279,19 @@ def iter_audit(
         )
         # Let this chunk go before the next one is read: one chunk at a time.
         del table, recipients, pairs, hits, outcome
+
+
+def _key_pass(rules: RuleSet, tables: Iterator[Table], progress: Progress) -> Duplicates:
+    """Read only the key columns of the whole list and judge its duplicates
+    (a malformed row anywhere fails here, before any output exists)."""
+    finder = DuplicateFinder(list(KEY_NAMES))
+    progress("reading the campaign's keys to find duplicate rows")
+    start = 0
+    for table in tables:
+        finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
+        start += table.rows
+        progress(f"read keys of {start:,} rows", rows=table.rows)
+    return finder.finish()
 
 
 def _sources_and_matches(

@@ -145,7 +145,6 @@ class OutputWriter:
         self.temps: dict[str, Path] = {}
         self.files: dict[str, Any] = {}
         self.raw: list[Any] = []
-        self.format = ""
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -179,7 +178,6 @@ class OutputWriter:
             return
         heads, bodies = csv_pieces(part)
         if not self.files:
-            self.format = fmt
             for name, head in zip(names, heads, strict=True):
                 fh = self._open(name)
                 if fmt == "csv.gz":
@@ -194,7 +192,6 @@ class OutputWriter:
 
         cleaned, suppressed = parquet_tables(part)
         if not self.files:
-            self.format = "parquet"
             for name, table in zip(names, (cleaned, suppressed), strict=True):
                 self.files[name] = pq.ParquetWriter(self._open(name), table.schema)
         for name, table in zip(names, (cleaned, suppressed), strict=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -173,7 +174,9 @@ def _mapped_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], 
     return select
 
 
-def read_options(rules: RuleSet, config: TableConfig, encoding: str | None = None) -> dict:
+def read_options(
+    rules: RuleSet, config: TableConfig, encoding: str | None = None
+) -> dict[str, Any]:
     """How to read the file ``config`` describes (for ``read_table`` or, for
     the campaign list, ``iter_chunks``)."""
     setting = (
