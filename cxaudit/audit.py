@@ -38,8 +38,6 @@ from cxaudit.sources import (
     table_idents,
 )
 
-DEFAULT_CHUNK_ROWS = 1_000_000
-
 
 @dataclass(frozen=True)
 class AuditRequest:
@@ -177,11 +175,11 @@ def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResul
 def iter_audit(
     request: AuditRequest,
     progress: Progress = _silent,
-    chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     totals: Totals | None = None,
 ) -> Iterator[AuditResult]:
-    """Audit the campaign list ``chunk_rows`` rows at a time, one result per
-    chunk (row numbers are the whole file's). Every source is read and
+    """Audit the campaign list ``chunk_rows`` rows at a time (all at once when
+    None), one result per chunk (row numbers are the whole file's). Every source is read and
     reduced to its matched keys first, so memory is bounded by the sources
     and one chunk, not by the list. ``totals`` learns the list's row count
     and SHA-256 once the last chunk is out.

@@ -105,10 +105,3 @@ class Comparison:
             "newly_suppressed": self.newly,
             "released": self.released,
         }
-
-
-def compare(result: AuditResult, folder: Path, show_pii: bool = False) -> dict[str, Any]:
-    """Newly suppressed and released recipients of a whole-list run."""
-    comparison = Comparison(result, folder, show_pii)
-    comparison.add(result)
-    return comparison.report()

@@ -67,7 +67,7 @@ class _Hashing:
         self.raw.close()
 
 
-def _streamable(path: Path, encoding: str, footer: tuple[str, ...]) -> bool:
+def _streamable(encoding: str, footer: tuple[str, ...]) -> bool:
     """Chunks are cut at b"\\n" and parity of b'"', so the encoding must write
     both as those single bytes; a footer is judged against the whole file."""
     if footer:
@@ -96,9 +96,7 @@ def iter_chunks(
     ``chunk_rows`` is None, or when the file cannot be cut safely)."""
     totals = totals if totals is not None else Totals()
     name = path.name.lower()
-    whole = chunk_rows is None or not (
-        name.endswith(".parquet") or _streamable(path, encoding, footer)
-    )
+    whole = chunk_rows is None or not (name.endswith(".parquet") or _streamable(encoding, footer))
     if whole:
         table = read_table(
             path,
@@ -159,10 +157,17 @@ class _Records:
             self.ends.append(ends)
             self.count += len(ends)
 
-    def take(self, records: int, prefix: bytes = b"") -> bytes:
+    def _all_ends(self) -> np.ndarray:
+        if not self.ends:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate(self.ends) if len(self.ends) > 1 else self.ends[0]
+
+    def take(self, records: int, prefix: bytes = b"") -> tuple[bytes, np.ndarray]:
         """``prefix`` and the first ``records`` complete records, which leave
-        the buffer (one copy of the bytes: chunks are large)."""
-        ends = np.concatenate(self.ends) if len(self.ends) > 1 else self.ends[0]
+        the buffer (one copy of the bytes: chunks are large), with each
+        record's end in the returned bytes (so the parser need not find them
+        again)."""
+        ends = self._all_ends()
         cut = int(ends[records - 1])
         with memoryview(self.buffer) as view, view[:cut] as part:
             data = b"".join((prefix, part))
@@ -171,13 +176,17 @@ class _Records:
         self.ends = [rest] if len(rest) else []
         self.count = len(rest)
         self.scanned -= cut
-        return data
+        return data, ends[:records] + len(prefix)
 
-    def take_all(self, prefix: bytes = b"") -> bytes:
+    def take_all(self, prefix: bytes = b"") -> tuple[bytes, np.ndarray]:
+        """Everything left, the last record perhaps without a line ending."""
+        ends = self._all_ends() + len(prefix)
         data = b"".join((prefix, self.buffer))
+        if len(self.buffer) and (not len(ends) or ends[-1] < len(data)):
+            ends = np.append(ends, len(data))
         self.buffer.clear()
         self.ends, self.count, self.scanned = [], 0, 0
-        return data
+        return data, ends
 
 
 def _csv_chunks(
@@ -192,66 +201,58 @@ def _csv_chunks(
     hashing, stream = _open(path)
     gz = path.name.lower().endswith(".gz")
 
-    def parse(data: bytes, at: Position = Position()) -> Table:
+    def parse(data: bytes, at: Position = Position(), ends: np.ndarray | None = None) -> Table:
         table = read_csv_bytes(
-            path, data, "", encoding, delimiter, encoding_setting, (), select, at
+            path, data, "", encoding, delimiter, encoding_setting, (), select, at, ends
         )
         return replace(table, dialect=replace(table.dialect, format="csv.gz")) if gz else table
 
+    records = _Records()
+    done = False
+
+    def read_more() -> None:
+        nonlocal done
+        block = _read_block(path, stream)
+        done = not block
+        records.feed(block)
+
     try:
-        records = _Records()
-        done = False
         while not records.count and not done:
-            block = _read_block(path, stream)
-            done = not block
-            records.feed(block)
+            read_more()
         if not records.count:
             # Not one complete line: the whole-file reader explains an empty
             # file, a header without rows or a CR-only file.
-            table = parse(records.take_all())
+            table = parse(records.take_all()[0])
             totals.rows, totals.sha256 = table.rows, hashing.hash.hexdigest()
             yield table
             return
-        header = records.take(1)
+        header = records.take(1)[0]
         at = Position()
         rows = 0
         first = True
         while True:
             while records.count < chunk_rows and not done:
-                block = _read_block(path, stream)
-                done = not block
-                records.feed(block)
+                read_more()
             full = records.count >= chunk_rows
-            data = records.take(chunk_rows, header) if full else records.take_all(header)
+            data, ends = records.take(chunk_rows, header) if full else records.take_all(header)
             body_bytes = len(data) - len(header)
             if full and not done and not records.buffer.strip(b"\r\n"):
-                # Peek: a list of exactly chunk_rows rows is still one chunk.
-                block = _read_block(path, stream)
-                done = not block
-                records.feed(block)
+                read_more()  # peek: a list of exactly chunk_rows rows is one chunk
             last = not full or (done and not records.buffer.strip(b"\r\n"))
-            if body_bytes or first:
-                table = parse(data, at)
-                rows += table.rows
-                first = False
-                if last:
-                    totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
+            table = parse(data, at, ends) if body_bytes or first else None
+            first = False
+            rows += table.rows if table is not None else 0
+            if last:  # known before the last chunk is handed out
+                totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
+            if table is not None:
                 yield table
             if last:
-                break
+                return
             lines = data.count(b"\n") - header.count(b"\n")
             at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + body_bytes)
-        totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
     finally:
         stream.close()
         hashing.close()
-
-
-def _rest(path: Path, stream: Any) -> bytes:
-    parts = []
-    while block := _read_block(path, stream):
-        parts.append(block)
-    return b"".join(parts)
 
 
 def _parquet_chunks(

@@ -312,11 +312,14 @@ def read_csv_bytes(
     footer: tuple[str, ...],
     select: Callable[[Table], list[int]] | None,
     at: Position = Position(),
+    record_ends: np.ndarray | None = None,
 ) -> Table:
     """CSV bytes (a whole file, or a header plus one chunk of records that
-    starts at ``at``) as a table: the fast path, else the careful one."""
+    starts at ``at``) as a table: the fast path, else the careful one.
+    ``record_ends``, when the caller already found them, saves finding where
+    each data record ends again."""
     if not footer:
-        fast = _read_fast(path, raw, sha, encoding, delimiter, select, at)
+        fast = _read_fast(path, raw, sha, encoding, delimiter, select, at, record_ends)
         if fast is not None:
             return fast
     text, bom = _decode(path, raw, encoding, encoding_setting, at)
@@ -377,6 +380,7 @@ def _read_fast(
     delimiter: str | None,
     select: Callable[[Table], list[int]] | None,
     at: Position = Position(),
+    record_ends: np.ndarray | None = None,
 ) -> Table | None:
     """The common case, read without decoding the file into Python text:
     the bytes (UTF-8 as they are, other encodings transcoded) go straight to
@@ -431,6 +435,12 @@ def _read_fast(
     # Row bytes are kept only for whole-file reads (the campaign list, whose
     # rows are copied to the outputs); a source read for a few columns drops them.
     keep_rows = codec.name == "utf-8" and positions is None
+    if keep_rows and record_ends is not None and len(record_ends) == rows and rows:
+        # Each record's own line ending is already included in its end.
+        starts = np.concatenate([[end_of_header], record_ends[:-1]]).astype(np.int64)
+        spans = RawRows(raw, end_of_header, starts, record_ends.astype(np.int64))
+        numbers = np.arange(rows, dtype=np.int64) + 2 + at.records
+        return Table(path, header, frame, numbers, dialect, sha, spans)
     spans = _record_spans(raw, end_of_header, end, rows) if keep_rows else None
     if spans is not None and len(spans.ends):
         # The last row keeps its own line ending (trailing blank lines go),

@@ -7,6 +7,7 @@ data); a bare date is its midnight UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -42,6 +43,9 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     return parsed.astype("datetime64[ns, UTC]")
 
 
+_ZONE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
 def _arrow_iso(text: pd.Series) -> pd.Series | None:
     """The common exports (every value naive, or every value with a zone),
     parsed by pyarrow's strict ISO 8601 reader, several times faster than
@@ -50,9 +54,15 @@ def _arrow_iso(text: pd.Series) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pa.array(text) if text.dtype == "str" else pa.array(text.tolist(), pa.string())
+    from cxaudit.identity import arrow_text
+
+    values = arrow_text(text)
     utc = pa.timestamp("ns", tz="UTC")
-    for target in (pa.timestamp("ns"), utc):
+    # A failed cast costs a pass over the column, so try first the kind the
+    # first value is: with a zone (Z, +01:00, -0500) or naive.
+    first = text.first_valid_index()
+    zoned = first is not None and _ZONE.search(str(text.loc[first])) is not None
+    for target in (utc, pa.timestamp("ns")) if zoned else (pa.timestamp("ns"), utc):
         try:
             parsed = pc.cast(values, target).cast(utc)  # naive values are UTC
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

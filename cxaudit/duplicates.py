@@ -157,8 +157,9 @@ def _repeats(entries: pa.Table) -> pd.DataFrame:
             {n: np.zeros(0, dtype=np.int64) for n in ("row", "first_row", "first_number", "key")}
         )
     ]
-    for code in np.unique(keys):
-        mine = entries.filter(pa.array(keys == code)) if len(np.unique(keys)) > 1 else entries
+    kinds = np.unique(keys)
+    for code in kinds:
+        mine = entries.filter(pa.array(keys == code)) if len(kinds) > 1 else entries
         rows = mine.column("row").to_numpy()
         idents = mine.column("ident").combine_chunks()
         if idents.nbytes < (1 << 31) - 1:

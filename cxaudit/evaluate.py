@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxaudit.conditions import Scope, evaluate
-from cxaudit.identity import identity_long
+from cxaudit.identity import arrow_text, identity_long
 from cxaudit.rules import RECIPIENTS, Campaign, Node, Rule, _node_uses_recipient
 from cxaudit.sources import LoadedTable
 
@@ -71,15 +71,6 @@ def match_sources(
     return pd.concat(parts, ignore_index=True)
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """Arrow-backed text goes across without a copy of every string."""
-    text = values if values.dtype == "str" else values.astype("str")
-    arrow = pa.array(text)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    return arrow.cast(pa.large_string())
-
-
 def link_matches(
     matches: pd.DataFrame,
     rules: list[Rule],
@@ -95,7 +86,10 @@ def link_matches(
     rlong = rlong[auditable[rlong["row"].to_numpy()]] if len(rlong) else rlong
     # Among auditable rows every ident is unique (a repeat makes a row a
     # duplicate), so the join is a hash lookup of each matched ident.
-    found = pc.index_in(_arrow(matches["ident"]), value_set=_arrow(rlong["ident"]))
+    found = pc.index_in(
+        arrow_text(matches["ident"]).cast(pa.large_string()),
+        value_set=arrow_text(rlong["ident"]).cast(pa.large_string()),
+    )
     where = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     hit = where >= 0
     pairs = pd.DataFrame(

@@ -22,8 +22,12 @@ _PREFIX = {"customer_id": "c:", "email": "e:", "phone": "p:"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str"))
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow array; Arrow-backed text (pandas' ``str``)
+    goes across without a copy of every string."""
+    text = values if values.dtype == "str" else values.astype("str")
+    arrow = pa.array(text)
+    return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
 
 
 def _series(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
@@ -39,7 +43,7 @@ def normalise_ids(values: pd.Series) -> pd.Series:
 def normalise_emails(values: pd.Series) -> pd.Series:
     """Trimmed and lower-cased; text that is not an address (`n/a`, `none`)
     is no key at all rather than a key that matches other junk."""
-    out = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow(values)))
+    out = pc.utf8_lower(pc.utf8_trim_whitespace(arrow_text(values)))
     valid = pc.match_substring_regex(out, _EMAIL.pattern)
     return _series(pc.if_else(valid, out, pa.scalar(None, out.type)), values.index)
 
@@ -67,7 +71,7 @@ def _nanp_fast(values: pd.Series, region: str) -> pd.Series:
     ``(617) 555 0134``, ``+1 617.555.0134``, ``16175550134``) without calling
     phonenumbers, which costs ~25 µs a number; None where the shape is not
     one of those (then phonenumbers decides)."""
-    digits = pc.replace_substring_regex(_arrow(values), _PUNCTUATION, "")
+    digits = pc.replace_substring_regex(arrow_text(values), _PUNCTUATION, "")
     out = pc.if_else(
         pc.match_substring_regex(digits, r"^\+1[2-9]\d{9}$"), digits, pa.scalar(None, digits.type)
     )

@@ -197,19 +197,24 @@ class OutputWriter:
         for name, table in zip(names, (cleaned, suppressed), strict=True):
             self.files[name].write_table(table)
 
-    def _close(self) -> None:
-        """Close the writers (gzip, Parquet), then the files under them."""
-        for fh in [*self.files.values(), *self.raw]:
-            fh.close()
+    def _close(self, sync: bool = False) -> None:
+        """Close the writers (gzip, Parquet), then the files under them,
+        flushed to disk first when ``sync``."""
+        files, raw = self.files, self.raw
         self.files, self.raw = {}, []
+        for fh in files.values():
+            if not any(fh is r for r in raw):  # a plain CSV writes to its file directly
+                fh.close()
+        for fh in raw:
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+            fh.close()
 
     def commit(self, report_text: str, markdown: str) -> list[Path]:
         """Finish the row files, write the reports, rename all into place."""
         try:
-            self._close()
-            for temp in self.temps.values():
-                with open(temp, "rb+") as fh:
-                    os.fsync(fh.fileno())
+            self._close(sync=True)
         except OSError as exc:
             raise CxauditError(f"--out {self.out}: cannot write ({exc.strerror})") from None
         payload = {"report.json": report_text.encode(), "report.md": markdown.encode()}

@@ -52,7 +52,7 @@ def audit_to_folder(
             progress(f"writing {out}")
             # The rows go to disk (bytes and Arrow work, mostly outside
             # Python's lock) while the report is tallied (Python work).
-            written = pool.submit(writer.add, part)
+            writing = pool.submit(writer.add, part)
             try:
                 if baseline is not None and comparison is None:
                     progress(f"comparing with {baseline}")
@@ -61,7 +61,7 @@ def audit_to_folder(
                     comparison.add(part)
                 tally.add(part)
             finally:
-                written.result()
+                writing.result()
             last = part.settings_only()
             del part  # so the next chunk is computed without this one in memory
         assert last is not None  # iter_audit yields at least one chunk

@@ -170,11 +170,8 @@ def _cell(text: object, blank: str = "") -> str:
     return " ".join(value.split()) if value.strip() else value.strip()
 
 
-def render_markdown(
-    result: AuditResult, report: dict[str, Any], totals: Tally | None = None
-) -> str:
+def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) -> str:
     """report.md, from the report and the tally's examples."""
-    totals = totals if totals is not None else tally(result)
     camp = report["campaign"]
     lines = [
         "# cxaudit report",

@@ -205,7 +205,12 @@ def key_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], list
 
 def table_idents(rules: RuleSet, config: TableConfig, table: Table) -> pd.DataFrame:
     """The normalised identity keys of ``table``'s rows (see :mod:`identity`)."""
-    columns, key_names = _resolve_columns(rules, config, table)
+    return _idents(rules, table, *_resolve_columns(rules, config, table))
+
+
+def _idents(
+    rules: RuleSet, table: Table, columns: dict[str, int], key_names: list[str]
+) -> pd.DataFrame:
     if not key_names:
         return pd.DataFrame(index=table.frame.index)
     return identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
@@ -221,7 +226,7 @@ def load_table(
 def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTable:
     """Parse dates, normalise keys and derive fields of a table already read
     (a whole file, or one chunk of the campaign list)."""
-    columns, _key_names = _resolve_columns(rules, config, table)
+    columns, key_names = _resolve_columns(rules, config, table)
     moments: dict[str, pd.Series] = {}
     for name in config.dates:
         if name not in columns:
@@ -237,7 +242,7 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
                 f"{table.header[pos]!r}: {exc.value!r} is not a date in the format {fmt}; "
                 f'fix the value or set {prefix}.date_format (e.g. "%m/%d/%Y %I:%M %p")'
             ) from None
-    idents = table_idents(rules, config, table)
+    idents = _idents(rules, table, columns, key_names)
     derived, warnings = _derive(config, table, columns)
     return LoadedTable(config, table, columns, moments, idents, derived, warnings)
 
