@@ -21,6 +21,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from cxaudit import records
 from cxaudit.csvfile import (
     Position,
     Table,
@@ -144,18 +145,20 @@ class _Records:
         self.ends: list[np.ndarray] = []
         self.count = 0
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes, final: bool = False) -> None:
+        """Add ``data``; ``final`` when the file has no more (a CR at the
+        very end is then a line ending, not the start of a CRLF)."""
         self.buffer += data
-        piece = np.frombuffer(self.buffer, dtype=np.uint8)[self.scanned :]
-        breaks = np.flatnonzero(piece == 10)
-        quotes = np.flatnonzero(piece == 34)
-        before = np.searchsorted(quotes, breaks) + int(self.in_quotes)
-        ends = breaks[before % 2 == 0] + 1 + self.scanned
-        self.in_quotes = bool((len(quotes) + int(self.in_quotes)) % 2)
-        self.scanned = len(self.buffer)
-        if len(ends):
-            self.ends.append(ends)
-            self.count += len(ends)
+        found = records.scan(self.buffer, self.scanned, len(self.buffer), self.in_quotes, final)
+        self.in_quotes = found.in_quotes
+        if len(found.ends):
+            self.ends.append(found.ends + self.scanned)
+            self.count += len(found.ends)
+        self.scanned += found.scanned
+
+    def open_tail(self) -> int:
+        """Bytes after the last complete record (a record still being read)."""
+        return len(self.buffer) - (int(self.ends[-1][-1]) if self.ends else 0)
 
     def _all_ends(self) -> np.ndarray:
         if not self.ends:
@@ -189,6 +192,30 @@ class _Records:
         return data, ends
 
 
+def _breaks(data: bytes, start: int) -> np.ndarray:
+    """The line breaks in ``data[start:]`` (a chunk's records), for line numbers."""
+    return records.line_breaks(np.frombuffer(data, np.uint8, offset=start), True)[0]
+
+
+def _refuse_runaway(
+    path: Path,
+    found: _Records,
+    parse: Callable[..., Table],
+    header: bytes,
+    at: Position,
+) -> None:
+    """A record has grown past :data:`records.LONGEST_RECORD` (a quote left
+    open, most likely): parse it alone, so the problem is named with its row
+    and line before the rest of the file is read into memory."""
+    if not header:
+        return
+    done = found._all_ends()
+    cut = int(done[-1]) if len(done) else 0
+    before = bytes(found.buffer[:cut])
+    at = Position(at.records + len(done), at.lines + len(_breaks(before, 0)), at.bytes + cut)
+    parse(header + bytes(found.buffer[cut:]), at)
+
+
 def _csv_chunks(
     path: Path,
     chunk_rows: int,
@@ -202,43 +229,48 @@ def _csv_chunks(
     gz = path.name.lower().endswith(".gz")
 
     def parse(data: bytes, at: Position = Position(), ends: np.ndarray | None = None) -> Table:
+        if ends is not None:  # the parser takes every record's end, the header's first
+            ends = np.concatenate([[len(header)], ends])
         table = read_csv_bytes(
             path, data, "", encoding, delimiter, encoding_setting, (), select, at, ends
         )
         return replace(table, dialect=replace(table.dialect, format="csv.gz")) if gz else table
 
-    records = _Records()
+    pending = _Records()
     done = False
+    header = b""
+    at = Position()
 
     def read_more() -> None:
         nonlocal done
         block = _read_block(path, stream)
         done = not block
-        records.feed(block)
+        pending.feed(block, final=done)
+        if pending.open_tail() > records.LONGEST_RECORD and not done:
+            _refuse_runaway(path, pending, parse, header, at)
 
     try:
-        while not records.count and not done:
+        while not pending.count and not done:
             read_more()
-        if not records.count:
+        if not pending.count:
             # Not one complete line: the whole-file reader explains an empty
             # file, a header without rows or a CR-only file.
-            table = parse(records.take_all()[0])
+            table = parse(pending.take_all()[0])
             totals.rows, totals.sha256 = table.rows, hashing.hash.hexdigest()
             yield table
             return
-        header = records.take(1)[0]
-        at = Position()
+        header = pending.take(1)[0]
         rows = 0
         first = True
         while True:
-            while records.count < chunk_rows and not done:
+            while pending.count < chunk_rows and not done:
                 read_more()
-            full = records.count >= chunk_rows
-            data, ends = records.take(chunk_rows, header) if full else records.take_all(header)
+            full = pending.count >= chunk_rows
+            data, ends = pending.take(chunk_rows, header) if full else pending.take_all(header)
             body_bytes = len(data) - len(header)
-            if full and not done and not records.buffer.strip(b"\r\n"):
+            if full and not done and not pending.buffer.strip(b"\r\n"):
                 read_more()  # peek: a list of exactly chunk_rows rows is one chunk
-            last = not full or (done and not records.buffer.strip(b"\r\n"))
+            last = not full or (done and not pending.buffer.strip(b"\r\n"))
             table = parse(data, at, ends) if body_bytes or first else None
             first = False
             rows += table.rows if table is not None else 0
@@ -248,7 +280,7 @@ def _csv_chunks(
                 yield table
             if last:
                 return
-            lines = data.count(b"\n") - header.count(b"\n")
+            lines = len(_breaks(data, len(header)))
             at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + body_bytes)
     finally:
         stream.close()

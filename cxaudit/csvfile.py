@@ -17,7 +17,6 @@ import hashlib
 import io
 import re
 import zlib
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxaudit import records
 from cxaudit.errors import CxauditError
 
 csv.field_size_limit(100 * 1024 * 1024)
@@ -51,9 +51,10 @@ class RawRows:
     exactly as they came (quoting and all) instead of re-writing them."""
 
     data: bytes
-    header_end: int  # first byte after the header's line ending (BOM included before)
+    header_end: int  # first byte after the header's line ending
     starts: np.ndarray
     ends: np.ndarray  # each record's end, its line ending included
+    header_start: int = 0  # after a UTF-8 byte order mark
 
 
 @dataclass(frozen=True)
@@ -158,51 +159,107 @@ def _not_csv(raw: bytes) -> str | None:
     return None
 
 
-def _decode(
-    path: Path, raw: bytes, encoding: str, setting: str, at: Position = Position()
-) -> tuple[str, bool]:
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _codec(path: Path, encoding: str) -> codecs.CodecInfo:
     try:
-        codec = codecs.lookup(encoding)
+        return codecs.lookup(encoding)
     except LookupError:
         raise CxauditError(
             f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
             "utf-8, cp1252 or latin-1"
         ) from None
+
+
+def bom_bytes(dialect: Dialect) -> bytes:
+    """The byte order mark a file in ``dialect`` starts with ("" without one)."""
+    if not dialect.bom:
+        return b""
+    return next((mark for mark, name in _BOMS if name == dialect.encoding), b"")
+
+
+def _byte_order(path: Path, raw: bytes, codec: codecs.CodecInfo, setting: str) -> tuple[str, int]:
+    """The exact codec to read and write the file with, and the length of its
+    byte order mark: a UTF-16 file with a big-endian BOM is written back
+    big-endian (Python's plain ``utf-16`` would write the machine's order)."""
+    family = codec.name.replace("-sig", "")
+    if family in ("utf-16", "utf-32"):
+        for mark, name in _BOMS:
+            if name.startswith(family) and raw.startswith(mark):
+                return name, len(mark)
+        return f"{family}-le", 0  # what Python reads a UTF-16/32 file without a BOM as
+    if family == "utf-8":
+        if raw.startswith(codecs.BOM_UTF8):
+            return "utf-8", len(codecs.BOM_UTF8)
+        if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            raise CxauditError(
+                f"{path}: is UTF-16 encoded, not UTF-8; set {setting} utf-16 or save the "
+                "file as UTF-8"
+            )
+        return "utf-8", 0
+    return codec.name, 0
+
+
+def _not_valid(
+    path: Path, raw: bytes, start: int, encoding: str, setting: str, at: Position
+) -> CxauditError:
+    line = raw.count(b"\n", 0, start) + 1 + at.lines
+    bad = raw[start : start + 1].hex()
+    return CxauditError(
+        f"{path}: line {line} (byte offset {start + at.bytes}) is not valid {encoding} "
+        f"(byte 0x{bad}); set {setting} to the file's real encoding, "
+        "e.g. cp1252 for Windows or ServiceNow exports"
+    )
+
+
+def _as_utf8(
+    path: Path, raw: bytes, encoding: str, setting: str, at: Position
+) -> tuple[bytes, Dialect, int]:
+    """The file's bytes as UTF-8 (the same object for a UTF-8 file: no copy),
+    the encoding, BOM and format it is written back in, and where its header
+    starts (after a UTF-8 BOM). Every record is found and copied in these
+    bytes; outputs are encoded back to the file's own encoding."""
+    codec = _codec(path, encoding)
     kind = _not_csv(raw)
     if kind:
         raise CxauditError(f"{path}: is not a CSV file (it looks like {kind}); export it as CSV")
-    bom = False
-    if codec.name == "utf-8" and raw.startswith(codecs.BOM_UTF8):
-        raw, bom = raw[len(codecs.BOM_UTF8) :], True
-    elif codec.name == "utf-8" and raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise CxauditError(
-            f"{path}: is UTF-16 encoded, not UTF-8; set {setting} utf-16 or save the file as UTF-8"
-        )
-    try:
-        text = raw.decode(codec.name)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1 + at.lines
-        bad = raw[exc.start : exc.start + 1].hex()
-        raise CxauditError(
-            f"{path}: line {line} (byte offset {exc.start + at.bytes}) is not valid {encoding} "
-            f"(byte 0x{bad}); set {setting} to the file's real encoding, "
-            "e.g. cp1252 for Windows or ServiceNow exports"
-        ) from None
-    if "\x00" in text[:65536]:
+    exact, mark = _byte_order(path, raw, codec, setting)
+    dialect = Dialect(encoding=exact, bom=mark > 0)
+    if exact == "utf-8":
+        data, start = raw, mark
+    else:
+        try:
+            text = raw[mark:].decode(exact)
+        except UnicodeDecodeError as exc:
+            raise _not_valid(path, raw, exc.start + mark, encoding, setting, at) from None
+        if text.encode(exact) != raw[mark:]:
+            raise CxauditError(
+                f"{path}: some {encoding} bytes would not be written back as they are; "
+                "save the file as UTF-8"
+            )
+        data, start = text.encode("utf-8"), 0
+    if b"\x00" in data[:65536]:
         raise CxauditError(
             f"{path}: contains NUL bytes, so it is not a CSV text file "
             f"(or not {encoding}); export it as CSV or set {setting}"
         )
-    return text, bom
+    return data, dialect, start
 
 
-def _first_line(text: str) -> str:
-    end = len(text)
-    for sep in ("\r", "\n"):
-        pos = text.find(sep)
-        if pos != -1:
-            end = min(end, pos)
-    return text[:end]
+def _utf8_problem(path: Path, data: bytes, encoding: str, setting: str, at: Position) -> None:
+    """Name the first byte that is not UTF-8 (only UTF-8 input can have one:
+    other encodings were transcoded)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_valid(path, data, exc.start, encoding, setting, at) from None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -315,41 +372,125 @@ def read_csv_bytes(
     record_ends: np.ndarray | None = None,
 ) -> Table:
     """CSV bytes (a whole file, or a header plus one chunk of records that
-    starts at ``at``) as a table: the fast path, else the careful one.
-    ``record_ends``, when the caller already found them, saves finding where
-    each data record ends again."""
-    if not footer:
-        fast = _read_fast(path, raw, sha, encoding, delimiter, select, at, record_ends)
-        if fast is not None:
-            return fast
-    text, bom = _decode(path, raw, encoding, encoding_setting, at)
-    if not text.strip():
+    starts at ``at``) as a table.
+
+    Records are found once (:func:`cxaudit.records.scan`, or the caller's
+    ``record_ends``, every record's end including the header's, from the
+    same scanner) and the quoting checked; the fast path (pyarrow) parses
+    them when nothing is unusual, the careful one (the csv module, one record
+    at a time) otherwise. Either way the row bytes kept for the outputs are
+    the records that were parsed."""
+    data, dialect, start = _as_utf8(path, raw, encoding, encoding_setting, at)
+    if not data[start:].strip():
         raise CxauditError(f"{path}: is empty; expected a header row and data rows")
-    header_line = _first_line(text)
-    newline = "\r\n" if text[len(header_line) : len(header_line) + 2] == "\r\n" else "\n"
+    if record_ends is None or data is not raw:
+        record_ends = records.scan(data, start).ends + start
+    ends = record_ends.astype(np.int64)
+    if not len(ends) or ends[-1] < len(data):
+        ends = np.append(ends, len(data))
+    starts = np.concatenate([[start], ends[:-1]])
+    header_end = int(ends[0])
+    try:
+        header_text = data[start:header_end].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_valid(path, data, start + exc.start, encoding, encoding_setting, at) from None
+    header_line = header_text.rstrip("\r\n")
     delim = delimiter or sniff_delimiter(header_line)
-    dialect = Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline)
+    _check_quotes(path, data, start, ends, delim, at)
+    _check_lengths(path, data, start, ends, at)
+    ending = header_text[len(header_line) :] or "\n"
+    dialect = replace(dialect, delimiter=delim, newline=ending)
+    header = next(csv.reader([header_line], delimiter=delim), [])
     positions = None
     if select is not None:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
         probe = Table(path, header, pd.DataFrame(), np.zeros(0, dtype=np.int64), dialect, sha)
         positions = sorted(set(select(probe)))
+    starts, ends = starts[1:], ends[1:]
+    blanks = records.blank(data, starts, ends)
+    filled = np.flatnonzero(~blanks)
+    rows = int(filled[-1]) + 1 if len(filled) else 0  # trailing blank lines are no rows
+    parsed = None
+    if not footer and not blanks[:rows].any():
+        stop = int(ends[rows - 1]) if rows else header_end
+        parsed = _arrow_frame(data, header_end, stop, delim, len(header), positions)
+        if parsed is not None and len(parsed) != rows:
+            parsed = None  # pyarrow saw other records: the csv module decides
+    if parsed is None:
+        _utf8_problem(path, data, encoding, encoding_setting, at)
+        parsed, keep = _careful_frame(path, data, starts, ends, blanks, delim, header, footer, at)
+        parsed = parsed if positions is None else parsed[positions]
+    else:
+        keep = np.arange(len(ends)) < rows
+    row_numbers = np.flatnonzero(keep).astype(np.int64) + 2 + at.records
+    spans = None
+    if positions is None:
+        spans = RawRows(data, header_end, starts[keep], ends[keep], start)
+    return Table(path, header, parsed, row_numbers, dialect, sha, spans)
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+
+def _check_quotes(
+    path: Path, data: bytes, start: int, ends: np.ndarray, delim: str, at: Position
+) -> None:
+    """Refuse quoting that readers could read differently (see
+    :mod:`cxaudit.records`), naming the row and line."""
+    if data.find(b'"', start) == -1:
+        return
+    found = records.bad_quote(data, start, len(data), delim)
+    if found is None:
+        return
+    offset, problem = found
+    record = int(np.searchsorted(ends, start + offset, side="right"))
+    lines, _ = records.line_breaks(np.frombuffer(data, np.uint8, offset, start), True)
+    line = 1 + len(lines) + (at.lines if record else 0)
+    where = f"row {record + 1 + at.records}, line {line}" if record else f"line {line} (the header)"
+    raise CxauditError(
+        f"{path}: {where}: malformed CSV ({problem}); quote the whole value and double "
+        'every quote inside it ("5"" tv"), or export the file again'
+    )
+
+
+def _check_lengths(path: Path, data: bytes, start: int, ends: np.ndarray, at: Position) -> None:
+    """Refuse a record longer than any real one (a quote left open), the
+    same at every chunk size: the chunk reader stops at the same length."""
+    sizes = np.diff(ends, prepend=start)
+    if not len(sizes) or sizes.max() <= records.LONGEST_RECORD:
+        return
+    record = int(np.argmax(sizes > records.LONGEST_RECORD))
+    where = f"row {record + 1 + at.records}" if record else "the header"
+    raise CxauditError(
+        f"{path}: {where} is longer than {records.LONGEST_RECORD >> 20} MiB, so a quote was "
+        'probably left open; close it, or double a quote inside a value ("")'
+    )
+
+
+def _careful_frame(
+    path: Path,
+    data: bytes,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    blanks: np.ndarray,
+    delim: str,
+    header: list[str],
+    footer: tuple[str, ...],
+    at: Position,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The records read by the csv module, each from exactly its own bytes:
+    blank lines are not rows, a footer is dropped, a ragged row is an error.
+    Returns the frame and which records are rows."""
+    texts = [data[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise CxauditError(
-            f"{path}: line {reader.line_num + at.lines}: malformed CSV ({exc}); check the quotes "
-            'on that line (a quote inside a value must be doubled: "")'
-        ) from None
-
-    header = records[0]
+        body = list(csv.reader(texts, delimiter=delim, strict=True))
+    except csv.Error as exc:  # not expected once the quotes were checked
+        raise CxauditError(f"{path}: malformed CSV ({exc}); check the file's quotes") from None
+    if len(body) != len(texts):
+        raise CxauditError(f"{path}: malformed CSV (records could not be told apart); check quotes")
+    if footer:
+        body = _drop_footer(path, body, footer)
     width = len(header)
-    body = _drop_footer(path, records[1:], footer) if footer else records[1:]
     lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
-    keep = lengths > 0
-    ragged = np.flatnonzero(keep & (lengths != width))
+    keep = np.zeros(len(ends), dtype=bool)
+    keep[: len(body)] = (lengths > 0) & ~blanks[: len(body)]
+    ragged = np.flatnonzero(keep[: len(body)] & (lengths != width))
     if ragged.size:
         i = int(ragged[0])
         more = f" ({ragged.size} such rows in all)" if ragged.size > 1 else ""
@@ -358,209 +499,30 @@ def read_csv_bytes(
             f"({_DELIMITER_NAMES.get(delim, repr(delim))}-separated){more}; "
             "fix the row, or quote values that contain the delimiter"
         )
-    row_numbers = np.flatnonzero(keep) + 2 + at.records
-    kept = [r for r in body if r] if ragged.size == 0 and not keep.all() else body
-    wanted = range(width) if positions is None else positions
+    kept = [r for r, k in zip(body, keep.tolist(), strict=False) if k]
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
     frame = pd.DataFrame(
-        {i: pd.Series(columns[i], dtype="str") for i in wanted},
-        columns=list(wanted),
+        {i: pd.Series(columns[i], dtype="str") for i in range(width)}, columns=list(range(width))
     )
-    spans = None
-    if positions is None and not footer and codecs.lookup(encoding).name == "utf-8":
-        spans = _data_spans(raw, bom, len(kept))
-    return Table(path, header, frame, row_numbers, dialect, sha, spans)
-
-
-def _read_fast(
-    path: Path,
-    raw: bytes,
-    sha: str,
-    encoding: str,
-    delimiter: str | None,
-    select: Callable[[Table], list[int]] | None,
-    at: Position = Position(),
-    record_ends: np.ndarray | None = None,
-) -> Table | None:
-    """The common case, read without decoding the file into Python text:
-    the bytes (UTF-8 as they are, other encodings transcoded) go straight to
-    pyarrow. Returns None for anything unusual, which the careful path then
-    reads or explains (bad bytes, blank lines inside, a header spanning
-    lines, malformed quoting, a ragged row)."""
-    try:
-        codec = codecs.lookup(encoding)
-    except LookupError:
-        return None
-    if _not_csv(raw) or b"\x00" in raw[:65536]:
-        return None
-    bom = codec.name == "utf-8" and raw.startswith(codecs.BOM_UTF8)
-    if codec.name != "utf-8":
-        if codec.name.startswith("utf-16") or codec.name.startswith("utf-32"):
-            return None
-        try:
-            raw = raw.decode(codec.name).encode("utf-8")
-        except UnicodeError:
-            return None
-    start = len(codecs.BOM_UTF8) if bom else 0
-    first_nl = raw.find(b"\n", start)
-    end_of_header = len(raw) if first_nl < 0 else first_nl + 1
-    try:
-        header_text = raw[start:end_of_header].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    header_line = header_text.rstrip("\r\n")
-    if not header_line.strip() or header_line.count('"') % 2:
-        return None
-    newline = "\r\n" if header_text.endswith("\r\n") else "\n"
-    delim = delimiter or sniff_delimiter(header_line)
-    header = next(csv.reader(io.StringIO(header_line, newline=""), delimiter=delim), [])
-    dialect = Dialect(delimiter=delim, encoding=encoding, bom=bom, newline=newline)
-    positions = None
-    if select is not None:
-        probe = Table(path, header, pd.DataFrame(), np.zeros(0, dtype=np.int64), dialect, sha)
-        positions = sorted(set(select(probe)))
-    end = len(raw)
-    while end > end_of_header and raw[end - 1] in (10, 13):
-        end -= 1
-    has_cr = raw.find(b"\r", end_of_header, end) != -1  # memchr: fast; most files have none
-    for blank in (b"\n\n", b"\r\n\r\n", b"\r\r") if has_cr else (b"\n\n",):
-        if raw.find(blank, max(start, end_of_header - 2), end) != -1:
-            return None  # blank lines inside: row numbers need the careful path
-    if has_cr and newline == "\n":
-        return None  # a lone CR in an LF file: let the csv module judge it
-    fast = _arrow_frame(raw, end_of_header, end, delim, len(header), positions)
-    if fast is None:
-        return None
-    frame, rows = fast
-    # Row bytes are kept only for whole-file reads (the campaign list, whose
-    # rows are copied to the outputs); a source read for a few columns drops them.
-    keep_rows = codec.name == "utf-8" and positions is None
-    if keep_rows and record_ends is not None and len(record_ends) == rows and rows:
-        # Each record's own line ending is already included in its end.
-        starts = np.concatenate([[end_of_header], record_ends[:-1]]).astype(np.int64)
-        spans = RawRows(raw, end_of_header, starts, record_ends.astype(np.int64))
-        numbers = np.arange(rows, dtype=np.int64) + 2 + at.records
-        return Table(path, header, frame, numbers, dialect, sha, spans)
-    spans = _record_spans(raw, end_of_header, end, rows) if keep_rows else None
-    if spans is not None and len(spans.ends):
-        # The last row keeps its own line ending (trailing blank lines go),
-        # as it would in the middle of the file or of a chunk.
-        ending = 2 if raw[end : end + 2] == b"\r\n" else int(raw[end : end + 1] == b"\n")
-        spans.ends[-1] += ending
-    numbers = np.arange(rows, dtype=np.int64) + 2 + at.records
-    return Table(path, header, frame, numbers, dialect, sha, spans)
-
-
-def _quoted_records(raw: bytes, start: int, end: int) -> bytes:
-    """Only the records that contain a quote: a record without one cannot be
-    malformed in its quoting, so strict validation can skip it."""
-    body = np.frombuffer(raw, dtype=np.uint8, count=end - start, offset=start)
-    breaks = np.flatnonzero(body == 10)
-    quotes = np.flatnonzero(body == 34)
-    breaks = breaks[np.searchsorted(quotes, breaks) % 2 == 0]
-    ends = np.append(breaks + 1, end - start)
-    starts = np.concatenate([[0], ends[:-1]])
-    has_quote = np.zeros(len(ends), dtype=bool)
-    has_quote[np.searchsorted(ends, quotes, side="right")] = True
-    return body[np.repeat(has_quote, ends - starts)].tobytes()
-
-
-def _record_spans(raw: bytes, start: int, end: int, rows: int) -> RawRows | None:
-    """Byte span of every record: a line ending ends a record when an even
-    number of quotes precede it (a quoted value may hold line breaks)."""
-    body = np.frombuffer(raw, dtype=np.uint8, count=end - start, offset=start)
-    breaks = np.flatnonzero(body == 10)
-    quotes = np.flatnonzero(body == 34)
-    if len(quotes):
-        breaks = breaks[np.searchsorted(quotes, breaks) % 2 == 0]
-    ends = breaks.astype(np.int64) + 1 + start
-    if not len(ends) or ends[-1] < end:
-        ends = np.append(ends, end)
-    if rows >= 0 and len(ends) != rows:
-        return None
-    starts = np.concatenate([[start], ends[:-1]])
-    return RawRows(raw, start, starts, ends)
-
-
-def _data_spans(raw: bytes, bom: bool, rows: int) -> RawRows | None:
-    """Record spans for a file the careful path read (blank lines between
-    rows, say): the header's end and every non-blank record, so outputs copy
-    row bytes exactly as the fast path does."""
-    start = len(codecs.BOM_UTF8) if bom else 0
-    spans = _record_spans(raw, start, len(raw), -1)
-    if spans is None or not len(spans.ends):
-        return None
-    header_end = int(spans.ends[0])
-    starts, ends = spans.starts[1:], spans.ends[1:]
-    length = ends - starts
-    body = np.frombuffer(raw, dtype=np.uint8)
-    first = body[np.minimum(starts, len(raw) - 1)]
-    blank = (length == 0) | ((length == 1) & (first == 10))
-    blank |= (length == 2) & (first == 13) & (body[np.minimum(starts + 1, len(raw) - 1)] == 10)
-    starts, ends = starts[~blank], ends[~blank]
-    if len(starts) != rows:
-        return None
-    return RawRows(raw, header_end, starts, ends)
-
-
-def _quotes_well_formed(raw: bytes, start: int, end: int, delimiter: str) -> bool:
-    """Whether every quoted value is closed where the csv module, in strict
-    mode, accepts it, checked on all quotes at once: quotes pair up in file
-    order; an opening quote starts a field (or doubles the quote just
-    closed); a closing quote ends the field (or is doubled). Anything else
-    (``"x"y``, a quote inside an unquoted value, a quote left open) goes to
-    the careful path, which reads it as the csv module does or names the
-    line."""
-    sep = delimiter.encode()
-    if len(sep) != 1:
-        try:
-            text = _quoted_records(raw, start, end).decode("utf-8")
-            deque(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), 0)
-        except (csv.Error, UnicodeDecodeError):
-            return False
-        return True
-    body = np.frombuffer(raw, dtype=np.uint8, count=end - start, offset=start)
-    quotes = np.flatnonzero(body == 34)
-    if len(quotes) % 2:
-        return False
-    opening, closing = quotes[0::2], quotes[1::2]
-    size = len(body)
-    if not size:
-        return True
-    before = body[np.maximum(opening - 1, 0)]  # the byte before each opening quote
-    starts_field = (opening == 0) | (before == sep[0]) | (before == 10) | (before == 13)
-    doubled_open = np.zeros(len(opening), dtype=bool)
-    doubled_open[1:] = opening[1:] == closing[:-1] + 1
-    after = body[np.minimum(closing + 1, size - 1)]  # the byte after each closing quote
-    after_next = body[np.minimum(closing + 2, size - 1)]
-    crlf = (after == 13) & (after_next == 10) & (closing + 2 < size)
-    ends_field = (closing + 1 >= size) | (after == sep[0]) | (after == 10) | crlf
-    doubled_close = np.zeros(len(closing), dtype=bool)
-    doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
-    return bool((starts_field | doubled_open).all() and (ends_field | doubled_close).all())
+    return frame, keep
 
 
 def _arrow_frame(
-    raw: bytes, start: int, end: int, delimiter: str, width: int, positions: list[int] | None
-) -> tuple[pd.DataFrame, int] | None:
-    """Parse ``raw[start:end]`` (UTF-8 CSV rows without the header) with pyarrow."""
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
+    data: bytes, start: int, end: int, delimiter: str, width: int, positions: list[int] | None
+) -> pd.DataFrame | None:
+    """Parse ``data[start:end]`` (UTF-8 CSV records without the header, their
+    quoting already checked) with pyarrow; None when it will not (a ragged
+    row, bytes that are not UTF-8), which the careful path then names."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     wanted = list(range(width)) if positions is None else positions
     if end <= start:
-        return pd.DataFrame({i: pd.Series([], dtype="str") for i in wanted}, columns=wanted), 0
-    # pyarrow is lenient with malformed quoting ("x"y becomes xy); the csv
-    # module in strict mode is not. Validate, and on trouble let the careful
-    # path read the file and name the line.
-    if raw.find(b'"', start, end) != -1 and not _quotes_well_formed(raw, start, end, delimiter):
-        return None
+        return pd.DataFrame({i: pd.Series([], dtype="str") for i in wanted}, columns=wanted)
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(raw).slice(start, end - start),
+            pa.py_buffer(data).slice(start, end - start),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
@@ -574,11 +536,10 @@ def _arrow_frame(
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # the csv module will name the row and what is wrong
-    frame = pd.DataFrame(
+        return None
+    return pd.DataFrame(
         {i: table.column(names[i]).to_pandas().astype("str") for i in wanted}, columns=wanted
     )
-    return frame, table.num_rows
 
 
 def _drop_footer(path: Path, body: list[list[str]], patterns: tuple[str, ...]) -> list[list[str]]:
@@ -645,5 +606,4 @@ def render_csv(header: list[str], columns: list[pd.Series], dialect: Dialect) ->
             writer.writerow(row)
             parts.append(buf.getvalue()[:-2] + dialect.newline)
         text = "".join(parts)
-    data = text.encode(dialect.encoding, errors="replace")
-    return (codecs.BOM_UTF8 + data) if dialect.bom else data
+    return bom_bytes(dialect) + text.encode(dialect.encoding, errors="replace")

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxaudit import records
 from cxaudit.audit import AuditResult
-from cxaudit.csvfile import Dialect, RawRows, render_csv
+from cxaudit.csvfile import Dialect, RawRows, bom_bytes, render_csv
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 
@@ -49,11 +50,20 @@ def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
 
 def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
     """The headers and the rows of cleaned.csv and suppressed.csv for one
-    chunk of the list (a whole-list run is one chunk)."""
+    chunk of the list (a whole-list run is one chunk), in the list's own
+    encoding, byte order mark and line endings."""
     table = result.recipients.table
     out = result.outcome
-    if table.raw is not None and table.rows:
-        return _copied_pieces(table.raw, table.dialect, out.kept, out.rules_cell, out.reasons_cell)
+    dialect = table.dialect
+    if table.raw is not None:
+        heads, bodies = _copied_pieces(
+            table.raw, dialect, out.kept, out.rules_cell, out.reasons_cell
+        )
+        if dialect.encoding != "utf-8":  # the rows were read as UTF-8: back to the file's own
+            heads = tuple(h.decode("utf-8").encode(dialect.encoding) for h in heads)  # type: ignore[assignment]
+            bodies = tuple(b.decode("utf-8").encode(dialect.encoding) for b in bodies)  # type: ignore[assignment]
+        mark = bom_bytes(dialect)
+        return (mark + heads[0], mark + heads[1]), bodies
     columns = [table.frame[i] for i in range(len(table.header))]
     kept = [c[out.kept] for c in columns]
     gone = [c[out.suppressed] for c in columns]
@@ -62,9 +72,9 @@ def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, b
         pd.Series(out.reasons_cell[out.suppressed], dtype=object),
     ]
     wide = [*table.header, "cxaudit_rules", "cxaudit_reasons"]
-    heads = render_csv(table.header, [], table.dialect), render_csv(wide, [], table.dialect)
-    cleaned = render_csv(table.header, kept, table.dialect)
-    suppressed = render_csv(wide, gone, table.dialect)
+    heads = render_csv(table.header, [], dialect), render_csv(wide, [], dialect)
+    cleaned = render_csv(table.header, kept, dialect)
+    suppressed = render_csv(wide, gone, dialect)
     return heads, (cleaned[len(heads[0]) :], suppressed[len(heads[1]) :])
 
 
@@ -87,13 +97,26 @@ def _copied_pieces(
     rules_cell: np.ndarray,
     reasons_cell: np.ndarray,
 ) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
-    """cleaned.csv and suppressed.csv made of the input's own row bytes: every
-    value, quote and line ending exactly as it came."""
+    """cleaned.csv and suppressed.csv made of the records that were parsed,
+    as UTF-8 bytes without a byte order mark: every value, quote and line
+    ending exactly as it came. A suppressed row gains its two cells before
+    its own line ending (LF, CRLF or CR, whatever the file mixes)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    data, start, end = raw.data, raw.header_end, int(raw.ends[-1])
+    data = raw.data
     newline = dialect.newline.encode()
+    header = data[raw.header_start : raw.header_end]
+    header_ending = records.terminator_lengths(
+        data, np.array([raw.header_end]), np.array([raw.header_start])
+    )[0]
+    d = dialect.delimiter
+    extra_header = f"{d}cxaudit_rules{d}cxaudit_reasons".encode()
+    cut = len(header) - int(header_ending)
+    heads = header, header[:cut] + extra_header + (header[cut:] or newline)
+    if not len(raw.ends):
+        return heads, (b"", b"")
+    ending = records.terminator_lengths(data, raw.ends, raw.starts)
     # Kept rows that follow each other in the file are copied as one slice
     # (blank lines between rows are not rows, so a gap ends a slice).
     rows = np.flatnonzero(kept)
@@ -106,31 +129,23 @@ def _copied_pieces(
         cleaned = b"".join(
             view[a:b] for a, b in zip(starts[firsts].tolist(), ends[lasts].tolist(), strict=True)
         )
-    last_unterminated = data[end - 1] != 10
-    if last_unterminated and kept[-1]:
-        cleaned += newline
+    if len(rows) and ending[rows[-1]] == 0:
+        cleaned += newline  # the file's last row had no line ending
 
-    d = dialect.delimiter
-    header = data[:start].rstrip(b"\r\n")
-    extra_header = f"{d}cxaudit_rules{d}cxaudit_reasons".encode(dialect.encoding, "replace")
-    heads = data[:start], header + extra_header + newline
     gone = np.flatnonzero(~kept)
     if not len(gone):
         return heads, (cleaned, b"")
-    # Each suppressed row without its line ending, then its two cells.
-    whole = np.frombuffer(data, dtype=np.uint8)
-    starts, ends = raw.starts[gone], raw.ends[gone]
-    lf = whole[ends - 1] == 10
-    cr = lf & (ends - 2 >= starts) & (whole[np.maximum(ends - 2, 0)] == 13)
-    content_ends = ends - lf - (cr if dialect.newline == "\r\n" else 0)
+    starts, ends, own = raw.starts[gone], raw.ends[gone], ending[gone]
+    content_ends = ends - own
     cells = pc.binary_join_element_wise(
         "", _quoted(rules_cell[gone], d), _quoted(reasons_cell[gone], d), d
     )
-    cells = pc.binary_join_element_wise(cells, dialect.newline, "")
     cell_bytes = cells.cast(pa.binary()).to_pylist()
     lines = [
-        data[a:b] + c
-        for a, b, c in zip(starts.tolist(), content_ends.tolist(), cell_bytes, strict=True)
+        data[a:b] + c + (data[b:e] or newline)
+        for a, b, e, c in zip(
+            starts.tolist(), content_ends.tolist(), ends.tolist(), cell_bytes, strict=True
+        )
     ]
     return heads, (cleaned, b"".join(lines))
 

@@ -185,30 +185,3 @@ def test_values_with_a_lone_cr_are_quoted_whatever_the_line_ending(
     path = tmp_path / "out.csv"
     path.write_bytes(data)
     assert read_table(path).frame[0].tolist() == ["x\ry"]
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet='a,"\n\r', min_size=1, max_size=30))
-def test_fast_quote_check_only_passes_what_the_csv_module_reads_alike(body: str) -> None:
-    """Where the vectorised quote check lets pyarrow read a file, the csv
-    module in strict mode reads the same records without complaint."""
-    from cxaudit.csvfile import _quotes_well_formed
-
-    data = body.encode()
-    if not _quotes_well_formed(data, 0, len(data), ","):
-        return
-    rows = list(csv.reader(io.StringIO(body, newline=""), strict=True))  # must not raise
-    text = "c\n" + body  # a one-column header: pyarrow must agree on every record
-    if all(len(r) == 1 for r in rows) and "\n\n" not in body and "\r" not in body:
-        path_rows = [r[0] for r in rows]
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        table = pacsv.read_csv(
-            pa.py_buffer(text.encode()),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"c": pa.string()}, strings_can_be_null=False
-            ),
-        )
-        assert table.column("c").to_pylist() == path_rows

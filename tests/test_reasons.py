@@ -11,7 +11,7 @@ from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = (
     CASES_HEADER
-    + '\n77,C1,,solved,high,Aurora X2,=HYPERLINK("x"),,2026-11-01,2026-11-18 09:30:00\n'
+    + '\n77,C1,,solved,high,Aurora X2,"=HYPERLINK(""x"")",,2026-11-01,2026-11-18 09:30:00\n'
 )
 
 
