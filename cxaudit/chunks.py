@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from cxaudit import records
+from cxaudit import files, records
 from cxaudit.csvfile import (
     Position,
     Table,
@@ -119,7 +119,7 @@ def iter_chunks(
 
 def _open(path: Path) -> tuple[_Hashing, IO[bytes] | Any]:
     try:
-        raw = _Hashing(open(path, "rb"))  # noqa: SIM115 - closed by the caller
+        raw = _Hashing(files.open_input(path))
     except OSError as exc:
         raise unreadable(path, exc) from None
     if path.name.lower().endswith(".gz"):
@@ -130,8 +130,10 @@ def _open(path: Path) -> tuple[_Hashing, IO[bytes] | Any]:
 def _read_block(path: Path, stream: Any) -> bytes:
     try:
         return stream.read(BLOCK)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise CxauditError(f"{path}: is not a valid gzip file ({exc}); check the file") from None
+    except OSError as exc:
+        raise unreadable(path, exc) from None
 
 
 class _Records:
@@ -300,7 +302,7 @@ def _parquet_chunks(
 
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
+        with files.open_input(path) as fh:
             while block := fh.read(BLOCK):
                 digest.update(block)
     except OSError as exc:

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit import records
+from cxaudit import files, records
 from cxaudit.errors import CxauditError
+from cxaudit.files import unreadable  # noqa: F401 - part of this module's interface
 
 csv.field_size_limit(100 * 1024 * 1024)
 
@@ -117,24 +118,6 @@ class Table:
         folded = name.strip().casefold()
         loose = [i for i, h in enumerate(self.header) if h.strip().casefold() == folded]
         return loose[0] if len(loose) == 1 else None
-
-
-def unreadable(path: Path, exc: OSError) -> CxauditError:
-    """The user-facing error for a file that cannot be opened or read."""
-    if isinstance(exc, FileNotFoundError):
-        return CxauditError(f"{path}: file not found; check the path")
-    if isinstance(exc, IsADirectoryError):
-        return CxauditError(f"{path}: is a folder, expected a CSV file")
-    if isinstance(exc, PermissionError):
-        return CxauditError(f"{path}: permission denied; check the file's permissions")
-    return CxauditError(f"{path}: cannot be read ({exc.strerror})")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise unreadable(path, exc) from None
 
 
 _MAGIC = (
@@ -297,7 +280,7 @@ def read_table(
     (blank lines in the middle, a footer, a malformed row) is read by the
     csv module, which also writes the precise error messages.
     """
-    raw = _read_bytes(path)
+    raw = files.read_bytes(path)
     sha = hashlib.sha256(raw).hexdigest()
     name = path.name.lower()
     if name.endswith(".parquet"):

@@ -13,7 +13,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,7 @@ from cxaudit.audit import AuditResult
 from cxaudit.csvfile import Dialect, RawRows, bom_bytes, render_csv
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
-
-OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "report.json", "report.md")
+from cxaudit.files import remove_quietly, unwritable
 
 
 def check_out_dir(out: Path) -> None:
@@ -150,6 +149,16 @@ def _copied_pieces(
     return heads, (cleaned, b"".join(lines))
 
 
+REPORT_FILES = ("report.json", "report.md")
+_SUFFIX = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
+OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", *REPORT_FILES)  # a CSV list's run
+
+
+def row_files(fmt: str) -> tuple[str, str]:
+    """The names of cleaned and suppressed rows for a list in format ``fmt``."""
+    return f"cleaned{_SUFFIX[fmt]}", f"suppressed{_SUFFIX[fmt]}"
+
+
 class OutputWriter:
     """cleaned and suppressed rows, written chunk by chunk to temporary files
     in ``--out``; :meth:`commit` adds the reports and renames everything into
@@ -165,16 +174,25 @@ class OutputWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._close()
-        for temp in self.temps.values():
-            if temp.exists():
-                temp.unlink()
+        try:
+            self._close()
+        except OSError:
+            pass  # the error that got us here is the one to report
+        finally:
+            remove_quietly(self.temps.values())
+
+    def replaced(self, fmt: str) -> list[Path]:
+        """Every path a run on a list in format ``fmt`` replaces."""
+        return [self.out / name for name in (*row_files(fmt), *REPORT_FILES)]
 
     def _open(self, name: str) -> Any:
         _prepare(self.out, [name])
         temp = self.out / f".{name}.{os.getpid()}.tmp"
         self.temps[name] = temp
-        fh = open(temp, "wb")  # noqa: SIM115 - closed in _close
+        try:
+            fh = open(temp, "wb")  # noqa: SIM115 - closed in _close
+        except OSError as exc:
+            raise unwritable(self.out / name, exc) from None
         self.raw.append(fh)
         return fh
 
@@ -182,12 +200,11 @@ class OutputWriter:
         try:
             self._add(part)
         except OSError as exc:
-            raise CxauditError(f"--out {self.out}: cannot write ({exc.strerror})") from None
+            raise unwritable(exc.filename or self.out, exc) from None
 
     def _add(self, part: AuditResult) -> None:
         fmt = part.recipients.table.dialect.format
-        suffix = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[fmt]
-        names = (f"cleaned{suffix}", f"suppressed{suffix}")
+        names = row_files(fmt)
         if fmt == "parquet":
             self._add_parquet(part, names)
             return
@@ -214,24 +231,30 @@ class OutputWriter:
 
     def _close(self, sync: bool = False) -> None:
         """Close the writers (gzip, Parquet), then the files under them,
-        flushed to disk first when ``sync``."""
+        flushed to disk first when ``sync``; every file is closed even when
+        one fails (a full disk shows at the last flush)."""
         files, raw = self.files, self.raw
         self.files, self.raw = {}, []
-        for fh in files.values():
-            if not any(fh is r for r in raw):  # a plain CSV writes to its file directly
+        failure: OSError | None = None
+        for fh in [f for f in files.values() if not any(f is r for r in raw)] + raw:
+            try:
+                if sync and any(fh is r for r in raw):
+                    fh.flush()
+                    os.fsync(fh.fileno())
                 fh.close()
-        for fh in raw:
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
-            fh.close()
+            except OSError as exc:
+                failure = failure or exc
+                with suppress(OSError):
+                    fh.close()
+        if failure is not None:
+            raise failure
 
     def commit(self, report_text: str, markdown: str) -> list[Path]:
         """Finish the row files, write the reports, rename all into place."""
         try:
             self._close(sync=True)
         except OSError as exc:
-            raise CxauditError(f"--out {self.out}: cannot write ({exc.strerror})") from None
+            raise unwritable(self.out, exc) from None
         payload = {"report.json": report_text.encode(), "report.md": markdown.encode()}
         return write_atomically(self.out, payload, ready=self.temps)
 
@@ -258,18 +281,19 @@ def _prepare(out: Path, names: list[str]) -> None:
     (the caller holds the folder's lock, so no other run is writing them)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            for stale in out.glob(f".{name}.*.tmp"):
-                stale.unlink()
     except OSError as exc:
-        raise CxauditError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+        raise unwritable(out, exc) from None
+    for name in names:
+        remove_quietly(out.glob(f".{name}.*.tmp"))
+        remove_quietly(out.glob(f".{name}.*.old"))
 
 
 def write_atomically(
     out: Path, files: dict[str, bytes], ready: dict[str, Path] | None = None
 ) -> list[Path]:
-    """Write every file under a temporary name, then rename them all (and the
-    ``ready`` temporary files, already complete) into place."""
+    """Write every file under a temporary name, then put them all (and the
+    ``ready`` temporary files, already complete) in place: all of them or,
+    whatever fails, none (see :func:`_swap_in`)."""
     _prepare(out, list(files))
     temps: dict[Path, Path] = {out / name: temp for name, temp in (ready or {}).items()}
     try:
@@ -277,19 +301,64 @@ def write_atomically(
             final = out / name
             temp = out / f".{name}.{os.getpid()}.tmp"
             temps[final] = temp
-            with open(temp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for final, temp in temps.items():
-            os.replace(temp, final)
-    except OSError as exc:
-        raise CxauditError(f"--out {out}: cannot write ({exc.strerror})") from None
+            try:
+                with open(temp, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise unwritable(final, exc) from None
+        _swap_in(temps)
     finally:
-        for temp in temps.values():
-            if temp.exists():
-                temp.unlink()
+        remove_quietly(temps.values())
     return list(temps)
+
+
+def _swap_in(temps: dict[Path, Path]) -> None:
+    """Rename each temporary file over its final name, all or nothing.
+
+    What can be checked is checked before the first rename (no folder in
+    the way). Each file being replaced is first hard-linked to a backup
+    name; if a rename fails, the renames already made are undone from the
+    backups (renames need no disk space, so undoing does not fail for the
+    reason the rename did). What remains is a machine dying in the
+    microseconds between two renames."""
+    for final in temps:
+        if final.is_dir():
+            raise CxauditError(
+                f"{final}: is a folder, so this run's files cannot be put in place; move it "
+                "or choose another --out"
+            )
+    backups: dict[Path, Path | None] = {}
+    try:
+        for final in temps:
+            backup = final.with_name(f".{final.name}.{os.getpid()}.old")
+            try:
+                os.link(final, backup)
+                backups[final] = backup
+            except FileNotFoundError:
+                backups[final] = None  # nothing to keep: the file is new
+            except OSError as exc:
+                raise unwritable(final, exc) from None
+        done: list[Path] = []
+        try:
+            for final, temp in temps.items():
+                os.replace(temp, final)
+                done.append(final)
+        except BaseException as exc:
+            for final in reversed(done):
+                backup = backups.get(final)
+                with suppress(OSError):
+                    if backup is None:
+                        os.unlink(final)
+                    else:
+                        os.replace(backup, final)
+            if isinstance(exc, OSError):
+                failed = next(f for f in temps if f not in done)
+                raise unwritable(failed, exc) from None
+            raise
+    finally:
+        remove_quietly(b for b in backups.values() if b is not None)
 
 
 def expand_out(out: Path, as_of: pd.Timestamp) -> Path:

@@ -18,6 +18,7 @@ from typing import Any
 from cxaudit.audit import AuditRequest, AuditResult, Progress, iter_audit
 from cxaudit.baseline import Comparison
 from cxaudit.chunks import Totals
+from cxaudit.files import refuse_overwriting_inputs
 from cxaudit.outputs import OutputWriter
 from cxaudit.report import Tally, build_report, render_markdown, report_json
 
@@ -49,6 +50,9 @@ def audit_to_folder(
     last: AuditResult | None = None
     with OutputWriter(out) as writer, ThreadPoolExecutor(max_workers=1) as pool:
         for part in iter_audit(request, progress, chunk_rows, totals):
+            if last is None:  # before the first byte is written
+                fmt = part.recipients.table.dialect.format
+                refuse_overwriting_inputs(_inputs(part, baseline), writer.replaced(fmt))
             progress(f"writing {out}")
             # The rows go to disk (bytes and Arrow work, mostly outside
             # Python's lock) while the report is tallied (Python work).
@@ -77,3 +81,14 @@ def audit_to_folder(
         rows=report["input_rows"],
     )
     return Finished(last, report, text, written)
+
+
+def _inputs(part: AuditResult, baseline: Path | None) -> list[Path]:
+    """Every file the run reads, so none of them is among what it replaces."""
+    paths = [part.request.campaign, part.rules.path]
+    paths += [source.table.path for source in part.sources.values()]
+    if part.sidecar is not None:
+        paths.append(part.sidecar)
+    if baseline is not None:
+        paths.append(baseline / "suppressed.csv")
+    return paths
