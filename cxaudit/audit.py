@@ -19,7 +19,7 @@ import pandas as pd
 
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.csvfile import Table
-from cxaudit.dates import parse_instant, utc_now
+from cxaudit.dates import OutOfRange, parse_instant, utc_now
 from cxaudit.duplicates import DuplicateFinder, Duplicates
 from cxaudit.errors import CxauditError
 from cxaudit.evaluate import aggregate, link_matches, match_sources
@@ -122,6 +122,11 @@ def parse_as_of(text: str | None) -> pd.Timestamp:
         return utc_now()
     try:
         return parse_instant(text)
+    except OutOfRange as exc:
+        raise CxauditError(
+            f"--as-of {text!r}: is {exc.moment} in UTC, outside the years 0001 to 9999; "
+            "give a moment inside them"
+        ) from None
     except ValueError:
         raise CxauditError(
             f"--as-of {text!r}: not a date; use 2026-11-20 (midnight UTC) or 2026-11-20T09:00:00Z"

@@ -12,8 +12,8 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -39,7 +39,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
@@ -354,7 +354,7 @@ class _Progress:
             return
         if self.live is None:
             if not self.console.is_terminal:
-                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 self.console.print(f"{stamp} cxaudit: {message}", markup=False)
             return
         phase = next((p for prefix, p in _PHASES if message.startswith(prefix)), "working")
@@ -396,7 +396,7 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
     console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     junit = "junit"
@@ -404,7 +404,7 @@ class CheckFormat(str, Enum):
     markdown = "markdown"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     suppress = "suppress"
     flag = "flag"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxaudit.dates import days_before
 from cxaudit.rules import AnyOf, Campaign, Condition, Node, Ref
 from cxaudit.sources import LoadedTable
 
@@ -156,10 +157,10 @@ def _condition(cond: Condition, scope: Scope) -> np.ndarray:
         return result if present is None else result & present
     moment = scope.get("moment", cond.field)
     if op == "within_days":
-        start = scope.as_of - pd.Timedelta(days=float(cond.value))
+        start = days_before(scope.as_of, cond.value)
         return _bools((moment >= start) & (moment <= scope.as_of))
     if op == "older_than_days":
-        return _bools(moment < scope.as_of - pd.Timedelta(days=float(cond.value)))
+        return _bools(moment < days_before(scope.as_of, cond.value))
     if op in ("before", "after"):
         other, present = _operand(cond, scope, "moment")
         if isinstance(other, pd.Series):

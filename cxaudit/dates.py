@@ -3,14 +3,27 @@
 Everything is converted to UTC. A time without an offset is taken as UTC (a
 desk that exports local times needs ``date_format`` or an offset in its
 data); a bare date is its midnight UTC.
+
+Moments are kept to the microsecond (``datetime64[us, UTC]``), so every date
+a user can write, 0001-01-01 to 9999-12-31 (the usual "no end date"), is read
+and compared as written; nanosecond timestamps would end in 2262. Digits
+after the sixth decimal of a second are dropped.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
+
+UNIT = "us"
+MOMENTS = "datetime64[us, UTC]"
+# The calendar a user can write: years 1 to 9999 (Python's datetime range).
+FIRST = pd.Timestamp("0001-01-01", tz="UTC").as_unit(UNIT)
+LAST = pd.Timestamp("9999-12-31T23:59:59.999999", tz="UTC").as_unit(UNIT)
+# The widest day window a rule may ask for: all of that calendar.
+MAX_DAYS = (LAST.normalize() - FIRST).days
 
 
 class DateParseError(ValueError):
@@ -20,6 +33,15 @@ class DateParseError(ValueError):
         super().__init__(value)
         self.position = position
         self.value = value
+
+
+class OutOfRange(ValueError):
+    """A date that is only outside years 1 to 9999 once converted to UTC
+    (``9999-12-31T23:00:00-05:00``); ``moment`` is its ISO form in UTC."""
+
+    def __init__(self, text: str, moment: str) -> None:
+        super().__init__(text)
+        self.moment = moment
 
 
 def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
@@ -34,13 +56,32 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     fast = None if date_format else _arrow_iso(text.where(present, None))
     if fast is not None:
         return fast
-    fmt = date_format or "ISO8601"
-    parsed = pd.to_datetime(text.where(present, None), format=fmt, utc=True, errors="coerce")
+    if date_format:
+        parsed = pd.to_datetime(
+            text.where(present, None), format=date_format, utc=True, errors="coerce"
+        )
+    else:
+        parsed = pd.to_datetime(
+            _micro(text).where(present, None), format="ISO8601", utc=True, errors="coerce"
+        )
     bad = present & parsed.isna()
     if bad.any():
         pos = int(bad.to_numpy().nonzero()[0][0])
         raise DateParseError(pos, str(values.iloc[pos]))
-    return parsed.astype("datetime64[ns, UTC]")
+    return parsed.astype(MOMENTS)
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def _micro(text: pd.Series) -> pd.Series:
+    """ISO text with seconds cut to six decimals: one value with nanoseconds
+    would have pandas read the whole column in nanoseconds, where years
+    before 1677 and after 2262 do not exist."""
+    extra = text.str.contains(r"\.\d{7}", regex=True, na=False)
+    if not extra.any():
+        return text
+    return text.str.replace(_FRACTION, r"\1", regex=True)
 
 
 _ZONE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
@@ -57,41 +98,97 @@ def _arrow_iso(text: pd.Series) -> pd.Series | None:
     from cxaudit.identity import arrow_text
 
     values = arrow_text(text)
-    utc = pa.timestamp("ns", tz="UTC")
+    utc = pa.timestamp(UNIT, tz="UTC")
+    naive = pa.timestamp(UNIT)
     # A failed cast costs a pass over the column, so try first the kind the
     # first value is: with a zone (Z, +01:00, -0500) or naive.
     first = text.first_valid_index()
     zoned = first is not None and _ZONE.search(str(text.loc[first])) is not None
-    for target in (utc, pa.timestamp("ns")) if zoned else (pa.timestamp("ns"), utc):
+    for target in (utc, naive) if zoned else (naive, utc):
         try:
             parsed = pc.cast(values, target).cast(utc)  # naive values are UTC
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
         moments = parsed.to_pandas()
         moments.index = text.index
-        return moments.astype("datetime64[ns, UTC]")
+        return moments.astype(MOMENTS)
     return None
 
 
 def parse_instant(text: str) -> pd.Timestamp:
     """Parse one ISO 8601 date or datetime (for ``--as-of``, ``before:``, ``after:``).
 
-    Raises ``ValueError`` with the offending text when it is not a date.
+    Raises ``ValueError`` with the offending text when it is not a date, and
+    :class:`OutOfRange` when it is one whose UTC moment lies outside years 1
+    to 9999.
     """
     value = text.strip()
     if not value:
         raise ValueError(text)
-    parsed = pd.to_datetime(pd.Series([value]), format="ISO8601", utc=True, errors="coerce")
+    parsed = pd.to_datetime(
+        _micro(pd.Series([value], dtype="str")), format="ISO8601", utc=True, errors="coerce"
+    )
     if parsed.isna().iloc[0]:
         raise ValueError(text)
-    return pd.Timestamp(parsed.iloc[0]).as_unit("ns")
+    moment = pd.Timestamp(parsed.iloc[0]).as_unit(UNIT)
+    if not FIRST <= moment <= LAST:
+        raise OutOfRange(text, iso(moment))
+    return moment
 
 
 def utc_now() -> pd.Timestamp:
-    return pd.Timestamp(datetime.now(timezone.utc)).as_unit("ns")
+    return pd.Timestamp(datetime.now(UTC)).as_unit(UNIT)
+
+
+def days_before(moment: pd.Timestamp, days: float) -> pd.Timestamp:
+    """``moment`` minus ``days`` times 24 hours, to the microsecond. Any window
+    up to :data:`MAX_DAYS` from a moment in years 1 to 9999 is representable
+    (microsecond timestamps span ±290,000 years)."""
+    return moment - pd.Timedelta(microseconds=round(days * 86_400_000_000))
 
 
 def iso(ts: pd.Timestamp) -> str:
     """ISO 8601 with a `Z`, seconds precision unless finer is needed."""
     text = ts.tz_convert("UTC").isoformat()
     return text.replace("+00:00", "Z")
+
+
+_YEAR = re.compile(r"(%%|%Y)")
+
+
+def format_moments(moments: pd.Series, spec: str) -> pd.Series:
+    """``strftime(spec)`` of each moment, as object text; NaT gives "".
+
+    Years before 1000 keep four digits for ``%Y`` (the C library writes
+    year 1 as "1"). A moment outside years 1 to 9999 only in UTC
+    (``9999-12-31T23:00:00-05:00``), which strftime cannot write, is given
+    in ISO form, to the second.
+    """
+    import numpy as np
+
+    out = pd.Series("", index=moments.index, dtype=object)
+    inside = moments.notna() & (moments >= FIRST) & (moments <= LAST)
+    outside = moments.notna() & ~inside
+    if outside.any():
+        naive = moments[outside].dt.tz_localize(None).to_numpy()
+        out[outside] = np.char.add(np.datetime_as_string(naive, unit="s"), "Z").astype(object)
+    values = moments[inside]
+    if not len(values):
+        return out
+    if "%Y" not in spec or not (values.dt.year < 1000).any():
+        out[inside] = values.dt.strftime(spec).astype(object)
+        return out
+    text = pd.Series("", index=values.index, dtype=object)
+    chunk = ""
+    for token in _YEAR.split(spec):
+        if token != "%Y":
+            chunk += token
+            continue
+        if chunk:
+            text = text + values.dt.strftime(chunk).astype(object)
+            chunk = ""
+        text = text + values.dt.year.astype(str).str.zfill(4).astype(object)
+    if chunk:
+        text = text + values.dt.strftime(chunk).astype(object)
+    out[inside] = text
+    return out

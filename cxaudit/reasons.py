@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxaudit.dates import format_moments
 from cxaudit.rules import RECIPIENTS, AnyOf, Campaign, Condition, Node, Ref, Rule
 from cxaudit.sources import LoadedTable
 
@@ -76,7 +77,7 @@ def render_many(
             part = pd.Series([""] * n, dtype=object)
         elif table.is_date(root) and spec:
             moments = table.moment(root).take(safe).reset_index(drop=True)
-            part = moments.dt.strftime(spec).astype(object).where(moments.notna(), "")
+            part = format_moments(moments, spec)
         else:
             text = table.text(root).take(safe).reset_index(drop=True).astype(object)
             part = _formatted(text, spec or "", conv)

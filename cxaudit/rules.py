@@ -14,14 +14,14 @@ import difflib
 import re
 import string
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cxaudit.dates import parse_instant
+from cxaudit.dates import MAX_DAYS, OutOfRange, parse_instant
 from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES
 from cxaudit.presets import PRESETS
@@ -817,8 +817,15 @@ def _parse_condition(
         elif ref is None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             problem(f"{op} takes a number, e.g. `{op}: 3`")
     elif op in DAYS_OPS:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            problem(f"{op} takes a number of days (0 or more), e.g. `{op}: 14`")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 <= value <= MAX_DAYS  # also false for .nan
+        ):
+            problem(
+                f"{op} takes a number of days from 0 to {MAX_DAYS} (years 1 to 9999), "
+                f"e.g. `{op}: 14`"
+            )
     elif op in INSTANT_OPS:
         if ref is not None:
             if ref.scope == "campaign":
@@ -833,6 +840,11 @@ def _parse_condition(
         else:
             try:
                 value = parse_instant(value)
+            except OutOfRange as exc:
+                problem(
+                    f"{value!r} is {exc.moment} in UTC, outside the years 0001 to 9999; "
+                    "give a date inside them"
+                )
             except ValueError:
                 problem(f"{value!r} is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
     if len(ctx.problems.items) > bad:
@@ -841,7 +853,7 @@ def _parse_condition(
 
 
 _CAMPAIGN_TEMPLATE_FIELDS = ("campaign.type", "campaign.channel", "campaign.offer")
-_SAMPLE_MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+_SAMPLE_MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 class _Namespace:
@@ -912,18 +924,10 @@ def nested_repetition(pattern: str) -> bool:
     the shape behind catastrophic backtracking (``(a+)+$``, ``(\\w*)*x``,
     ``(a*b*)+``). ``([a-z]+\\.)+`` is fine: the dot separates the parts.
     Checked when the rules load, because Python's re has no time limit."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # Python 3.10
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        from re import _constants as sre  # type: ignore[attr-defined]
-    except ImportError:  # Python 3.10
-        import sre_constants as sre  # type: ignore[no-redef]
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
 
-    repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT}
-    if hasattr(sre, "POSSESSIVE_REPEAT"):
-        repeats.add(sre.POSSESSIVE_REPEAT)
+    repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT}
 
     def unwrap(items: Any) -> list[Any]:
         items = list(items)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).parent
-AS_OF = datetime(2026, 11, 20, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 20, tzinfo=UTC)
 rng = random.Random(20261120)
 
 FIRST = [

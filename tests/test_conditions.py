@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
+from tests.conftest import CAMPAIGN, CASES_HEADER, Run, Workspace
 
 CASES = (
     CASES_HEADER
@@ -146,3 +146,77 @@ def test_numbers_compare_as_numbers_not_text(ws: Workspace) -> None:
         """
     )
     assert ws.audit().suppressed() == {"ann@example.com": "big"}
+
+
+# The whole calendar, 0001-01-01 to 9999-12-31, as of 2026-11-24 (nanosecond
+# timestamps would end in 2262 and begin in 1677).
+FAR = """\
+Id,Customer ID,Requester email,Status,Priority,Product,Subject,Score,Created at,Solved at
+1,C1,,closed,,X,S,,0001-01-01,9999-12-31
+2,C2,,closed,,X,S,,2300-01-01T00:00:00.0000019Z,2300-01-02
+3,C3,,closed,,X,S,,1677-09-21 00:12:43,2262-04-11T23:47:16.854775807Z
+4,C4,,closed,,X,S,,2026-11-20,9999-12-31T23:59:59.999999-05:00
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("{opened_at: {older_than_days: 30}}", {"ann", "cara"}),
+        ("{opened_at: {within_days: 14}}", {"dev"}),
+        ("{closed_at: {within_days: 14}}", set()),
+        ("{closed_at: {within_days: 3652058}}", set()),
+        ("{opened_at: {within_days: 3652058}}", {"ann", "cara", "dev"}),
+        ("{opened_at: {older_than_days: 3652058}}", set()),
+        ("{closed_at: {older_than_days: 0}}", set()),
+        ("{closed_at: {after: 2300-01-01}}", {"ann", "bob", "dev"}),
+        ("{closed_at: {after: 9999-12-31}}", {"dev"}),
+        ('{closed_at: {after: "9999-12-31T23:59:59.999999Z"}}', {"dev"}),
+        ("{opened_at: {before: 0001-01-02}}", {"ann"}),
+        ("{opened_at: {before: 0001-01-01}}", set()),
+        ("{opened_at: {after: 2300-01-01}}", {"bob"}),  # by 1 µs: the 7th decimal is dropped
+        ('{opened_at: {after: "2300-01-01T00:00:00.000001Z"}}', set()),
+        ("{opened_at: {before: 1677-09-22}}", {"ann", "cara"}),
+        ("{closed_at: {before: 2262-04-12}}", {"cara"}),
+    ],
+)
+def test_every_date_from_year_1_to_9999(ws: Workspace, where: str, expected: set[str]) -> None:
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("cases.csv", FAR)
+    ws.rules(
+        f"""
+        - id: r
+          source: cases
+          where: {where}
+          action: suppress
+        """
+    )
+    run = ws.cli("audit", "campaign.csv", "--as-of", "2026-11-24", "--out", "out")
+    assert run.exit_code == 0, run.stderr
+    assert {email.split("@")[0] for email in Run(run, ws.root / "out").suppressed()} == expected
+
+
+def test_far_dates_in_reasons_and_as_of(ws: Workspace) -> None:
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("cases.csv", FAR)
+    ws.rules(
+        """
+        - id: r
+          source: cases
+          where: {closed_at: {empty: false}}
+          action: suppress
+          reason: "opened {opened_at:%Y-%m-%d}, closed {closed_at:%d %b %Y}"
+        """
+    )
+    run = ws.cli("audit", "campaign.csv", "--as-of", "9999-12-31T23:59:59Z", "--out", "out")
+    assert run.exit_code == 0, run.stderr
+    reasons = Run(run, ws.root / "out").column("suppressed.csv", "cxaudit_reasons")
+    assert reasons == [
+        "opened 0001-01-01, closed 31 Dec 9999",
+        "opened 2300-01-01, closed 02 Jan 2300",
+        "opened 1677-09-21, closed 11 Apr 2262",
+        # 9999-12-31T23:59:59.999999-05:00 is in year 10000 in UTC: no
+        # strftime can write it, so it is given in ISO form
+        "opened 2026-11-20, closed 10000-01-01T04:59:59Z",
+    ]
+    assert Run(run, ws.root / "out").report()["as_of"] == "9999-12-31T23:59:59Z"

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxaudit.dates import DateParseError, iso, parse_instant, parse_moments
+from cxaudit.dates import (
+    MAX_DAYS,
+    DateParseError,
+    OutOfRange,
+    days_before,
+    format_moments,
+    iso,
+    parse_instant,
+    parse_moments,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +61,7 @@ def test_parse_instant() -> None:
 
 
 ISO_SHAPES = st.from_regex(
-    r"\A20[0-9]{2}-[01][0-9]-[0-3][0-9]([ T][0-2][0-9](:[0-5][0-9](:[0-6][0-9](\.[0-9]{1,9})?)?)?)?"
+    r"\A[0-9]{4}-[01][0-9]-[0-3][0-9]([ T][0-2][0-9](:[0-5][0-9](:[0-6][0-9](\.[0-9]{1,9})?)?)?)?"
     r"(Z|[+-][01][0-9]:?[0-5][0-9]| ?-0500)?\Z"
 )
 
@@ -67,3 +78,81 @@ def test_fast_iso_reader_agrees_with_pandas(values: list[str]) -> None:
     slow = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     if fast is not None:
         assert fast.tolist() == slow.tolist()
+
+
+@pytest.mark.parametrize("date_format", [None, "%Y-%m-%d"])
+def test_the_whole_calendar_is_read(date_format: str | None) -> None:
+    values = ["9999-12-31", "0001-01-01", "2300-01-01", "1677-09-21", "2262-04-12", ""]
+    parsed = parse_moments(pd.Series(values, dtype="str"), date_format)
+    assert str(parsed.dtype) == "datetime64[us, UTC]"
+    assert [iso(m) for m in parsed.iloc[:5]] == [
+        "9999-12-31T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "2300-01-01T00:00:00Z",
+        "1677-09-21T00:00:00Z",
+        "2262-04-12T00:00:00Z",
+    ]
+    assert parsed.isna().tolist() == [False] * 5 + [True]
+
+
+def test_nanoseconds_are_cut_to_microseconds_without_losing_far_dates() -> None:
+    values = ["2026-11-18T09:00:00.123456789Z", "9999-12-31T00:00:00Z", "0001-01-01 00:00:00.9999999"]
+    parsed = parse_moments(pd.Series(values, dtype="str"), None)
+    assert [iso(m) for m in parsed] == [
+        "2026-11-18T09:00:00.123456Z",
+        "9999-12-31T00:00:00Z",
+        "0001-01-01T00:00:00.999999Z",
+    ]
+    assert iso(parse_instant("9999-12-31T23:59:59.999999999Z")) == "9999-12-31T23:59:59.999999Z"
+
+
+def test_instants_at_the_ends_of_the_calendar() -> None:
+    assert iso(parse_instant("0001-01-01")) == "0001-01-01T00:00:00Z"
+    assert iso(parse_instant("9999-12-31")) == "9999-12-31T00:00:00Z"
+    with pytest.raises(OutOfRange) as info:
+        parse_instant("9999-12-31T23:00:00-05:00")
+    assert info.value.moment == "10000-01-01T04:00:00Z"
+    with pytest.raises(OutOfRange):
+        parse_instant("0001-01-01T00:00:00+01:00")
+    with pytest.raises(OutOfRange):  # pandas and pyarrow read a year 0 (1 BC)
+        parse_instant("0000-06-01")
+
+
+def test_day_windows_reach_across_the_calendar() -> None:
+    assert MAX_DAYS == 3652058
+    last = parse_instant("9999-12-31")
+    assert days_before(last, MAX_DAYS) == parse_instant("0001-01-01")
+    assert iso(days_before(parse_instant("0001-01-01"), 0.5)) == "0000-12-31T12:00:00Z"
+    assert days_before(parse_instant("2026-11-24"), MAX_DAYS).year == -7973
+
+
+def test_formatting_keeps_four_digit_years() -> None:
+    values = ["0001-01-01", "0999-12-31T10:00:00Z", "2026-11-18", "", "9999-12-31T23:00:00-05:00"]
+    moments = parse_moments(pd.Series(values, dtype="str"), None)
+    assert format_moments(moments, "%Y-%m-%d").tolist() == [
+        "0001-01-01",
+        "0999-12-31",
+        "2026-11-18",
+        "",
+        "10000-01-01T04:00:00Z",
+    ]
+    assert format_moments(moments, "%d %b %Y, %%Y %H:%M").tolist()[:3] == [
+        "01 Jan 0001, %Y 00:00",
+        "31 Dec 0999, %Y 10:00",
+        "18 Nov 2026, %Y 00:00",
+    ]
+
+
+CALENDAR = st.datetimes(
+    min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(CALENDAR, min_size=1, max_size=5), st.sampled_from(["T", " "]), st.booleans())
+def test_any_moment_of_the_calendar_round_trips(
+    moments: list[datetime], sep: str, zoned: bool
+) -> None:
+    text = [m.isoformat(sep) + ("Z" if zoned else "") for m in moments]
+    parsed = parse_moments(pd.Series(text, dtype="str"), None)
+    assert [m.to_pydatetime() for m in parsed] == [m.replace(tzinfo=UTC) for m in moments]
