@@ -9,6 +9,7 @@ enough to judge alone, because every copy of a key lands in the same part.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxaudit.errors import CxauditError
 from cxaudit.identity import identity_long
 
 MEMORY_ENTRIES = 2_000_000  # keys held (or one chunk's, if more) before spilling
@@ -100,16 +102,34 @@ class DuplicateFinder:
     def _flush(self) -> None:
         if not self.buffer:
             return
-        if self.spill is None:
-            self.spill = tempfile.TemporaryDirectory(prefix="cxaudit-keys-")
-            folder = Path(self.spill.name)
-            self.writers = [
-                pa.ipc.new_stream(str(folder / f"part{i}.arrow"), _SCHEMA) for i in range(PARTS)
-            ]
-        table = pa.concat_tables(self.buffer)
-        self.buffer, self.buffered = [], 0
-        for lo in range(0, table.num_rows, SLICE):
-            self._spill(table.slice(lo, SLICE))
+        try:
+            if self.spill is None:
+                self.spill = tempfile.TemporaryDirectory(
+                    prefix="cxaudit-keys-", ignore_cleanup_errors=True
+                )
+                folder = Path(self.spill.name)
+                self.writers = [
+                    pa.ipc.new_stream(str(folder / f"part{i}.arrow"), _SCHEMA)
+                    for i in range(PARTS)
+                ]
+            table = pa.concat_tables(self.buffer)
+            self.buffer, self.buffered = [], 0
+            for lo in range(0, table.num_rows, SLICE):
+                self._spill(table.slice(lo, SLICE))
+        except OSError as exc:
+            self.discard()
+            raise _spill_failed(exc) from None
+
+    def discard(self) -> None:
+        """Remove the spilled keys (on any failure: a full $TMPDIR must not
+        stay full because of us)."""
+        for writer in self.writers:
+            with contextlib.suppress(OSError, pa.ArrowException):
+                writer.close()
+        self.writers = []
+        if self.spill is not None:
+            self.spill.cleanup()
+            self.spill = None
 
     def _spill(self, table: pa.Table) -> None:
         """Append each entry to its part; hashing makes Python strings, so
@@ -133,18 +153,29 @@ class DuplicateFinder:
             return _resolve([_repeats(entries)], self.keys)
         try:
             self._flush()
+            folder = Path(self.spill.name)
             for writer in self.writers:
                 writer.close()
+            self.writers = []
             found = []
             for i in range(PARTS):
-                path = Path(self.spill.name) / f"part{i}.arrow"
-                with pa.memory_map(str(path)) as source:
+                with pa.memory_map(str(folder / f"part{i}.arrow")) as source:
                     entries = pa.ipc.open_stream(source).read_all()
                 found.append(_repeats(entries))
             return _resolve(found, self.keys)
+        except OSError as exc:
+            raise _spill_failed(exc) from None
         finally:
-            self.spill.cleanup()
-            self.spill = None
+            self.discard()
+
+
+def _spill_failed(exc: OSError) -> CxauditError:
+    """A full or unwritable $TMPDIR while keys of a long list are spilled."""
+    folder = tempfile.gettempdir()
+    return CxauditError(
+        f"{folder}: cannot hold the campaign's keys while duplicates are found "
+        f"({exc.strerror or exc}); free space there or set TMPDIR to a folder on a larger disk"
+    )
 
 
 def _repeats(entries: pa.Table) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxaudit.errors import CxauditError
+from cxaudit.files import check_regular
 from cxaudit.rules import CAMPAIGN_FIELDS
 from cxaudit.yamlsafe import load_yaml
 
@@ -23,8 +24,9 @@ def sidecar_path(campaign: Path) -> Path:
 def read_sidecar(campaign: Path) -> tuple[Path | None, dict[str, str | None]]:
     """The sidecar's path and settings, or ``(None, {})`` when there is none."""
     path = sidecar_path(campaign)
-    if not path.is_file():
+    if not path.exists():
         return None, {}
+    check_regular(path)  # a folder or a FIFO in its place is named, not skipped or waited on
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
