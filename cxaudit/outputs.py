@@ -197,37 +197,32 @@ class OutputWriter:
         return fh
 
     def add(self, part: AuditResult) -> None:
-        try:
-            self._add(part)
-        except OSError as exc:
-            raise unwritable(exc.filename or self.out, exc) from None
-
-    def _add(self, part: AuditResult) -> None:
+        """Append one chunk's rows to the temporary row files."""
         fmt = part.recipients.table.dialect.format
         names = row_files(fmt)
         if fmt == "parquet":
-            self._add_parquet(part, names)
-            return
-        heads, bodies = csv_pieces(part)
-        if not self.files:
-            for name, head in zip(names, heads, strict=True):
-                fh = self._open(name)
-                if fmt == "csv.gz":
-                    fh = gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0)
-                fh.write(head)
-                self.files[name] = fh
-        for name, body in zip(names, bodies, strict=True):
-            self.files[name].write(body)
+            import pyarrow.parquet as pq
 
-    def _add_parquet(self, part: AuditResult, names: tuple[str, str]) -> None:
-        import pyarrow.parquet as pq
-
-        cleaned, suppressed = parquet_tables(part)
-        if not self.files:
-            for name, table in zip(names, (cleaned, suppressed), strict=True):
-                self.files[name] = pq.ParquetWriter(self._open(name), table.schema)
-        for name, table in zip(names, (cleaned, suppressed), strict=True):
-            self.files[name].write_table(table)
+            pieces: tuple[Any, Any] = parquet_tables(part)
+        else:
+            heads, pieces = csv_pieces(part)
+        for i, (name, piece) in enumerate(zip(names, pieces, strict=True)):
+            try:
+                if name not in self.files:
+                    if fmt == "parquet":
+                        self.files[name] = pq.ParquetWriter(self._open(name), piece.schema)
+                    else:
+                        fh = self._open(name)
+                        if fmt == "csv.gz":
+                            fh = gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0)
+                        fh.write(heads[i])
+                        self.files[name] = fh
+                if fmt == "parquet":
+                    self.files[name].write_table(piece)
+                else:
+                    self.files[name].write(piece)
+            except OSError as exc:
+                raise unwritable(self.out / name, exc) from None
 
     def _close(self, sync: bool = False) -> None:
         """Close the writers (gzip, Parquet), then the files under them,
@@ -363,18 +358,37 @@ def _swap_in(temps: dict[Path, Path]) -> None:
 
 def expand_out(out: Path, as_of: pd.Timestamp) -> Path:
     """Fill ``{date}`` and ``{datetime}`` in ``--out`` from the run's as-of
-    moment, for dated run folders (``runs/{date}``)."""
+    moment, for dated run folders (``runs/{date}``).
+
+    Only those two placeholders, as written: attributes, indexes,
+    conversions and format specs (``{date.year}``, ``{0}``, ``{date!r}``,
+    ``{date:>99999999999}``) are refused, not handed to ``str.format``.
+    ``{{`` and ``}}`` are literal braces."""
+    import string
+
     text = str(out)
     if "{" not in text:
         return out
     stamp = iso(as_of)
     values = {"date": stamp[:10], "datetime": stamp[:19].replace(":", "") + "Z"}
+    hint = "use {date} or {datetime}"
     try:
-        return Path(text.format(**values))
-    except (KeyError, IndexError, ValueError) as exc:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
         raise CxauditError(
-            f"--out {text}: unknown placeholder {exc}; use {{date}} or {{datetime}}"
+            f"--out {text}: {exc}; {hint}, and {{{{ or }}}} for a literal brace"
         ) from None
+    filled = []
+    for literal, name, spec, conv in parts:
+        filled.append(literal)
+        if name is None:
+            continue
+        if name not in values or spec or conv:
+            shown = name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "")
+            label = repr(shown) if shown else "{}"
+            raise CxauditError(f"--out {text}: unknown placeholder {label}; {hint}")
+        filled.append(values[name])
+    return Path("".join(filled))
 
 
 @contextmanager

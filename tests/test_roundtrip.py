@@ -147,3 +147,42 @@ def test_rows_are_copied_with_their_original_quoting(ws: Workspace) -> None:
         b'"C2","bob@example.com","Washington, D.C.",any-case,'
         b"cases row (rule any-case)\n"
     )
+
+
+_RULE = """
+- id: severe
+  source: cases
+  where: {priority: {equals: urgent}}
+  action: suppress
+  reason: "urgent case {case_id}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("encoding", "mark", "exact"),
+    [
+        ("utf-16", b"\xfe\xff", "utf-16-be"),
+        ("utf-16", b"\xff\xfe", "utf-16-le"),
+        ("utf-16-be", b"", "utf-16-be"),
+        ("utf-32", b"\x00\x00\xfe\xff", "utf-32-be"),
+        ("utf-8", b"\xef\xbb\xbf", "utf-8"),
+        ("cp1252", b"", "cp1252"),
+    ],
+)
+def test_outputs_keep_the_inputs_encoding_byte_order_and_mark(
+    ws: Workspace, encoding: str, mark: bytes, exact: str
+) -> None:
+    from tests.conftest import CASES_HEADER
+
+    def enc(text: str) -> bytes:
+        return text.encode(exact)
+
+    ws.write("campaign.csv", mark + enc("customer_id,name\r\nC1,Zoë\r\nC2,Renée\r\n"))
+    ws.write("cases.csv", CASES_HEADER + "\n7,C1,,open,urgent,X,S,,2026-11-01,\n")
+    ws.rules(_RULE)
+    run = ws.audit("-q", "--encoding", encoding)
+    assert run.code == 0, run.stderr
+    assert (run.out / "cleaned.csv").read_bytes() == mark + enc("customer_id,name\r\nC2,Renée\r\n")
+    assert (run.out / "suppressed.csv").read_bytes() == mark + enc(
+        "customer_id,name,cxaudit_rules,cxaudit_reasons\r\nC1,Zoë,severe,urgent case 7\r\n"
+    )
