@@ -45,13 +45,19 @@ def _view(data: bytes | bytearray | memoryview, start: int, end: int) -> np.ndar
     return np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
 
 
-def line_breaks(body: np.ndarray, final: bool) -> tuple[np.ndarray, int]:
+def line_breaks(
+    body: np.ndarray, final: bool, has_cr: bool | None = None
+) -> tuple[np.ndarray, int]:
     """Positions of the last byte of every line break (LF, the LF of CRLF,
     a lone CR), and how many bytes could be judged: a CR at the very end of
-    a piece that is not the last may yet be followed by its LF."""
+    a piece that is not the last may yet be followed by its LF. ``has_cr``,
+    when the caller knows it (``bytes.find`` is far cheaper than a pass),
+    saves looking for CRs in the common LF-only file."""
     size = len(body)
     lf = np.flatnonzero(body == LF)
-    if not size or (body == CR).sum() == 0:
+    if has_cr is None:
+        has_cr = bool(size) and bool((body == CR).any())
+    if not size or not has_cr:
         return lf, size
     cr = np.flatnonzero(body == CR)
     following = body[np.minimum(cr + 1, size - 1)]
@@ -77,7 +83,8 @@ def scan(
     when ``in_quotes``; with ``final`` the piece is the end of the file."""
     end = len(data) if end is None else end
     body = _view(data, start, end)
-    breaks, judged = line_breaks(body, final)
+    has_cr = data.find(b"\r", start, end) != -1 if not isinstance(data, memoryview) else None
+    breaks, judged = line_breaks(body, final, has_cr)
     quotes = np.flatnonzero(body[:judged] == QUOTE)
     outside = (np.searchsorted(quotes, breaks) + int(in_quotes)) % 2 == 0
     ends = breaks[outside].astype(np.int64) + 1
