@@ -33,6 +33,8 @@ def _formatted(values: pd.Series, spec: str, conv: str | None) -> pd.Series:
         return values.astype(str).astype(object)
 
     def one(v: Any) -> str:
+        if isinstance(v, np.generic):  # a count: 3, not np.int64(3)
+            v = v.item()
         if conv == "r":
             v = repr(v)
         elif conv in ("s", "a"):

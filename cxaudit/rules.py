@@ -11,6 +11,7 @@ tool can have: the campaign goes out to the people it should have spared.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import string
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxaudit.dates import MAX_DAYS, OutOfRange, parse_instant
 from cxaudit.errors import CxauditError
+from cxaudit.files import check_regular
 from cxaudit.identity import KEY_NAMES
 from cxaudit.presets import PRESETS
 from cxaudit.yamlsafe import LineMap, Path_, load_yaml
@@ -306,6 +308,8 @@ def load_rules(
     preset. Paths given there are used as given (relative to the current
     folder), not relative to the rules file.
     """
+    if path.exists() and not path.is_dir():
+        check_regular(path)  # a FIFO would block the run forever
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -798,10 +802,17 @@ def _parse_condition(
         else:
             try:
                 compiled = re.compile(value.strip(), re.IGNORECASE)
-            except re.error as exc:
+                nested = nested_repetition(value.strip())
+            except (re.error, OverflowError) as exc:
+                # OverflowError: a repeat count above 4294967294, like a{4294967296}
                 problem(f"invalid regular expression {value!r}: {exc}")
+            except RecursionError:
+                problem(
+                    f"invalid regular expression {value[:40]!r}...: its groups are nested too "
+                    "deeply to compile; simplify it"
+                )
             else:
-                if nested_repetition(value.strip()):
+                if nested:
                     problem(
                         f"regular expression {value!r} repeats a group that itself repeats "
                         "(like (a+)+), which can take hours on some values; rewrite it without "
@@ -816,6 +827,11 @@ def _parse_condition(
             problem(f"{op} compares numbers; campaign attributes are labels")
         elif ref is None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             problem(f"{op} takes a number, e.g. `{op}: 3`")
+        elif ref is None and not _finite(value):
+            problem(
+                f"{op} takes a finite number, e.g. `{op}: 3`; .inf, .nan and numbers past "
+                "1.7e308 compare with nothing"
+            )
     elif op in DAYS_OPS:
         if (
             isinstance(value, bool)
@@ -852,13 +868,17 @@ def _parse_condition(
     return Condition(fname, op, ref if ref is not None else value, line)
 
 
+def _finite(value: float) -> bool:
+    """Whether a YAML number is one a float comparison can use (an integer
+    of 400 digits is too large for a float)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 _CAMPAIGN_TEMPLATE_FIELDS = ("campaign.type", "campaign.channel", "campaign.offer")
 _SAMPLE_MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-class _Namespace:
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
 
 
 def _check_template(spec: RuleSpec, ctx: _RuleContext, path: Path_) -> None:
@@ -871,52 +891,77 @@ def _check_template(spec: RuleSpec, ctx: _RuleContext, path: Path_) -> None:
         )
         return
     fields = ctx.fields(ctx.table)
-    for _literal, fname, spec_text, _conv in parts:
+    for _literal, fname, spec_text, conv in parts:
         if fname is None:
             continue
+
+        def problem(message: str) -> None:
+            ctx.problems.add(path, message, ctx.rule_id)
+
         root, _, attr = fname.partition(".")
         if "[" in root:
-            ctx.problems.add(path, f"{{{fname}}}: indexing is not supported", ctx.rule_id)
+            problem(f"{{{fname}}}: indexing is not supported")
             continue
         sample: Any
         if root == "count":
             sample = 3
         elif root == "campaign":
             if attr not in CAMPAIGN_FIELDS:
-                ctx.problems.add(
-                    path,
+                problem(
                     f"{{{fname}}}: campaign fields are campaign.type, campaign.channel, "
-                    "campaign.offer",
-                    ctx.rule_id,
+                    "campaign.offer"
                 )
                 continue
-            sample = _Namespace(type="t", channel="c", offer="o")
+            sample = "text"
         elif spec.match == "none" and not ctx.on_recipients:
-            ctx.problems.add(
-                path,
+            problem(
                 f"{{{fname}}}: a `match: none` rule has no source row to take {root!r} from; "
-                "use {count} or {campaign.X}",
-                ctx.rule_id,
+                "use {count} or {campaign.X}"
             )
             continue
         elif root in fields or ctx.on_recipients:
             if root not in fields:
                 ctx.check_field(root, path)
-            sample = _SAMPLE_MOMENT if ctx.is_date(ctx.table, root) else "text"
+            sample = _SAMPLE_MOMENT if ctx.is_date(ctx.table, root) and spec_text else "text"
         else:
-            ctx.problems.add(
-                path,
+            problem(
                 f"{{{fname}}} is not a field of {ctx.table.name!r}{_suggest(root, fields)}; "
-                f"use one of {', '.join([*fields, 'count', *_CAMPAIGN_TEMPLATE_FIELDS])}",
-                ctx.rule_id,
+                f"use one of {', '.join([*fields, 'count', *_CAMPAIGN_TEMPLATE_FIELDS])}"
             )
             continue
+        if attr and root != "campaign":
+            problem(f"{{{fname}}}: {root} has no attributes to read; write {{{root}}}")
+            continue
+        if conv not in (None, "r", "s", "a"):
+            problem(f"{{{fname}!{conv}}}: unknown conversion !{conv}; use !r, !s or !a")
+            continue
+        spec_text = spec_text or ""
+        if sample is not _SAMPLE_MOMENT:
+            # As the reasons are rendered: converted first, then formatted.
+            sample = {"r": repr, "s": str, "a": ascii}.get(conv or "", lambda v: v)(sample)
+            if _too_wide(spec_text):
+                problem(
+                    f"{{{fname}:{spec_text}}}: widths and precisions above {_MAX_WIDTH} "
+                    "are not supported"
+                )
+                continue
         try:
-            (
-                "{0" + (("." + attr) if root == "campaign" else "") + ":" + (spec_text or "") + "}"
-            ).format(sample)
-        except (ValueError, AttributeError) as exc:
-            ctx.problems.add(path, f"{{{fname}:{spec_text}}}: bad format ({exc})", ctx.rule_id)
+            format(sample, spec_text)
+        except (ValueError, TypeError, OverflowError) as exc:
+            problem(f"{{{fname}:{spec_text}}}: bad format ({exc})")
+
+
+_MAX_WIDTH = 1000
+
+
+def _too_wide(spec: str) -> bool:
+    """Whether a format spec asks for a width or precision above
+    :data:`_MAX_WIDTH` (``{case_id:>999999999}`` would build a gigabyte per
+    reason)."""
+    return any(
+        len(digits.lstrip("0")) > 4 or int(digits) > _MAX_WIDTH
+        for digits in re.findall(r"\d+", spec)
+    )
 
 
 def nested_repetition(pattern: str) -> bool:

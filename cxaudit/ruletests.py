@@ -195,7 +195,15 @@ def load_tests(rules_path: Path) -> tuple[RuleSet, list[TestCase]]:
         cases += _parse_cases(data["tests"], rules_path, rules.lines, ("tests",), rules)
     side = test_file_for(rules_path)
     if side.is_file():
-        side_data, side_lines = load_yaml(side.read_text(encoding="utf-8-sig"), side)
+        try:
+            side_text = side.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CxauditError(
+                f"{side}: byte offset {exc.start} is not UTF-8; save the tests file as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise CxauditError(f"{side}: cannot be read ({exc.strerror})") from None
+        side_data, side_lines = load_yaml(side_text, side)
         if not isinstance(side_data, dict) or set(side_data) != {"tests"}:
             raise CxauditError(f"{side}: must be a mapping with one key, `tests:`")
         cases += _parse_cases(side_data["tests"], side, side_lines, ("tests",), rules)

@@ -5,7 +5,9 @@ null. Object tags (``!!python/object``) are refused, duplicate keys are an
 error instead of "last one wins", and YAML 1.1's surprising scalars are off:
 ``no``, ``off`` and ``2026-11-01`` stay strings, so ``in: [no, yes]`` means
 what it says. Every key and list item keeps its line so rules-file errors can
-point at it.
+point at it. Hostile shapes are refused with their line instead of exhausting
+the stack or memory: nesting deeper than :data:`MAX_DEPTH`, an alias inside
+the node it names, aliases that expand past :data:`MAX_VALUES` values.
 """
 
 from __future__ import annotations
@@ -31,10 +33,30 @@ _PLAIN_TAGS = {
 }
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+MAX_DEPTH = 100  # a rules file needs about ten levels (rules, where, any, ...)
+MAX_VALUES = 1_000_000  # keys, items and scalars once aliases are expanded
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2-style booleans and no implicit timestamps."""
+    """SafeLoader with YAML 1.2-style booleans and no implicit timestamps,
+    that stops composing past :data:`MAX_DEPTH` levels (PyYAML's composer
+    recurses once per level)."""
+
+    filename: Any = ""
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.depth >= MAX_DEPTH:
+            line = self.peek_event().start_mark.line + 1
+            raise CxauditError(
+                f"{self.filename}: line {line}: nested more than {MAX_DEPTH} levels deep; "
+                "write the mappings and lists out flatter"
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -61,6 +83,7 @@ class LineMap(dict[Path_, int]):
 def load_yaml(text: str, filename: str | Path) -> tuple[Any, LineMap]:
     """Parse ``text`` into plain Python data plus a :class:`LineMap`."""
     loader = _Loader(text)
+    loader.filename = filename
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -78,10 +101,54 @@ def load_yaml(text: str, filename: str | Path) -> tuple[Any, LineMap]:
     if node is None:
         return None, lines
     lines[()] = node.start_mark.line + 1
-    return _build(node, (), lines, loader, filename), lines
+    return _Builder(lines, loader, filename).build(node, ()), lines
 
 
-def _build(node: yaml.Node, path: Path_, lines: LineMap, loader: _Loader, filename: Any) -> Any:
+class _Builder:
+    """Plain Python data from composed nodes, with the line of every key
+    and item. An alias is the node it names, built again where it is used;
+    an alias inside that very node, or aliases expanding past
+    :data:`MAX_VALUES` values ("billion laughs"), are errors."""
+
+    def __init__(self, lines: LineMap, loader: _Loader, filename: Any) -> None:
+        self.lines = lines
+        self.loader = loader
+        self.filename = filename
+        self.open: set[int] = set()  # the mappings and lists being built
+        self.built: set[int] = set()  # every mapping and list built so far
+        self.alias_line: int | None = None  # where the alias being expanded is used
+        self.values = 0
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise CxauditError(
+                f"{self.filename}: line {self.alias_line or self.lines.line(path)}: aliases "
+                "expand to more than "
+                f"{MAX_VALUES:,} values; write the repeated parts out instead"
+            )
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            return _scalar(node, self.loader, self.filename)
+        if id(node) in self.open:
+            raise CxauditError(
+                f"{self.filename}: line {self.lines.line(path)}: an alias (*name) refers to a "
+                "mapping or list that contains it, which would never end; remove the alias"
+            )
+        outermost = self.alias_line is None and id(node) in self.built
+        if outermost:  # an alias: its node's marks are where the anchor is
+            self.alias_line = self.lines.line(path[:-1])
+        self.open.add(id(node))
+        self.built.add(id(node))
+        try:
+            return _build(node, path, self.lines, self, self.filename)
+        finally:
+            self.open.discard(id(node))
+            if outermost:
+                self.alias_line = None
+
+
+def _build(node: yaml.Node, path: Path_, lines: LineMap, builder: _Builder, filename: Any) -> Any:
+    loader = builder.loader
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP:
@@ -102,7 +169,7 @@ def _build(node: yaml.Node, path: Path_, lines: LineMap, loader: _Loader, filena
                     f"in the same mapping (first at line {lines[(*path, key)]}); keep one"
                 )
             lines[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, (*path, key), lines, loader, filename)
+            out[key] = builder.build(value_node, (*path, key))
         return out
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
@@ -110,7 +177,7 @@ def _build(node: yaml.Node, path: Path_, lines: LineMap, loader: _Loader, filena
         items = []
         for i, item in enumerate(node.value):
             lines[(*path, i)] = item.start_mark.line + 1
-            items.append(_build(item, (*path, i), lines, loader, filename))
+            items.append(builder.build(item, (*path, i)))
         return items
     return _scalar(node, loader, filename)
 
@@ -118,7 +185,28 @@ def _build(node: yaml.Node, path: Path_, lines: LineMap, loader: _Loader, filena
 def _scalar(node: yaml.Node, loader: _Loader, filename: Any) -> Any:
     if node.tag not in _PLAIN_TAGS:
         _bad_tag(node, filename)
-    return loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+        if isinstance(value, int):
+            str(value)  # 0x followed by 3600 digits is past the 4300 decimal digits str() allows
+        return value
+    except (ValueError, KeyError, TypeError, yaml.YAMLError):
+        pass
+    # An integer past Python's 4300-digit limit, or a value an explicit
+    # !!int, !!float or !!bool tag does not fit.
+    line = node.start_mark.line + 1
+    text = str(node.value)
+    kind = node.tag.rpartition(":")[2]
+    if kind == "int" and len(text) > 1000:
+        raise CxauditError(
+            f"{filename}: line {line}: a number of {len(text):,} characters is too long to "
+            "read; quote it if it is text"
+        ) from None
+    shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+    raise CxauditError(
+        f"{filename}: line {line}: {shown} is not a valid {kind}; fix the value or drop "
+        f"the !!{kind} tag"
+    ) from None
 
 
 def _bad_tag(node: yaml.Node, filename: Any) -> None:

@@ -46,6 +46,17 @@ class Bad:
         return self.name
 
 
+def exact(message: str) -> str:
+    """The regex of exactly this error line."""
+    return "^cxaudit: error: " + re.escape(message) + "$"
+
+
+# "Billion laughs": each line nine times the one before, 9**7 values in all.
+LAUGHS = "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}' if i else 'ha'] * 9)}]\n" for i in range(7)
+)
+
+
 def _rule(extra: str) -> tuple[str, str]:
     """Replace the rule's reason line with other lines of the same rule."""
     return ('    reason: "open {priority} case {case_id}"\n', extra)
@@ -291,11 +302,188 @@ CATALOGUE = [
         args=("--source", "orders=o.csv"),
     ),
     Bad("--format unknown", r"Invalid value for '--format'", args=("--format", "xml")),
+    # Hostile values: each once gave an "internal error" or matched nothing in silence.
+    *(
+        Bad(
+            f"{op}: {value[:12]}",
+            exact(
+                f"rules.yaml:14: rule 'severe', where.opened_at.{op}: {op} takes a number of "
+                f"days from 0 to 3652058 (years 1 to 9999), e.g. `{op}: 14`"
+            ),
+            ("priority: {in: [high, urgent]}", f"opened_at: {{{op}: {value}}}"),
+        )
+        for op, value in [
+            ("within_days", ".inf"),
+            ("within_days", ".nan"),
+            ("within_days", "-1"),
+            ("within_days", "3652059"),
+            ("older_than_days", "1e300"),
+            ("older_than_days", "9" * 400),
+            ("older_than_days", "-.inf"),
+        ]
+    ),
+    *(
+        Bad(
+            f"{op}: {value[:10]}",
+            exact(
+                f"rules.yaml:14: rule 'severe', where.priority.{op}: {op} takes a finite number, "
+                f"e.g. `{op}: 3`; .inf, .nan and numbers past 1.7e308 compare with nothing"
+            ),
+            ("priority: {in: [high, urgent]}", f"priority: {{{op}: {value}}}"),
+        )
+        for op, value in [("gt", ".inf"), ("gte", "-.inf"), ("lt", ".nan"), ("lte", "9" * 400)]
+    ),
+    Bad(
+        "before: a date in year 10000 in UTC",
+        exact(
+            "rules.yaml:14: rule 'severe', where.opened_at.before: '9999-12-31T23:00:00-05:00' "
+            "is 10000-01-01T04:00:00Z in UTC, outside the years 0001 to 9999; give a date "
+            "inside them"
+        ),
+        ("priority: {in: [high, urgent]}", 'opened_at: {before: "9999-12-31T23:00:00-05:00"}'),
+    ),
+    Bad(
+        "--as-of in year 0",
+        exact(
+            "--as-of '0000-06-01': is 0000-06-01T00:00:00Z in UTC, outside the years 0001 to "
+            "9999; give a moment inside them"
+        ),
+        args=("--as-of", "0000-06-01"),
+    ),
+    Bad(
+        "regex repeat count past the limit",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: invalid regular expression "
+            "'a{4294967296}': the repetition number is too large"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: 'a{4294967296}'}"),
+    ),
+    Bad(
+        "regex nested 2000 groups deep",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: invalid regular expression "
+            "'(((((((((((((((((((((((((((((((((((((((('...: its groups are nested too deeply to "
+            "compile; simplify it"
+        ),
+        ("priority: {in: [high, urgent]}", f"priority: {{matches: '{'(' * 2000}a{')' * 2000}'}}"),
+    ),
+    Bad(
+        "YAML nested 500 deep",
+        exact("rules.yaml: line 16: nested more than 100 levels deep; write the mappings and lists out flatter"),
+        _rule(f"    reason: {'[' * 500}{']' * 500}\n"),
+    ),
+    Bad(
+        "YAML mappings nested 500 deep, block style",
+        exact("rules.yaml: line 114: nested more than 100 levels deep; write the mappings and lists out flatter"),
+        _rule("    reason: x\n    x:\n" + "".join(" " * (6 + i) + f"k{i}:\n" for i in range(500))),
+    ),
+    Bad(
+        "YAML alias inside its own anchor",
+        exact(
+            "rules.yaml: line 16: an alias (*name) refers to a mapping or list that contains it, "
+            "which would never end; remove the alias"
+        ),
+        _rule("    reason: &loop [*loop]\n"),
+    ),
+    Bad(
+        "YAML aliases expanding to a billion values",
+        exact(
+            "rules.yaml: line 8: aliases expand to more than 1,000,000 values; write the "
+            "repeated parts out instead"
+        ),
+        ("campaign:", LAUGHS + "campaign:"),
+    ),
+    Bad(
+        "YAML integer of 5000 digits",
+        exact("rules.yaml: line 14: a number of 5,000 characters is too long to read; quote it if it is text"),
+        ("priority: {in: [high, urgent]}", f"priority: {{equals: {'7' * 5000}}}"),
+    ),
+    Bad(
+        "YAML !!int tag on text",
+        exact("rules.yaml: line 14: 'high' is not a valid int; fix the value or drop the !!int tag"),
+        ("priority: {in: [high, urgent]}", "priority: {equals: !!int high}"),
+    ),
+    Bad(
+        "YAML !!bool tag on text",
+        exact("rules.yaml: line 14: 'maybe' is not a valid bool; fix the value or drop the !!bool tag"),
+        ("priority: {in: [high, urgent]}", "priority: {empty: !!bool maybe}"),
+    ),
+    Bad(
+        "reason with a width of a billion",
+        exact(
+            "rules.yaml:16: rule 'severe', reason: {case_id:>999999999}: widths and precisions "
+            "above 1000 are not supported"
+        ),
+        _rule('    reason: "case {case_id:>999999999}"\n'),
+    ),
+    Bad(
+        "reason with a width past the digits limit",
+        exact(
+            "rules.yaml:16: rule 'severe', reason: {count:.99999999999999999999}: widths and "
+            "precisions above 1000 are not supported"
+        ),
+        _rule('    reason: "{count:.99999999999999999999}"\n'),
+    ),
+    Bad(
+        "reason with a nested placeholder in a format spec",
+        exact(
+            "rules.yaml:16: rule 'severe', reason: {case_id:{count}}: bad format (Invalid format "
+            "specifier '{count}' for object of type 'str')"
+        ),
+        _rule('    reason: "case {case_id:{count}}"\n'),
+    ),
+    Bad(
+        "reason reading an attribute",
+        exact(
+            "rules.yaml:16: rule 'severe', reason: {case_id.__class__}: case_id has no attributes "
+            "to read; write {case_id}"
+        ),
+        _rule('    reason: "case {case_id.__class__}"\n'),
+    ),
+    Bad(
+        "reason with an unknown conversion",
+        exact(
+            "rules.yaml:16: rule 'severe', reason: {case_id!x}: unknown conversion !x; use !r, "
+            "!s or !a"
+        ),
+        _rule('    reason: "case {case_id!x}"\n'),
+    ),
+    *(
+        Bad(
+            f"--out {out}",
+            exact(f"--out {out}: unknown placeholder {label}; use {{date}} or {{datetime}}"),
+            args=("--out", out),
+        )
+        for out, label in [
+            ("runs/{date.year}", "'date.year'"),
+            ("runs/{0}", "'0'"),
+            ("runs/{}", "{}"),
+            ("runs/{date!r}", "'date!r'"),
+            ("runs/{date:>99999999999}", "'date:>99999999999'"),
+            ("runs/{date[0]}", "'date[0]'"),
+        ]
+    ),
+    Bad(
+        "--out with an unclosed brace",
+        exact(
+            "--out runs/{date: expected '}' before end of string; use {date} or {datetime}, "
+            "and {{ or }} for a literal brace"
+        ),
+        args=("--out", "runs/{date"),
+    ),
+    Bad(
+        "campaign sidecar nested 500 deep",
+        exact(
+            "campaign.campaign.yaml: line 1: nested more than 100 levels deep; write the "
+            "mappings and lists out flatter"
+        ),
+        files={"campaign.campaign.yaml": "type: " + "[" * 500 + "]" * 500 + "\n"},
+    ),
 ]
 
 
-@pytest.mark.parametrize("bad", CATALOGUE, ids=str)
-def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(ws: Workspace, bad: Bad) -> None:
+def prepare(ws: Workspace, bad: Bad) -> tuple[str, list[str]]:
+    """Write ``bad``'s files into ``ws``; the campaign file and the options to run with."""
     ws.write("campaign.csv", CAMPAIGN)
     ws.write("cases.csv", CASES)
     rules = RULES
@@ -315,6 +503,12 @@ def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(ws: Workspace
     if "--campaign-file" in args:
         campaign = args[args.index("--campaign-file") + 1]
         args = []
+    return campaign, args
+
+
+@pytest.mark.parametrize("bad", CATALOGUE, ids=str)
+def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(ws: Workspace, bad: Bad) -> None:
+    campaign, args = prepare(ws, bad)
     result = ws.cli("audit", campaign, "--as-of", "2026-11-20", "--out", "out", *args)
 
     assert result.exit_code == 2, result.output
