@@ -15,7 +15,9 @@ AS_OF=${AS_OF:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
 day=${AS_OF:0:10}
 
 args=(audit "$CAMPAIGN" --rules "$RULES" --as-of "$AS_OF" --out "$RUNS/{date}" --wait 600 --quiet)
-if [ -d "$RUNS/latest" ]; then
+if [ -d "$RUNS/latest" ] && [ "$(readlink "$RUNS/latest")" != "$day" ]; then
+  # (a second run on the same day would compare today's folder with itself,
+  # and cxaudit refuses to replace files it reads)
   args+=(--baseline "$RUNS/latest")
 fi
 
