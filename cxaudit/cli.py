@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from cxaudit import __version__
 from cxaudit.errors import CxauditError
@@ -115,12 +116,22 @@ def _root(
     """Hold marketing back from customers who are in the middle of a support problem."""
 
 
+def make_console(stderr: bool = False, soft_wrap: bool = True, **options: Any) -> Console:
+    """A console that prints text as given. Messages carry file names, rule
+    ids and campaign labels, which rich would otherwise read as markup
+    (``[bold]``, or ``[/x]``, an error), emoji codes (``list:x:1.csv`` shown
+    as ``list❌1.csv``) or things to colour."""
+    return Console(
+        stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=soft_wrap, **options
+    )
+
+
 def _err_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return make_console(stderr=True)
 
 
 def _err(message: str) -> None:
-    _err_console().print(f"cxaudit: error: {message}", markup=False)
+    _err_console().print(f"cxaudit: error: {message}")
 
 
 def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T:
@@ -284,7 +295,7 @@ def audit(
     if quiet:
         return
     for warning in run.report["warnings"]:
-        _err_console().print(f"cxaudit: warning: {warning}", markup=False)
+        _err_console().print(f"cxaudit: warning: {warning}")
     if fmt is Format.json:
         typer.echo(run.report_text, nl=False)
         return
@@ -307,7 +318,7 @@ class _Progress:
     (cron, CI): timestamped log lines on stderr."""
 
     def __init__(self, silent: bool) -> None:
-        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.console = make_console(stderr=True)
         self.silent = silent
         self.live: Any = None
         self.tasks: dict[str, Any] = {}
@@ -322,7 +333,7 @@ class _Progress:
 
             self.live = Progress(
                 SpinnerColumn(finished_text="✓"),
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 TimeElapsedColumn(),
                 console=self.console,
             )
@@ -355,7 +366,7 @@ class _Progress:
         if self.live is None:
             if not self.console.is_terminal:
                 stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                self.console.print(f"{stamp} cxaudit: {message}", markup=False)
+                self.console.print(f"{stamp} cxaudit: {message}")
             return
         phase = next((p for prefix, p in _PHASES if message.startswith(prefix)), "working")
         self.rows[phase] = self.rows.get(phase, 0) + rows
@@ -372,28 +383,31 @@ class _Progress:
 
 
 def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> None:
-    console = Console(highlight=False)
+    console = make_console(soft_wrap=False)  # the table fits the terminal's width
     camp = report["campaign"]
     console.print(
         f"cxaudit: {report['input_rows']} recipients: {report['kept']} kept, "
         f"{report['suppressed']} suppressed, {report['flagged']} flagged "
         f"(campaign type {camp['type'] or '-'}, channel {camp['channel'] or '-'}, "
         f"offer {camp['offer'] or '-'}; as of {report['as_of']})",
-        markup=False,
         soft_wrap=True,
     )
     table = RichTable(show_edge=True, header_style="bold")
     table.add_column("rule")
     table.add_column("action")
     table.add_column("rows", justify="right")
+
+    def row(*cells: str) -> None:
+        table.add_row(*(Text(cell) for cell in cells))  # Text: never read as markup
+
     for rule in result.applicable:
-        table.add_row(rule.id, rule.action, str(report["by_rule"][rule.id]))
+        row(rule.id, rule.action, str(report["by_rule"][rule.id]))
     for special in ("cxaudit:unverifiable", "cxaudit:duplicate"):
-        table.add_row(special, "suppress", str(report["by_rule"][special]))
+        row(special, "suppress", str(report["by_rule"][special]))
     for rule in result.skipped:
-        table.add_row(rule.id, rule.action, "skipped")
+        row(rule.id, rule.action, "skipped")
     console.print(table)
-    console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
+    console.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
 
 
 class CheckFormat(StrEnum):
