@@ -153,6 +153,22 @@ def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T
     except KeyboardInterrupt:
         _err("interrupted; no output was changed")
         raise typer.Exit(130) from None
+    except MemoryError:
+        if debug:
+            raise
+        _err(
+            "ran out of memory; audit the list in smaller pieces (--chunk-size 200000) "
+            "or on a machine with more memory"
+        )
+        raise typer.Exit(2) from None
+    except OSError as exc:  # the core names the paths it knows; this is the net below it
+        if debug:
+            raise
+        _err(
+            f"{exc.filename or 'a file or folder'}: {exc.strerror or exc}; check the path, "
+            "the free space on its disk and its permissions"
+        )
+        raise typer.Exit(2) from None
     except Exception as exc:
         if debug:
             raise

@@ -18,6 +18,7 @@ import pandas as pd
 from cxaudit import __version__
 from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
+from cxaudit.files import read_bytes
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.privacy import mask_many
 from cxaudit.reasons import defuse
@@ -144,7 +145,7 @@ def build_report(
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_bytes(path)).hexdigest()
 
 
 def recipient_labels(result: AuditResult, rows: np.ndarray, show_pii: bool = False) -> np.ndarray:

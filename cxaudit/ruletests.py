@@ -19,6 +19,7 @@ from typing import Any
 
 from cxaudit.audit import AuditRequest, run_audit
 from cxaudit.errors import CxauditError
+from cxaudit.files import check_regular
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.rules import CAMPAIGN_FIELDS, RuleSet, load_rules
 from cxaudit.yamlsafe import LineMap, load_yaml
@@ -194,7 +195,8 @@ def load_tests(rules_path: Path) -> tuple[RuleSet, list[TestCase]]:
     if isinstance(data, dict) and "tests" in data:
         cases += _parse_cases(data["tests"], rules_path, rules.lines, ("tests",), rules)
     side = test_file_for(rules_path)
-    if side.is_file():
+    if side.exists():
+        check_regular(side)  # a folder or a FIFO in its place is named, not skipped or waited on
         try:
             side_text = side.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:

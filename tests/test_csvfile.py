@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from cxaudit.csvfile import Dialect, read_table, render_csv, sniff_delimiter
 from cxaudit.errors import CxauditError

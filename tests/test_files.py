@@ -124,3 +124,48 @@ def test_inputs_elsewhere_are_fine(ws: Workspace, tmp_path: Path) -> None:
     _setup(ws)
     assert ws.audit("-q").code == 0
     assert ws.audit("-q", "--baseline", "out", out="next").code == 0
+
+
+def test_a_fifo_beside_the_rules_as_their_tests_is_refused(ws: Workspace) -> None:
+    _setup(ws)
+    os.mkfifo(ws.root / "rules.test.yaml")
+    done = _cxaudit(ws, "test", "rules.yaml")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "cxaudit: error: rules.test.yaml: is not a regular file (a pipe, socket or device); "
+        "save the data to a file and pass that file"
+    )
+
+
+def test_an_os_failure_nobody_foresaw_is_still_one_line_not_an_internal_error(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cxaudit.pipeline
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise OSError(5, "Input/output error", "cases.csv")
+
+    _setup(ws)
+    monkeypatch.setattr(cxaudit.pipeline, "render_markdown", broken)
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert run.stderr == (
+        "cxaudit: error: cases.csv: Input/output error; check the path, the free space on its "
+        "disk and its permissions\n"
+    )
+    assert not run.out.exists()
+
+
+def test_running_out_of_memory_says_what_to_do(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cxaudit.pipeline
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise MemoryError
+
+    _setup(ws)
+    monkeypatch.setattr(cxaudit.pipeline, "render_markdown", broken)
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert "ran out of memory; audit the list in smaller pieces (--chunk-size 200000)" in run.stderr
