@@ -3,10 +3,16 @@ shared key, the same whether the keys fit in memory or were spilled."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from cxaudit.duplicates import DuplicateFinder
+from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES, identity_columns
 
 
@@ -60,3 +66,29 @@ def test_ties_go_to_the_key_listed_first() -> None:
         [2],
         ["customer_id"],
     )
+
+
+def test_a_full_tmpdir_during_the_spill_is_a_user_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+
+    import cxaudit.duplicates as duplicates
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    real = pa.RecordBatchStreamWriter.write_table
+
+    def full(self: Any, table: Any, *args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(duplicates, "PARTS", 4)
+    monkeypatch.setattr(pa.RecordBatchStreamWriter, "write_table", full, raising=False)
+    with pytest.raises(CxauditError) as caught:
+        _judge(chunk=2, memory_entries=1)
+    monkeypatch.setattr(pa.RecordBatchStreamWriter, "write_table", real)
+    assert str(caught.value) == (
+        f"{tmp_path}: cannot hold the campaign's keys while duplicates are found (No space "
+        "left on device); free space there or set TMPDIR to a folder on a larger disk"
+    )
+    assert list(tmp_path.iterdir()) == []
