@@ -72,6 +72,7 @@ class TableSpec(_Spec):
     encoding: str | None = None
     delimiter: str | None = None
     derive: dict[str, DeriveSpec] = Field(default_factory=dict)
+    pii: list[str] = Field(default_factory=list)
 
 
 class SourceSpec(TableSpec):
@@ -167,6 +168,7 @@ class TableConfig:
     optional: frozenset[str] = frozenset()  # preset-mapped fields whose column may be absent
     derive: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     footer: tuple[str, ...] = ()
+    pii: tuple[str, ...] = ()  # fields the rules file marks as personal (masked when shared)
 
     @property
     def fields(self) -> list[str]:
@@ -562,6 +564,13 @@ def _table(
                 (*prefix, "columns", fname),
                 f"field name {fname!r} must be a plain identifier (letters, digits, _), not 'any'",
             )
+    for i, pname in enumerate(spec.pii):
+        if pname not in columns and pname not in (keys or {}):
+            problems.add(
+                (*prefix, "pii", i),
+                f"{pname!r} is listed in pii but is not a field of this table"
+                f"{_suggest(pname, (*columns, *(keys or {})))}",
+            )
     for dname, (src, _values) in derive.items():
         if src not in columns and src not in (keys or {}):
             problems.add((*prefix, "derive", dname), f"derives from unknown field {src!r}")
@@ -586,6 +595,7 @@ def _table(
         optional=frozenset(optional),
         derive=derive,
         footer=preset.footer if preset else (),
+        pii=tuple(spec.pii),
     )
 
 
