@@ -84,7 +84,7 @@ def check_campaign(
             labels.tolist(),
             shown["rule_id"].tolist(),
             shown["effect"].tolist(),
-            shown["reason"].tolist(),
+            shown["reason" if show_pii else "shared"].tolist(),
             strict=True,
         )
     ]

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from cxaudit import __version__
 from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
 
 T = TypeVar("T")
 
@@ -131,7 +132,7 @@ def _err_console() -> Console:
 
 
 def _err(message: str) -> None:
-    _err_console().print(f"cxaudit: error: {message}")
+    _err_console().print(f"cxaudit: error: {terminal(message)}")
 
 
 def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T:
@@ -311,7 +312,7 @@ def audit(
     if quiet:
         return
     for warning in run.report["warnings"]:
-        _err_console().print(f"cxaudit: warning: {warning}")
+        _err_console().print(f"cxaudit: warning: {terminal(warning)}")
     if fmt is Format.json:
         typer.echo(run.report_text, nl=False)
         return
@@ -382,7 +383,7 @@ class _Progress:
         if self.live is None:
             if not self.console.is_terminal:
                 stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                self.console.print(f"{stamp} cxaudit: {message}")
+                self.console.print(f"{stamp} cxaudit: {terminal(message)}")
             return
         phase = next((p for prefix, p in _PHASES if message.startswith(prefix)), "working")
         self.rows[phase] = self.rows.get(phase, 0) + rows
@@ -404,8 +405,9 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
     console.print(
         f"cxaudit: {report['input_rows']} recipients: {report['kept']} kept, "
         f"{report['suppressed']} suppressed, {report['flagged']} flagged "
-        f"(campaign type {camp['type'] or '-'}, channel {camp['channel'] or '-'}, "
-        f"offer {camp['offer'] or '-'}; as of {report['as_of']})",
+        f"(campaign type {terminal(camp['type'] or '-')}, "
+        f"channel {terminal(camp['channel'] or '-')}, "
+        f"offer {terminal(camp['offer'] or '-')}; as of {report['as_of']})",
         soft_wrap=True,
     )
     table = RichTable(show_edge=True, header_style="bold")
@@ -414,7 +416,7 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
     table.add_column("rows", justify="right")
 
     def row(*cells: str) -> None:
-        table.add_row(*(Text(cell) for cell in cells))  # Text: never read as markup
+        table.add_row(*(Text(terminal(cell)) for cell in cells))  # Text: never read as markup
 
     for rule in result.applicable:
         row(rule.id, rule.action, str(report["by_rule"][rule.id]))
@@ -423,7 +425,7 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
     for rule in result.skipped:
         row(rule.id, rule.action, "skipped")
     console.print(table)
-    console.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+    console.print(f"wrote {terminal(', '.join(str(p) for p in written))}", soft_wrap=True)
 
 
 class CheckFormat(StrEnum):
@@ -501,7 +503,10 @@ def _write_step_summary(markdown: str) -> None:
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(markdown)
     except OSError as exc:
-        _err(f"warning: cannot append to $GITHUB_STEP_SUMMARY {target} ({exc.strerror})")
+        _err_console().print(
+            f"cxaudit: warning: cannot append to $GITHUB_STEP_SUMMARY "
+            f"{terminal(target)} ({exc.strerror})"
+        )
 
 
 @app.command()
@@ -522,9 +527,12 @@ def explain(
     offer: OfferOpt = None,
     encoding: EncodingOpt = None,
     fmt: FormatOpt = Format.text,
+    show_pii: ShowPiiOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Show every rule evaluated for one recipient and the source rows behind each match.
+
+    Emails, phones, ids and other personal fields are masked unless --show-pii.
 
     Example:
 
@@ -539,7 +547,7 @@ def explain(
             campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
         result = run_audit(request)
-        return result, explain_recipient(result, recipient)
+        return result, explain_recipient(result, recipient, show_pii)
 
     result, items = _guard(debug, work)
     if fmt is Format.json:
@@ -598,7 +606,7 @@ def validate(
     )
     ruleset, sources = _guard(debug, lambda: validate_rules(request), every_problem=True)
     counts = ", ".join(f"{name} ({len(t)} rows)" for name, t in sources.items())
-    typer.echo(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}")
+    typer.echo(terminal(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
 
 
 @app.command()

@@ -16,9 +16,12 @@ import numpy as np
 from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
 from cxaudit.identity import e164, identity_long
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
+from cxaudit.privacy import mask
 from cxaudit.rules import RECIPIENTS, Rule
+from cxaudit.sources import LoadedTable
 
 
 @dataclass
@@ -70,18 +73,23 @@ def find_rows(result: AuditResult, key: str) -> list[int]:
     rows = [int(i) for i in np.flatnonzero(hit)]
     if not rows:
         raise CxauditError(
-            f"{result.recipients.path}: no recipient has customer_id, email or phone {key!r}; "
+            f"{result.recipients.path}: no recipient has customer_id, email or phone "
+            f"{mask(key)}; "
             "check the spelling (emails match case-insensitively, phones in any format)"
         )
     return rows
 
 
-def _evidence(result: AuditResult, source: str, rows: list[int]) -> list[Evidence]:
+def _evidence(
+    result: AuditResult, source: str, rows: list[int], show_pii: bool
+) -> list[Evidence]:
+    """The mapped fields of each source row behind a match (never the whole
+    row), personal ones masked unless ``show_pii``."""
     table = result.recipients if source == RECIPIENTS else result.sources[source]
     out = []
     for r in rows:
         fields = {
-            name: str(table.table.frame[pos].iloc[r])
+            name: _shown(table, name, str(table.table.frame[pos].iloc[r]), show_pii)
             for name, pos in table.field_columns.items()
             if source != RECIPIENTS or name in table.config.columns
         }
@@ -89,6 +97,10 @@ def _evidence(result: AuditResult, source: str, rows: list[int]) -> list[Evidenc
         fields.update({name: str(values.iloc[r]) for name, values in table.derived.items()})
         out.append(Evidence(source, int(table.table.row_numbers[r]), fields))
     return out
+
+
+def _shown(table: LoadedTable, name: str, value: str, show_pii: bool) -> str:
+    return value if show_pii or not table.is_personal(name) else mask(value)
 
 
 def _linked(result: AuditResult, row: int) -> dict[str, list[int]]:
@@ -102,7 +114,12 @@ def _linked(result: AuditResult, row: int) -> dict[str, list[int]]:
 
 
 def _explain_rule(
-    result: AuditResult, row: int, rule: Rule, linked: dict[str, list[int]], special: str
+    result: AuditResult,
+    row: int,
+    rule: Rule,
+    linked: dict[str, list[int]],
+    special: str,
+    show_pii: bool,
 ) -> RuleExplanation:
     base = {
         "rule": rule.id,
@@ -126,7 +143,7 @@ def _explain_rule(
     effects = result.outcome.effects
     mine = effects[(effects["row"] == row) & (effects["rule_id"] == rule.id)]
     effect = str(mine["effect"].iloc[0]) if len(mine) else ""
-    reason = str(mine["reason"].iloc[0]) if len(mine) else ""
+    reason = str(mine["reason" if show_pii else "shared"].iloc[0]) if len(mine) else ""
     if holds and not effect:
         effect = {
             "suppress": "none: an allow rule exempts this recipient",
@@ -150,11 +167,15 @@ def _explain_rule(
         effect=effect,
         note=note,
         reason=reason,
-        evidence=_evidence(result, rule.source, held_rows),
+        evidence=_evidence(result, rule.source, held_rows, show_pii),
     )
 
 
-def explain(result: AuditResult, key: str) -> list[RecipientExplanation]:
+def explain(result: AuditResult, key: str, show_pii: bool = False) -> list[RecipientExplanation]:
+    """Every rule for each recipient ``key`` names; personal values (the
+    recipient's keys, identity and personal fields of source rows, reasons
+    quoting them) are masked unless ``show_pii``: explain's output is what
+    gets pasted into tickets and CI logs."""
     out = []
     effects = result.outcome.effects
     recipients = result.recipients
@@ -166,11 +187,16 @@ def explain(result: AuditResult, key: str) -> list[RecipientExplanation]:
         if len(special):
             note = f"{special['rule_id'].iloc[0]}: {special['reason'].iloc[0]}"
         linked = _linked(result, row)
-        rules = [_explain_rule(result, row, r, linked, note) for r in result.rules.rules]
+        rules = [
+            _explain_rule(result, row, r, linked, note, show_pii) for r in result.rules.rules
+        ]
         outcome = "suppressed" if result.outcome.suppressed[row] else "kept"
         if result.outcome.flagged[row]:
             outcome = "kept, flagged"
-        keys = {k: str(recipients.text(k).iloc[row]) for k in recipients.idents.columns}
+        keys = {
+            k: _shown(recipients, k, str(recipients.text(k).iloc[row]), show_pii)
+            for k in recipients.idents.columns
+        }
         out.append(
             RecipientExplanation(
                 row=int(recipients.table.row_numbers[row]),
@@ -192,30 +218,31 @@ def to_text(result: AuditResult, items: list[RecipientExplanation]) -> str:
     """The explanation for a person at a terminal."""
     camp = result.rules.campaign
     lines = []
+    t = terminal
     for item in items:
-        who = ", ".join(f"{k} {v}" for k, v in item.recipient.items() if v.strip())
+        who = ", ".join(f"{k} {t(v)}" for k, v in item.recipient.items() if v.strip())
         verdict = item.outcome.upper()
         if item.rules_cell:
             verdict += f" ({item.rules_cell})"
         lines += [
-            f"{result.recipients.path} row {item.row}: {who}",
+            f"{t(str(result.recipients.path))} row {item.row}: {who}",
             f"  outcome: {verdict}",
-            f"  campaign: type {camp.type or '-'}, channel {camp.channel or '-'}, "
-            f"offer {camp.offer or '-'}; as of {iso(result.as_of)}",
+            f"  campaign: type {t(camp.type or '-')}, channel {t(camp.channel or '-')}, "
+            f"offer {t(camp.offer or '-')}; as of {iso(result.as_of)}",
             "  rows linked by identity: "
             + (", ".join(f"{k} {v}" for k, v in item.linked_rows.items()) or "no sources read"),
             "",
         ]
         for r in item.rules:
-            at = f"{result.rules.path}:{r.line}" if r.line else str(result.rules.path)
+            at = t(f"{result.rules.path}:{r.line}" if r.line else str(result.rules.path))
             lines.append(f"  {r.status.upper():<13} {r.rule} ({r.action}, {at})")
-            lines.append(f"                {r.note}")
+            lines.append(f"                {t(r.note)}")
             if r.effect:
                 lines.append(f"                effect: {r.effect}")
             if r.reason:
-                lines.append(f"                reason: {r.reason}")
+                lines.append(f"                reason: {t(r.reason)}")
             for ev in r.evidence[:20]:
-                shown = " ".join(f"{k}={v!r}" for k, v in ev.fields.items())
+                shown = " ".join(f"{k}={t(repr(v))}" for k, v in ev.fields.items())
                 lines.append(f"                {ev.source} row {ev.row}: {shown}")
             if len(r.evidence) > 20:
                 lines.append(f"                … and {len(r.evidence) - 20} more rows")

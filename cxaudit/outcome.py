@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxaudit.reasons import defuse, render_many
+from cxaudit.escaping import spreadsheet
+from cxaudit.reasons import personal_fields, render_many
 from cxaudit.rules import RECIPIENTS, Campaign, Rule
 from cxaudit.sources import LoadedTable
 
@@ -31,7 +32,9 @@ class Outcome:
     rules_cell: np.ndarray
     reasons_cell: np.ndarray
     by_rule: dict[str, int]
-    effects: pd.DataFrame  # row, rule_id, effect, reason (plain, not defused)
+    # row, rule_id, effect, reason (plain, not defused) and shared (the reason
+    # with personal fields masked, for outputs many people read)
+    effects: pd.DataFrame
 
     @property
     def kept(self) -> np.ndarray:
@@ -77,18 +80,20 @@ def decide(
     used = hits[effect != ""].copy()
     used["effect"] = effect[effect != ""]
     used["rule_id"] = _per_rule(by_order, "id")[used["rule"].to_numpy()]
-    used["reason"] = _reasons(used, by_order, recipients, sources, campaign)
+    used["reason"] = _reasons(used, by_order, recipients, sources, campaign, False)
+    used["shared"] = _reasons(used, by_order, recipients, sources, campaign, True)
 
     special = _special_rows(unverifiable, duplicate_of, duplicate_via)
     effects = pd.concat(
-        [used[["row", "rule", "rule_id", "effect", "reason"]], special], ignore_index=True
+        [used[["row", "rule", "rule_id", "effect", "reason", "shared"]], special],
+        ignore_index=True,
     ).sort_values(["row", "rule"], kind="stable")
 
     rules_cell = np.full(n, "", dtype=object)
     reasons_cell = np.full(n, "", dtype=object)
     removing = effects[effects["effect"].isin(["suppress", "unverifiable", "duplicate"])]
     _join_into(rules_cell, removing, removing["rule_id"].to_numpy(dtype=object), ";")
-    defused = removing["reason"].map(defuse).to_numpy(dtype=object)
+    defused = removing["reason"].map(spreadsheet).to_numpy(dtype=object)
     _join_into(reasons_cell, removing, defused, "; ")
 
     by_rule: dict[str, int] = {}
@@ -130,19 +135,26 @@ def _reasons(
     recipients: LoadedTable,
     sources: dict[str, LoadedTable],
     campaign: Campaign,
+    masked: bool,
 ) -> np.ndarray:
+    """Each hit's reason; ``masked``: with personal fields masked (a rule
+    whose reason quotes none keeps its plain sentences)."""
     out = np.empty(len(used), dtype=object)
     rule_col = used["rule"].to_numpy()
     for order in np.unique(rule_col):
         rule = by_order[int(order)]
         table = recipients if rule.source == RECIPIENTS else sources.get(rule.source)
         mine = rule_col == order
+        if masked and not personal_fields(rule, table):
+            out[mine] = used["reason"].to_numpy()[mine]
+            continue
         out[mine] = render_many(
             rule,
             table,
             used["source_row"].to_numpy()[mine],
             used["count"].to_numpy()[mine],
             campaign,
+            masked,
         )
     return out
 
@@ -166,5 +178,6 @@ def _special_rows(
             "rule_id": [UNVERIFIABLE] * len(un_rows) + [DUPLICATE] * len(dup_rows),
             "effect": ["unverifiable"] * len(un_rows) + ["duplicate"] * len(dup_rows),
             "reason": [UNVERIFIABLE_REASON] * len(un_rows) + dup_reasons,
+            "shared": [UNVERIFIABLE_REASON] * len(un_rows) + dup_reasons,
         }
     )

@@ -3,8 +3,8 @@
 A rule's ``reason`` template is filled from the matched source row, ``count``
 and the campaign; a rule without one gets a sentence built from its
 conditions. Text composed here may quote customer-written data (a case
-subject), so :func:`defuse` neutralises what a spreadsheet would run as a
-formula before it goes into a CSV cell or a Markdown table.
+subject): outputs escape it for their format (:mod:`cxaudit.escaping`), and
+personal fields are masked for outputs many people read.
 """
 
 from __future__ import annotations
@@ -16,15 +16,9 @@ import numpy as np
 import pandas as pd
 
 from cxaudit.dates import format_moments
+from cxaudit.privacy import mask_many
 from cxaudit.rules import RECIPIENTS, AnyOf, Campaign, Condition, Node, Ref, Rule
 from cxaudit.sources import LoadedTable
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(text: str) -> str:
-    """Prefix a `'` to text a spreadsheet would treat as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _formatted(values: pd.Series, spec: str, conv: str | None) -> pd.Series:
@@ -45,15 +39,26 @@ def _formatted(values: pd.Series, spec: str, conv: str | None) -> pd.Series:
     return values.map({u: one(u) for u in uniques}).astype(object)
 
 
+def personal_fields(rule: Rule, table: LoadedTable | None) -> list[str]:
+    """The fields ``rule``'s reason quotes that hold personal data."""
+    if rule.reason is None or table is None:
+        return []
+    names = [name for _lit, name, _spec, _conv in string.Formatter().parse(rule.reason) if name]
+    quoted = [n for n in names if n.split(".")[0] not in ("count", "campaign")]
+    return [n for n in quoted if table.is_personal(n)]
+
+
 def render_many(
     rule: Rule,
     table: LoadedTable | None,
     rows: np.ndarray,
     counts: np.ndarray,
     campaign: Campaign,
+    masked: bool = False,
 ) -> np.ndarray:
     """The reason sentence for each match of ``rule``: ``rows`` are the
     evidence rows of ``table`` (-1: none), ``counts`` the matching rows.
+    ``masked``: personal fields masked, for outputs many people read.
 
     Vectorised: one pass per template field, not one format call per row.
     """
@@ -83,6 +88,8 @@ def render_many(
         else:
             text = table.text(root).take(safe).reset_index(drop=True).astype(object)
             part = _formatted(text, spec or "", conv)
+            if masked and table.is_personal(root):
+                part = mask_many(part)
         if root not in ("count", "campaign"):
             part = part.where(has_row, "")
         out = out + part.reset_index(drop=True)

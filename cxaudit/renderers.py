@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from typing import Any, Protocol
 
 from cxaudit.check import CampaignCheck, CheckRun, Violation
+from cxaudit.escaping import github_message, github_property, markdown, terminal, xml_text
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
-from cxaudit.reasons import defuse
 
 MAX_ROWS_SHOWN = 50
 
@@ -27,6 +27,7 @@ def _outcome(check: CampaignCheck) -> str:
 
 
 def _summary(check: CampaignCheck) -> str:
+    """One line about a file; the caller escapes it for its format."""
     r = check.report
     camp = r["campaign"]
     return (
@@ -73,9 +74,10 @@ class TextRenderer:
     def render(self, run: CheckRun) -> str:
         out = []
         for check in run.checks:
-            out.append(f"{check.path}: {_outcome(check)}: {_summary(check)}")
+            t = terminal
+            out.append(f"{t(str(check.path))}: {_outcome(check)}: {t(_summary(check))}")
             for v in check.violations[:MAX_ROWS_SHOWN]:
-                out.append(f"  row {v.row}  {v.recipient}  {v.rule_id}  {v.reason}")
+                out.append(f"  row {v.row}  {t(v.recipient)}  {t(v.rule_id)}  {t(v.reason)}")
             if len(check.violations) > MAX_ROWS_SHOWN:
                 out.append(f"  … and {len(check.violations) - MAX_ROWS_SHOWN} more")
         failed = sum(c.failed for c in run.checks)
@@ -103,16 +105,13 @@ class JunitRenderer:
         suites = ET.Element("testsuites", name="cxaudit check")
         totals = {"tests": 0, "failures": 0, "skipped": 0}
         for check in run.checks:
-            suite = ET.SubElement(suites, "testsuite", name=str(check.path))
+            path = xml_text(str(check.path))
+            suite = ET.SubElement(suites, "testsuite", name=path)
             counts = {"tests": 0, "failures": 0, "skipped": 0}
             for rule_id, action, found in _rule_rows(check):
                 counts["tests"] += 1
                 case = ET.SubElement(
-                    suite,
-                    "testcase",
-                    classname=str(check.path),
-                    name=rule_id,
-                    file=str(check.path),
+                    suite, "testcase", classname=path, name=xml_text(rule_id), file=path
                 )
                 kind = "flag" if action == "flag" else "suppress"
                 rows = [v for v in found if v.effect != "allow"]
@@ -129,18 +128,14 @@ class JunitRenderer:
                     failure = ET.SubElement(
                         case, "failure", message=f"{len(rows)} recipient(s) {verb}", type=kind
                     )
-                    failure.text = listing
+                    failure.text = xml_text(listing)
                 else:
-                    ET.SubElement(case, "system-out").text = listing
+                    ET.SubElement(case, "system-out").text = xml_text(listing)
             for rule in check.result.skipped:
                 counts["tests"] += 1
                 counts["skipped"] += 1
                 case = ET.SubElement(
-                    suite,
-                    "testcase",
-                    classname=str(check.path),
-                    name=rule.id,
-                    file=str(check.path),
+                    suite, "testcase", classname=path, name=xml_text(rule.id), file=path
                 )
                 ET.SubElement(case, "skipped", message="applies_to excludes this campaign")
             for key, value in counts.items():
@@ -154,14 +149,6 @@ class JunitRenderer:
             + ET.tostring(suites, encoding="unicode")
             + "\n"
         )
-
-
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class GithubRenderer:
@@ -178,18 +165,18 @@ class GithubRenderer:
                 kind = "flag" if action == "flag" else "suppress"
                 level = "error" if kind in run.fail_on else "warning"
                 verb = "would be suppressed" if kind == "suppress" else "flagged"
-                title = _gh_prop(f"cxaudit {rule_id}")
+                title = github_property(f"cxaudit {rule_id}")
                 for v in rows:
                     out.append(
-                        f"::{level} file={_gh_prop(str(check.path))},line={v.line},"
-                        f"title={title}::{_gh_data(f'{v.recipient} {verb}: {v.reason}')}"
+                        f"::{level} file={github_property(str(check.path))},line={v.line},"
+                        f"title={title}::{github_message(f'{v.recipient} {verb}: {v.reason}')}"
                     )
                 line = rows[0].rule_line
                 if line and not rule_id.startswith("cxaudit:"):
                     out.append(
-                        f"::{level} file={_gh_prop(str(run.rules_path))},line={line},"
+                        f"::{level} file={github_property(str(run.rules_path))},line={line},"
                         f"title={title}::"
-                        + _gh_data(
+                        + github_message(
                             f"rule {rule_id}: {len(rows)} recipient(s) {verb} in {check.path}"
                         )
                     )
@@ -199,10 +186,10 @@ class GithubRenderer:
 
 
 def _md(text: object, blank: str = "") -> str:
+    """A Markdown cell; ``blank`` stands in for empty text."""
     if text == "" and blank:
         return blank
-    value = defuse(str(text)).replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(value.split())
+    return markdown(str(text))
 
 
 class MarkdownRenderer:

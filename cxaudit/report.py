@@ -18,10 +18,10 @@ import pandas as pd
 from cxaudit import __version__
 from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
+from cxaudit.escaping import markdown
 from cxaudit.files import read_bytes
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.privacy import mask_many
-from cxaudit.reasons import defuse
 
 EXAMPLES_PER_RULE = 3
 MAX_FLAGS_LISTED = 200
@@ -62,8 +62,9 @@ class Tally:
         rows = heads["row"].to_numpy(dtype=np.int64)
         labels = recipient_labels(part, rows, self.show_pii).tolist()
         numbers = part.recipients.table.row_numbers[rows].tolist()
+        reasons = heads["reason" if self.show_pii else "shared"].tolist()
         for rule_id, number, label, reason in zip(
-            heads["rule_id"].tolist(), numbers, labels, heads["reason"].tolist(), strict=True
+            heads["rule_id"].tolist(), numbers, labels, reasons, strict=True
         ):
             mine = self.examples.setdefault(rule_id, [])
             if len(mine) < EXAMPLES_PER_RULE:
@@ -83,7 +84,8 @@ def _flag_items(result: AuditResult, show_pii: bool) -> list[dict[str, Any]]:
     starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]])
     ends = np.r_[starts[1:], len(positions)]
     rows = positions[starts]
-    rule_ids, reasons = flags["rule_id"].tolist(), flags["reason"].tolist()
+    rule_ids = flags["rule_id"].tolist()
+    reasons = flags["reason" if show_pii else "shared"].tolist()
     return [
         {"row": number, "recipient": label, "rules": rule_ids[a:b], "reasons": reasons[a:b]}
         for number, label, a, b in zip(
@@ -162,13 +164,11 @@ def recipient_labels(result: AuditResult, rows: np.ndarray, show_pii: bool = Fal
 
 
 def _cell(text: object, blank: str = "") -> str:
-    """Safe inside a Markdown table and inert if pasted into a spreadsheet;
-    ``blank`` stands in for empty text (and is not defused)."""
+    """Data in report.md (a table cell, a heading, a list item), escaped for
+    Markdown; ``blank`` stands in for empty text."""
     if text == "" and blank:
         return blank
-    value = defuse(str(text))
-    value = value.replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(value.split()) if value.strip() else value.strip()
+    return markdown(str(text))
 
 
 def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) -> str:

@@ -7,6 +7,7 @@ has every identity key normalised into ``idents`` for the join.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 from cxaudit.csvfile import Table, read_table
 from cxaudit.dates import DateParseError, parse_moments
 from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, identity_columns
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
 
@@ -53,6 +55,23 @@ class LoadedTable:
             raise KeyError(name)
         return pos
 
+    def is_personal(self, name: str) -> bool:
+        """Whether field (or raw column) ``name`` holds personal data, so it is
+        masked in shared outputs: an identity column (whatever a rule calls
+        it), a field listed under ``pii:``, or a field the rules name like a
+        person's name, email, phone or address (the presets' requester,
+        caller and contact fields). The file's own header is not guessed
+        from: Shopify's "Name" is an order number."""
+        if name in self.derived:
+            return False
+        try:
+            pos = self.column_of(name)
+        except KeyError:
+            return False
+        personal = {self.field_columns[k] for k in KEY_NAMES if k in self.field_columns}
+        personal |= {self.field_columns[f] for f in self.config.pii if f in self.field_columns}
+        return pos in personal or looks_personal(name)
+
     def text(self, name: str) -> pd.Series:
         if name in self.derived:
             return self.derived[name]
@@ -77,11 +96,48 @@ class LoadedTable:
                 pos = int(bad.to_numpy().nonzero()[0][0])
                 raise CxauditError(
                     f"{self.path}: row {self.table.row_numbers[pos]}, column "
-                    f"{self.table.header[self.column_of(name)]!r}: {self.text(name).iloc[pos]!r} "
-                    f"is not a number, but {why} compares it as one; fix the value or the rule"
+                    f"{column_name(self.table.header[self.column_of(name)])}: not a number, "
+                    f"but {why} compares it as one; fix the value or the rule"
                 )
             self._numbers[name] = values.astype("float64")
         return self._numbers[name]
+
+
+_PERSONAL_NAME = re.compile(
+    r"e-?mail|phone|mobile|requester|caller|reporter|address|"
+    r"(first|last|full|contact|customer|account|user)[ _]?name|^name$",
+    re.IGNORECASE,
+)
+
+
+def column_name(name: str) -> str:
+    """A column name in a message: quoted with its control characters
+    escaped, and shortened (a header line is file content: a pasted URL with
+    a credential in it must not end up whole in a CI log)."""
+    text = re.sub(r"(?<=://)[^/@\s]*@", "***@", name)  # user:password@ in a URL
+    text = text if len(text) <= 40 else text[:39] + "…"
+    return terminal(repr(text))
+
+
+def columns_list(header: list[str]) -> str:
+    """A file's columns in a message, each as :func:`column_name` shows it."""
+    more = f", … ({len(header) - 40} more)" if len(header) > 40 else ""
+    return ", ".join(column_name(h) for h in header[:40]) + more
+
+
+def shape(value: str) -> str:
+    """What a bad value looks like without what it says: digits as 9,
+    letters as a (``18/11/2026`` -> ``99/99/9999``), so an error can help
+    choose a date format without quoting a cell into a log."""
+    text = re.sub(r"[^\W\d_]", "a", re.sub(r"\d", "9", value.strip()))
+    text = text if len(text) <= 30 else text[:29] + "…"
+    return terminal(repr(text))
+
+
+def looks_personal(name: str) -> bool:
+    """A column or field named like personal data (``Requester email``,
+    ``caller_id``, ``First Name``): masked in shared outputs by default."""
+    return bool(_PERSONAL_NAME.search(name))
 
 
 def _missing_column(
@@ -90,7 +146,7 @@ def _missing_column(
     line = config.column_line(rules.lines, kind, name)
     prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
     at = f" at {rules.path}:{line}" if line else ""
-    shown = ", ".join(repr(h) for h in table.header[:40])
+    shown = columns_list(table.header)
     return CxauditError(
         f"{table.path}: has no column {column!r} (mapped by {prefix}.{kind}.{name}{at}); "
         f"its columns are {shown}; fix the mapping or the export"
@@ -239,8 +295,9 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
             raise CxauditError(
                 f"{table.path}: row {table.row_numbers[exc.position]}, column "
-                f"{table.header[pos]!r}: {exc.value!r} is not a date in the format {fmt}; "
-                f'fix the value or set {prefix}.date_format (e.g. "%m/%d/%Y %I:%M %p")'
+                f"{column_name(table.header[pos])}: not a date in the format {fmt} (the value "
+                f"reads like {shape(exc.value)}); fix the value or set {prefix}.date_format "
+                '(e.g. "%m/%d/%Y %I:%M %p")'
             ) from None
     idents = _idents(rules, table, columns, key_names)
     derived, warnings = _derive(config, table, columns)
@@ -255,7 +312,7 @@ def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
             continue
         if recipients.table.find_column(pending.column) is None:
             at = f"{rules.path}:{pending.line}" if pending.line else str(rules.path)
-            shown = ", ".join(repr(h) for h in recipients.table.header[:40])
+            shown = columns_list(recipients.table.header)
             raise CxauditError(
                 f"{at}: rule {pending.rule_id!r}, {pending.key}: the campaign file "
                 f"{recipients.path} has no column {pending.column!r}; its columns are {shown}"
@@ -288,7 +345,7 @@ def check_fields_available(
             else:
                 column = config.columns.get(f) or (config.keys or {}).get(f, f)
                 detail = f"column {column!r}"
-            shown = ", ".join(repr(h) for h in table.table.header[:40])
+            shown = columns_list(table.table.header)
             raise CxauditError(
                 f"{table.path}: the rules use field {f!r} of source {name!r}, but the file has "
                 f"no {detail} (preset {config.preset}); add the column to the export or map "

@@ -169,9 +169,9 @@ def test_validate_reads_sources_and_reports_their_problems(ws: Workspace) -> Non
     result = ws.cli("validate")
     assert result.exit_code == 2
     assert result.stderr == (
-        "cxaudit: error: cases.csv: row 2, column 'Created at': '2026-11-31' is not a date in the "
-        "format ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500); fix the value or set "
-        'sources.cases.date_format (e.g. "%m/%d/%Y %I:%M %p")\n'
+        "cxaudit: error: cases.csv: row 2, column 'Created at': not a date in the format ISO "
+        "8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500) (the value reads like '9999-99-99'); "
+        'fix the value or set sources.cases.date_format (e.g. "%m/%d/%Y %I:%M %p")\n'
     )
 
 

@@ -66,6 +66,7 @@ def test_explain_json_lists_every_rule_with_status_and_evidence(ws: Workspace) -
         "2026-11-20",
         "-f",
         "json",
+        "--show-pii",
     )
     assert result.exit_code == 0, result.output
     (ann, dup) = json.loads(result.stdout)  # Ann and her duplicate row (same email)
@@ -111,7 +112,10 @@ def test_explain_json_lists_every_rule_with_status_and_evidence(ws: Workspace) -
 
 def test_explain_text_for_people(ws: Workspace) -> None:
     _setup(ws)
-    result = ws.cli("explain", "campaign.csv", "-R", "bob@example.com", "--as-of", "2026-11-20")
+    args = ("explain", "campaign.csv", "-R", "bob@example.com", "--as-of", "2026-11-20")
+    masked = ws.cli(*args)
+    assert masked.stdout.splitlines()[0] == "campaign.csv row 3: customer_id ***, email b***@example.com"
+    result = ws.cli(*args, "--show-pii")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:7] == [
         "campaign.csv row 3: customer_id C2, email bob@example.com",
@@ -135,7 +139,7 @@ def test_unknown_recipient_is_a_clear_error(ws: Workspace) -> None:
     result = ws.cli("explain", "campaign.csv", "--recipient", "zed@example.com")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "cxaudit: error: campaign.csv: no recipient has customer_id, email or phone 'zed@example.com'"
+        "cxaudit: error: campaign.csv: no recipient has customer_id, email or phone z***@example.com"
     )
 
 

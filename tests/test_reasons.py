@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from cxaudit.reasons import defuse
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = (
@@ -88,20 +87,3 @@ def test_reason_starting_like_a_formula_is_defused_in_csv_and_markdown_not_json(
     md = (run.out / "report.md").read_text()
     assert '| \'=HYPERLINK("x") (case 77) |' in md
     assert json.loads((run.out / "report.json").read_text())["by_rule"]["sub2"] == 1
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+44 20", "'+44 20"),
-        ("-5 days", "'-5 days"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("open case 1", "open case 1"),
-        ("", ""),
-    ],
-)
-def test_defuse(text: str, expected: str) -> None:
-    assert defuse(text) == expected
