@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cxaudit.audit import AuditRequest, AuditResult, run_audit
-from cxaudit.report import build_report, recipient_labels
+from cxaudit.report import apply_ceiling, build_report, recipient_labels
 
 FAIL_ON = ("suppress", "flag")
 
@@ -43,6 +43,7 @@ class CampaignCheck:
     report: dict[str, Any]
     violations: list[Violation]
     failed: bool
+    exceeded: bool = False  # more suppressed than the --max-suppressed ceiling
 
 
 @dataclass
@@ -55,12 +56,24 @@ class CheckRun:
     def failed(self) -> bool:
         return any(c.failed for c in self.checks)
 
+    @property
+    def exit_code(self) -> int:
+        """3 when a file passes the suppression ceiling, else 1 when one
+        fails, else 0."""
+        if any(c.exceeded for c in self.checks):
+            return 3
+        return 1 if self.failed else 0
+
 
 def check_campaign(
-    request: AuditRequest, fail_on: tuple[str, ...], show_pii: bool
+    request: AuditRequest,
+    fail_on: tuple[str, ...],
+    show_pii: bool,
+    max_suppressed: float | None = None,
 ) -> CampaignCheck:
     result = run_audit(request)
     report = build_report(result, show_pii)
+    exceeded = apply_ceiling(report, max_suppressed)
     effects = result.outcome.effects
     table = result.recipients.table
     lines = table.line_numbers()
@@ -88,8 +101,8 @@ def check_campaign(
             strict=True,
         )
     ]
-    failed = any(v.kind in fail_on for v in violations)
-    return CampaignCheck(request.campaign, result, report, violations, failed)
+    failed = exceeded or any(v.kind in fail_on for v in violations)
+    return CampaignCheck(request.campaign, result, report, violations, failed, exceeded)
 
 
 def run_check(
@@ -97,6 +110,10 @@ def run_check(
     base: AuditRequest,
     fail_on: tuple[str, ...] = ("suppress",),
     show_pii: bool = False,
+    max_suppressed: float | None = None,
 ) -> CheckRun:
-    checks = [check_campaign(replace(base, campaign=path), fail_on, show_pii) for path in campaigns]
+    checks = [
+        check_campaign(replace(base, campaign=path), fail_on, show_pii, max_suppressed)
+        for path in campaigns
+    ]
     return CheckRun(base.rules, fail_on, checks)

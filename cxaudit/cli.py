@@ -99,6 +99,17 @@ ShowPiiOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+MaxSuppressedOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-suppressed",
+        metavar="PERCENT",
+        min=0,
+        max=100,
+        help="Exit 3 when more than PERCENT of the list would be suppressed (audit writes "
+        "the reports, not the lists). Default: the rules file's max_suppressed, else none.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -276,6 +287,7 @@ def audit(
     fmt: FormatOpt = Format.text,
     quiet: QuietOpt = False,
     show_pii: ShowPiiOpt = False,
+    max_suppressed: MaxSuppressedOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
@@ -306,17 +318,26 @@ def audit(
         )
         check_out_dir(target)
         with progress, output_lock(target, wait):
-            return audit_to_folder(request, target, progress, chunk_size, baseline, show_pii)
+            return audit_to_folder(
+                request, target, progress, chunk_size, baseline, show_pii, max_suppressed
+            )
 
     run = _guard(debug, work)
-    if quiet:
-        return
-    for warning in run.report["warnings"]:
-        _err_console().print(f"cxaudit: warning: {terminal(warning)}")
-    if fmt is Format.json:
-        typer.echo(run.report_text, nl=False)
-        return
-    _print_summary(run.result, run.report, run.written)
+    from cxaudit.report import ceiling_message
+
+    if not quiet:
+        for warning in run.report["warnings"]:
+            _err_console().print(f"cxaudit: warning: {terminal(warning)}")
+        if fmt is Format.json:
+            typer.echo(run.report_text, nl=False)
+        else:
+            _print_summary(run.result, run.report, run.written)
+    if run.exceeded:
+        _err(
+            f"{ceiling_message(run.report)}; cleaned and suppressed lists were not written "
+            "(the previous ones stay), report.json and report.md say why"
+        )
+        raise typer.Exit(3)
 
 
 _PHASES = (
@@ -467,6 +488,7 @@ def check(
         ),
     ] = FailOn.suppress,
     show_pii: ShowPiiOpt = False,
+    max_suppressed: MaxSuppressedOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Gate campaign files in CI: exit 1 when any recipient would be suppressed.
@@ -487,12 +509,17 @@ def check(
             Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
         failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
-        return run_check(campaigns, base, failing, show_pii)
+        return run_check(campaigns, base, failing, show_pii, max_suppressed)
 
     run = _guard(debug, work)
     typer.echo(RENDERERS[fmt.value].render(run), nl=False)
     _write_step_summary(RENDERERS["markdown"].render(run))
-    raise typer.Exit(1 if run.failed else 0)
+    from cxaudit.report import ceiling_message
+
+    for c in run.checks:
+        if c.exceeded:
+            _err(f"{c.path}: {ceiling_message(c.report)}")
+    raise typer.Exit(run.exit_code)
 
 
 def _write_step_summary(markdown: str) -> None:

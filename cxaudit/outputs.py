@@ -244,14 +244,15 @@ class OutputWriter:
         if failure is not None:
             raise failure
 
-    def commit(self, report_text: str, markdown: str) -> list[Path]:
-        """Finish the row files, write the reports, rename all into place."""
+    def commit(self, report_text: str, markdown: str, rows: bool = True) -> list[Path]:
+        """Finish the row files, write the reports, rename all into place;
+        without ``rows`` only the reports (the row files are dropped)."""
         try:
             self._close(sync=True)
         except OSError as exc:
             raise unwritable(self.out, exc) from None
         payload = {"report.json": report_text.encode(), "report.md": markdown.encode()}
-        return write_atomically(self.out, payload, ready=self.temps)
+        return write_atomically(self.out, payload, ready=self.temps if rows else None)
 
 
 def parquet_tables(result: AuditResult) -> tuple[Any, Any]:

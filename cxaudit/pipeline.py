@@ -20,7 +20,7 @@ from cxaudit.baseline import Comparison
 from cxaudit.chunks import Totals
 from cxaudit.files import refuse_overwriting_inputs
 from cxaudit.outputs import OutputWriter
-from cxaudit.report import Tally, build_report, render_markdown, report_json
+from cxaudit.report import Tally, apply_ceiling, build_report, render_markdown, report_json
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Finished:
     report: dict[str, Any]
     report_text: str
     written: list[Path]
+    exceeded: bool = False  # above --max-suppressed: only the reports were written
 
 
 def audit_to_folder(
@@ -42,8 +43,11 @@ def audit_to_folder(
     chunk_rows: int | None,
     baseline: Path | None = None,
     show_pii: bool = False,
+    max_suppressed: float | None = None,
 ) -> Finished:
-    """Audit and write cleaned/suppressed/report.json/report.md into ``out``."""
+    """Audit and write cleaned/suppressed/report.json/report.md into ``out``.
+    Above the ``max_suppressed`` percent ceiling only the reports are
+    written (``Finished.exceeded``): the previous lists stay."""
     totals = Totals()
     tally = Tally(show_pii)
     comparison: Comparison | None = None
@@ -72,15 +76,16 @@ def audit_to_folder(
         report = build_report(last, show_pii, tally, totals.sha256)
         if comparison is not None:
             report["baseline"] = comparison.report()
+        exceeded = apply_ceiling(report, max_suppressed)
         markdown = render_markdown(last, report, tally)
         text = report_json(report)
-        written = writer.commit(text, markdown)
+        written = writer.commit(text, markdown, rows=not exceeded)
     progress(
         f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
         f"{report['flagged']} flagged",
         rows=report["input_rows"],
     )
-    return Finished(last, report, text, written)
+    return Finished(last, report, text, written, exceeded)
 
 
 def _inputs(part: AuditResult, baseline: Path | None) -> list[Path]:

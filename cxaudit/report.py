@@ -146,6 +146,32 @@ def build_report(
     }
 
 
+def apply_ceiling(report: dict[str, Any], max_suppressed: float | None) -> bool:
+    """Add ``ceiling`` to the report when one is set; True when the run
+    suppresses more than ``max_suppressed`` percent of the list (a wrong join
+    or a stale export, much more often than a real crisis)."""
+    if max_suppressed is None:
+        return False
+    rows = report["input_rows"]
+    share = 100.0 * report["suppressed"] / rows if rows else 0.0
+    exceeded = share > max_suppressed
+    report["ceiling"] = {
+        "max_suppressed_percent": max_suppressed,
+        "suppressed_percent": round(share, 2),
+        "exceeded": exceeded,
+    }
+    return exceeded
+
+
+def ceiling_message(report: dict[str, Any]) -> str:
+    ceiling = report["ceiling"]
+    return (
+        f"{report['suppressed']:,} of {report['input_rows']:,} recipients "
+        f"({ceiling['suppressed_percent']:g}%) would be suppressed, above the ceiling of "
+        f"{ceiling['max_suppressed_percent']:g}% (--max-suppressed)"
+    )
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(read_bytes(path)).hexdigest()
 
@@ -174,9 +200,14 @@ def _cell(text: object, blank: str = "") -> str:
 def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) -> str:
     """report.md, from the report and the tally's examples."""
     camp = report["campaign"]
-    lines = [
-        "# cxaudit report",
-        "",
+    lines = ["# cxaudit report", ""]
+    if report.get("ceiling", {}).get("exceeded"):
+        lines += [
+            f"**cleaned.csv and suppressed.csv were not written**: "
+            f"{_cell(ceiling_message(report))}. Look at the rules below before sending.",
+            "",
+        ]
+    lines += [
         f"Campaign type **{_cell(camp['type'] or '', '-')}**, channel "
         f"**{_cell(camp['channel'] or '', '-')}**, offer **{_cell(camp['offer'] or '', '-')}**, "
         f"as of {report['as_of']}.",

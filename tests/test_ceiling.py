@@ -1,0 +1,75 @@
+"""--max-suppressed: a run that would hold back more of the list than the
+ceiling exits 3; the reports say why, the lists are not written."""
+
+from __future__ import annotations
+
+from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
+
+# Ann (C1) and Cara (C3) have urgent cases: 2 of the 4 recipients, 50%.
+CASES = CASES_HEADER + "\n1,C1,,open,urgent,X,S,,2026-11-01,\n2,C3,,open,urgent,X,S,,2026-11-01,\n"
+RULES = """
+- id: severe
+  source: cases
+  where: {priority: {equals: urgent}}
+  action: suppress
+"""
+
+
+def _setup(ws: Workspace) -> None:
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("cases.csv", CASES)
+    ws.rules(RULES)
+
+
+def test_above_the_ceiling_exit_3_reports_written_lists_kept(ws: Workspace) -> None:
+    _setup(ws)
+    ws.write("out/cleaned.csv", "previous\n")
+    ws.write("out/suppressed.csv", "previous\n")
+    run = ws.audit("-q", "--max-suppressed", "20")
+    assert run.code == 3
+    assert run.stderr == (
+        "cxaudit: error: 2 of 4 recipients (50%) would be suppressed, above the ceiling of 20% "
+        "(--max-suppressed); cleaned and suppressed lists were not written (the previous ones "
+        "stay), report.json and report.md say why\n"
+    )
+    assert (run.out / "cleaned.csv").read_text() == "previous\n"
+    assert (run.out / "suppressed.csv").read_text() == "previous\n"
+    report = run.report()
+    assert report["ceiling"] == {
+        "max_suppressed_percent": 20.0,
+        "suppressed_percent": 50.0,
+        "exceeded": True,
+    }
+    assert report["by_rule"]["severe"] == 2
+    md = (run.out / "report.md").read_text()
+    assert md.splitlines()[2] == (
+        "**cleaned.csv and suppressed.csv were not written**: 2 of 4 recipients (50%) would be "
+        "suppressed, above the ceiling of 20% (--max-suppressed). Look at the rules below "
+        "before sending."
+    )
+    assert sorted(p.name for p in run.out.iterdir()) == [
+        "cleaned.csv",
+        "report.json",
+        "report.md",
+        "suppressed.csv",
+    ]
+
+
+def test_at_or_below_the_ceiling_the_run_is_normal(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.audit("-q", "--max-suppressed", "50")
+    assert run.code == 0
+    assert run.report()["ceiling"]["exceeded"] is False
+    assert run.kept() == ["bob@example.com", "dev@example.com"]
+
+
+def test_check_exits_3_above_the_ceiling(ws: Workspace) -> None:
+    _setup(ws)
+    result = ws.cli("check", "campaign.csv", "--as-of", "2026-11-20", "--max-suppressed", "25")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "cxaudit: error: campaign.csv: 2 of 4 recipients (50%) would be suppressed, above the "
+        "ceiling of 25% (--max-suppressed)\n"
+    )
+    below = ws.cli("check", "campaign.csv", "--as-of", "2026-11-20", "--max-suppressed", "75")
+    assert below.exit_code == 1  # under the ceiling: an ordinary failing check
