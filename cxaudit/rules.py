@@ -169,6 +169,7 @@ class TableConfig:
     derive: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     footer: tuple[str, ...] = ()
     pii: tuple[str, ...] = ()  # fields the rules file marks as personal (masked when shared)
+    encoding_forced: bool = False  # set in the rules file: not a preset's default to sniff past
 
     @property
     def fields(self) -> list[str]:
@@ -596,6 +597,7 @@ def _table(
         derive=derive,
         footer=preset.footer if preset else (),
         pii=tuple(spec.pii),
+        encoding_forced=spec.encoding is not None,
     )
 
 
