@@ -28,6 +28,7 @@ from cxaudit.csvfile import (
     parquet_table,
     read_csv_bytes,
     read_table,
+    sniff_encoding,
     unreadable,
 )
 from cxaudit.errors import CxauditError
@@ -92,11 +93,17 @@ def iter_chunks(
     footer: tuple[str, ...] = (),
     select: Callable[[Table], list[int]] | None = None,
     totals: Totals | None = None,
+    forced: bool = True,
 ) -> Iterator[Table]:
     """The file's rows, ``chunk_rows`` records at a time (all at once when
-    ``chunk_rows`` is None, or when the file cannot be cut safely)."""
+    ``chunk_rows`` is None, or when the file cannot be cut safely). Unless
+    ``forced``, ``encoding`` is a default and the file's start decides
+    (:func:`~cxaudit.csvfile.sniff_encoding`), once for every chunk."""
     totals = totals if totals is not None else Totals()
     name = path.name.lower()
+    if not forced and chunk_rows is not None and not name.endswith(".parquet"):
+        encoding = sniff_encoding(_head(path), encoding, complete=False)
+        forced = True
     whole = chunk_rows is None or not (name.endswith(".parquet") or _streamable(encoding, footer))
     if whole:
         table = read_table(
@@ -106,6 +113,7 @@ def iter_chunks(
             encoding_setting=encoding_setting,
             footer=footer,
             select=select,
+            forced=forced,
         )
         totals.rows, totals.sha256 = table.rows, table.sha256
         yield table
@@ -115,6 +123,16 @@ def iter_chunks(
         yield from _parquet_chunks(path, chunk_rows, select, totals)
         return
     yield from _csv_chunks(path, chunk_rows, encoding, delimiter, encoding_setting, select, totals)
+
+
+def _head(path: Path) -> bytes:
+    """The file's first block (decompressed for a .gz), to choose its encoding."""
+    hashing, stream = _open(path)
+    try:
+        return _read_block(path, stream)
+    finally:
+        stream.close()
+        hashing.close()
 
 
 def _open(path: Path) -> tuple[_Hashing, IO[bytes] | Any]:

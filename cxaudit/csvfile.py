@@ -172,13 +172,14 @@ def _byte_order(path: Path, raw: bytes, codec: codecs.CodecInfo, setting: str) -
     """The exact codec to read and write the file with, and the length of its
     byte order mark: a UTF-16 file with a big-endian BOM is written back
     big-endian (Python's plain ``utf-16`` would write the machine's order)."""
-    family = codec.name.replace("-sig", "")
-    if family in ("utf-16", "utf-32"):
-        for mark, name in _BOMS:
-            if name.startswith(family) and raw.startswith(mark):
-                return name, len(mark)
-        return f"{family}-le", 0  # what Python reads a UTF-16/32 file without a BOM as
-    if family == "utf-8":
+    name = codec.name
+    for family in ("utf-32", "utf-16"):
+        if name.startswith(family):
+            for mark, exact in _BOMS:
+                if exact.startswith(family) and raw.startswith(mark) and name in (family, exact):
+                    return exact, len(mark)
+            return (f"{family}-le" if name == family else name), 0  # Python's reading without a BOM
+    if name.replace("-sig", "") == "utf-8":
         if raw.startswith(codecs.BOM_UTF8):
             return "utf-8", len(codecs.BOM_UTF8)
         if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -187,7 +188,28 @@ def _byte_order(path: Path, raw: bytes, codec: codecs.CodecInfo, setting: str) -
                 "file as UTF-8"
             )
         return "utf-8", 0
-    return codec.name, 0
+    return name, 0
+
+
+def sniff_encoding(head: bytes, default: str, complete: bool) -> str:
+    """The encoding to read a file with when ``default`` is only a default
+    (a preset's cp1252 for ServiceNow, say): a byte order mark decides; else
+    text that is valid UTF-8 is UTF-8 (a real UTF-8 export must not turn
+    "Saldaña" into "SaldaÃ±a" and match nobody); else the default. ``head``
+    is the file's start (all of it when ``complete``)."""
+    for mark, name in _BOMS:
+        if head.startswith(mark):
+            return name
+    try:
+        if codecs.lookup(default).name == "utf-8":
+            return default
+    except LookupError:
+        return default  # the reader names the unknown encoding
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return default
+    return "utf-8"
 
 
 def _not_valid(
@@ -267,8 +289,10 @@ def read_table(
     encoding_setting: str = "`encoding:`",
     footer: tuple[str, ...] = (),
     select: Callable[[Table], list[int]] | None = None,
+    forced: bool = True,
 ) -> Table:
-    """Read ``path`` as a table of text.
+    """Read ``path`` as a table of text (in ``encoding``, or, unless
+    ``forced``, in what :func:`sniff_encoding` finds with it as the default).
 
     Blank lines are not rows. A row with more or fewer fields than the header
     is an error, because guessing which value belongs to which column would
@@ -293,6 +317,8 @@ def read_table(
             raise CxauditError(
                 f"{path}: is not a valid gzip file ({exc}); check the file"
             ) from None
+    if not forced:
+        encoding = sniff_encoding(raw, encoding, complete=True)
     table = read_csv_bytes(path, raw, sha, encoding, delimiter, encoding_setting, footer, select)
     if gz:
         table = replace(table, dialect=replace(table.dialect, format="csv.gz"))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cxaudit import __version__
 from cxaudit.audit import AuditResult
+from cxaudit.csvfile import Table
 from cxaudit.dates import iso
 from cxaudit.escaping import markdown
 from cxaudit.files import read_bytes
@@ -122,11 +123,18 @@ def build_report(
             "path": str(table.path),
             "rows": totals.input_rows,
             "sha256": campaign_sha256 or table.sha256,
+            "encoding": _encoding(table),
         }
     ]
     for name, src in result.sources.items():
         inputs.append(
-            {"name": name, "path": str(src.path), "rows": len(src), "sha256": src.table.sha256}
+            {
+                "name": name,
+                "path": str(src.path),
+                "rows": len(src),
+                "sha256": src.table.sha256,
+                "encoding": _encoding(src.table),
+            }
         )
     return {
         "cxaudit_version": __version__,
@@ -170,6 +178,15 @@ def ceiling_message(report: dict[str, Any]) -> str:
         f"({ceiling['suppressed_percent']:g}%) would be suppressed, above the ceiling of "
         f"{ceiling['max_suppressed_percent']:g}% (--max-suppressed)"
     )
+
+
+def _encoding(table: Table) -> str | None:
+    """The encoding a CSV input was read in (a preset's is only a default: a
+    BOM or valid UTF-8 may have decided otherwise); None for Parquet."""
+    dialect = table.dialect
+    if dialect.format == "parquet":
+        return None
+    return dialect.encoding + ("-sig" if dialect.bom and dialect.encoding == "utf-8" else "")
 
 
 def _sha256(path: Path) -> str:

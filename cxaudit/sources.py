@@ -242,6 +242,9 @@ def read_options(
     )
     return {
         "encoding": encoding or config.encoding,
+        # --encoding or the rules file's encoding: forced; a preset's or the
+        # default UTF-8: a byte order mark or valid UTF-8 may say otherwise
+        "forced": bool(encoding) or config.encoding_forced,
         "delimiter": config.delimiter,
         "encoding_setting": setting,
         "footer": config.footer,

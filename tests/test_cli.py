@@ -91,8 +91,9 @@ def test_report_json_names_inputs_with_rows_and_sha256(ws: Workspace) -> None:
             "path": "campaign.csv",
             "rows": 4,
             "sha256": hashlib.sha256((ws.root / "campaign.csv").read_bytes()).hexdigest(),
+            "encoding": "utf-8",
         },
-        {"name": "cases", "path": "cases.csv", "rows": 1, "sha256": digest},
+        {"name": "cases", "path": "cases.csv", "rows": 1, "sha256": digest, "encoding": "utf-8"},
     ]
     assert report["as_of"] == "2026-11-20T00:00:00Z"
     assert report["campaign"] == {"type": None, "channel": None, "offer": None}

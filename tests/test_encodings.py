@@ -1,0 +1,67 @@
+"""A preset's encoding is a default, not a force: a byte order mark decides,
+valid UTF-8 is read as UTF-8, an explicit encoding forces; report.json says
+which encoding each input was read in."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from cxaudit.csvfile import sniff_encoding
+from tests.conftest import Workspace
+
+HEADER = '"number","opened_at","short_description","caller_id","caller_id.email","priority","state"'
+ROW = '"INC1","2026-11-18 09:00:00","Pantalla rota","Ana Saldaña","ana@example.com","1 - Critical","New"'
+CAMPAIGN = "customer_id,email,name\nC1,ana@example.com,Ana Saldaña\nC2,bob@example.com,Bob\n"
+RULES = (
+    "version: 1\nsources:\n  cases: {path: sn.csv, preset: servicenow%s}\nrules:\n"
+    "  - {id: severe, source: cases, where: {severity: {equals: urgent}}, action: suppress,"
+    ' reason: "open case {case_id} from {caller}"}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "extra", "encoding", "caller"),
+    [
+        # a real UTF-8 export: read as UTF-8 although the preset expects cp1252
+        ((HEADER + "\n" + ROW + "\n").encode("utf-8"), "", "utf-8", "Ana Saldaña"),
+        # the same with a BOM: the BOM decides, and the first header is clean
+        (codecs.BOM_UTF8 + (HEADER + "\n" + ROW + "\n").encode(), "", "utf-8-sig", "Ana Saldaña"),
+        # the preset's default: a cp1252 export (not valid UTF-8)
+        ((HEADER + "\n" + ROW + "\n").encode("cp1252"), "", "cp1252", "Ana Saldaña"),
+        # an explicit encoding forces, even on valid UTF-8
+        ((HEADER + "\n" + ROW + "\n").encode(), ", encoding: cp1252", "cp1252", "Ana SaldaÃ±a"),
+    ],
+)
+def test_a_presets_encoding_is_a_default(
+    ws: Workspace, data: bytes, extra: str, encoding: str, caller: str
+) -> None:
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("sn.csv", data)
+    ws.write("rules.yaml", RULES % extra)
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "cxaudit_reasons") == [f"open case INC1 from {caller}"]
+    inputs = {i["name"]: i["encoding"] for i in run.report()["inputs"]}
+    assert inputs == {"campaign": "utf-8", "cases": encoding}
+
+
+def test_a_utf16_list_with_a_bom_needs_no_encoding_flag(ws: Workspace) -> None:
+    ws.write("campaign.csv", codecs.BOM_UTF16_BE + CAMPAIGN.encode("utf-16-be"))
+    ws.write("sn.csv", (HEADER + "\n" + ROW + "\n").encode("utf-8"))
+    ws.write("rules.yaml", RULES % "")
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    assert (run.out / "cleaned.csv").read_bytes() == codecs.BOM_UTF16_BE + (
+        "customer_id,email,name\nC2,bob@example.com,Bob\n"
+    ).encode("utf-16-be")
+    assert run.report()["inputs"][0]["encoding"] == "utf-16-be"
+
+
+def test_sniffing_rules() -> None:
+    assert sniff_encoding(b"\xef\xbb\xbfa", "cp1252", True) == "utf-8"
+    assert sniff_encoding(b"\xff\xfea\x00", "utf-8", True) == "utf-16-le"
+    assert sniff_encoding("Saldaña".encode(), "cp1252", True) == "utf-8"
+    assert sniff_encoding("Saldaña".encode("cp1252"), "cp1252", True) == "cp1252"
+    assert sniff_encoding("Saldañ".encode()[:-1], "cp1252", False) == "utf-8"  # cut mid-character
