@@ -11,6 +11,11 @@ Anything the rules file states explicitly wins over the preset. Columns a
 preset maps are optional (reports differ in which columns they include); a
 rule that uses a field whose column is missing is an error naming it.
 
+A field lists the column names it is read from, first found wins: that is how
+one preset reads a desk's other report kinds (Zendesk Explore), older or
+trimmed layouts (Freshdesk's ``Contact ID``, ServiceNow's ``severity``).
+:func:`accepted_columns` lists them for messages.
+
 Layouts follow ``shared/reference/export-formats.md`` (vendor documentation,
 public parsers and fixtures); each preset's ``based_on`` says what it rests on.
 """
@@ -44,6 +49,9 @@ class Preset:
     encoding: str | None = None
     derive: dict[str, Derive] = field(default_factory=dict)
     footer: tuple[str, ...] = ()  # regexes of trailing single-cell lines to drop
+    # What to do when none of the identity columns is in the file (the
+    # export's usual layout names the person without an email).
+    keys_hint: str = ""
 
 
 def _c(**columns: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -60,29 +68,35 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="zendesk",
             kind="source",
-            description="Zendesk ticket export (Reports -> CSV)",
+            description="Zendesk ticket export (Reports -> CSV), or an Explore report",
             based_on="Zendesk export column order seen in several public parsers; statuses "
-            "new/open/pending/hold/solved/closed, priorities low/normal/high/urgent",
+            "new/open/pending/hold/solved/closed, priorities low/normal/high/urgent. Explore "
+            "reports name attributes 'Ticket ID', 'Ticket status', 'Ticket created - Timestamp' "
+            "(ISO 8601) and the requester by 'Requester ID', a Zendesk user id",
             keys=_c(customer_id="Requester external id", email="Requester email"),
             columns=_c(
-                case_id="Id",
-                subject="Subject",
-                status="Status",
-                priority="Priority",
-                requester="Requester",
-                group="Group",
+                case_id=("Id", "Ticket ID"),
+                subject=("Subject", "Ticket subject"),
+                status=("Status", "Ticket status"),
+                priority=("Priority", "Ticket priority"),
+                requester=("Requester", "Requester name"),
+                group=("Group", "Ticket group"),
                 ticket_type="Ticket type",
-                tags="Tags",
-                opened_at="Created at",
-                updated_at="Updated at",
-                closed_at="Solved at",
+                tags=("Tags", "Ticket tags"),
+                opened_at=("Created at", "Ticket created - Timestamp"),
+                updated_at=("Updated at", "Ticket updated - Timestamp"),
+                closed_at=("Solved at", "Ticket solved - Timestamp"),
                 satisfaction="Satisfaction Score",
                 product=("Product [list]", "Product"),
             ),
             dates=("opened_at", "updated_at", "closed_at"),
+            keys_hint="an Explore report names the requester only by 'Requester ID', a Zendesk "
+            "user id: add the attribute Requester email to the report, or map customer_id: "
+            '"Requester ID" under keys if the campaign list carries Zendesk user ids',
             derive={
                 "state": Derive(
-                    "status", _states(["new", "open", "pending", "hold"], ["solved", "closed"])
+                    "status",
+                    _states(["new", "open", "pending", "hold", "on-hold"], ["solved", "closed"]),
                 ),
                 "severity": Derive(
                     "priority",
@@ -133,7 +147,12 @@ PRESETS: dict[str, Preset] = {
             description="Freshdesk ticket export (with contact fields)",
             based_on="Freshdesk's own export code: column labels, %F %T times without offset, "
             "statuses Open/Pending/Resolved/Closed, priorities Low/Medium/High/Urgent",
-            keys=_c(email="Email", customer_id="Unique External ID", phone="Mobile phone"),
+            # Exports without the Email column carry the requester's address in Contact ID.
+            keys=_c(
+                email=("Email", "Contact ID"),
+                customer_id="Unique External ID",
+                phone="Mobile phone",
+            ),
             columns=_c(
                 case_id="Ticket ID",
                 subject="Subject",
@@ -168,19 +187,21 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="servicenow",
             kind="source",
-            description="ServiceNow incident list export (CSV), caller email column added",
+            description="ServiceNow incident or task list export (CSV), caller email column added",
             based_on="ServiceNow list export: field-name headers, display values, windows-1252 "
-            "by default (glide.export.csv.charset), priorities '1 - Critical'..'5 - Planning'",
+            "by default (glide.export.csv.charset), priorities '1 - Critical'..'5 - Planning'; "
+            "lists without priority have severity '1 - High'..'3 - Low'; task states "
+            "'Work in Progress', 'Closed Complete'",
             keys=_c(email="caller_id.email", customer_id="caller_id.user_name"),
             columns=_c(
                 case_id="number",
                 subject="short_description",
                 status="state",
-                priority="priority",
+                priority=("priority", "severity"),  # severity when the list has no priority
                 category="category",
                 caller="caller_id",
                 group="assignment_group",
-                opened_at="opened_at",
+                opened_at=("opened_at", "created", "sys_created_on"),
                 updated_at="sys_updated_on",
                 closed_at=("closed_at", "resolved_at"),
             ),
@@ -189,7 +210,17 @@ PRESETS: dict[str, Preset] = {
             derive={
                 "state": Derive(
                     "status",
-                    _states(["new", "in progress", "on hold"], ["resolved", "closed", "canceled"]),
+                    _states(
+                        ["new", "in progress", "on hold", "open", "pending", "work in progress"],
+                        [
+                            "resolved",
+                            "closed",
+                            "canceled",
+                            "closed complete",
+                            "closed incomplete",
+                            "closed skipped",
+                        ],
+                    ),
                 ),
                 "severity": Derive(
                     "priority",
@@ -199,6 +230,10 @@ PRESETS: dict[str, Preset] = {
                         "3 - moderate": "normal",
                         "4 - low": "low",
                         "5 - planning": "low",
+                        # the severity column, read when there is no priority
+                        "1 - high": "high",
+                        "2 - medium": "normal",
+                        "3 - low": "low",
                     },
                 ),
             },
@@ -314,3 +349,11 @@ PRESETS: dict[str, Preset] = {
         ),
     ]
 }
+
+
+def accepted_columns(preset: str, field: str) -> tuple[str, ...]:
+    """Every column name ``preset`` reads key or column ``field`` from, in the
+    order they are tried; () when it does not map that field. For messages
+    that name what an export lacks ("no column 'closed_at' or 'resolved_at'")."""
+    p = PRESETS[preset]
+    return p.keys.get(field) or p.columns.get(field) or ()

@@ -12,7 +12,7 @@ import pytest
 
 from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
-from cxaudit.presets import PRESETS
+from cxaudit.presets import PRESETS, accepted_columns
 from tests.conftest import REPO, Workspace
 
 EXPORTS = REPO / "tests" / "fixtures" / "exports"
@@ -247,3 +247,67 @@ def test_presets_command_lists_them() -> None:
     out = Workspace(REPO).cli("presets").stdout
     for name in PRESETS:
         assert f"  {name} " in out
+
+
+# Other layouts of a desk's export, read by its preset: (preset, Ann's reason,
+# Bob's case, Cara's case). Ann: open and urgent/high; Bob: closed 2026-11-12;
+# Cara: open and low (flagged); Dev: no case.
+VARIANTS = {
+    # Freshdesk without the Email column: the address is in Contact ID.
+    "freshdesk_contact_id": ("freshdesk", "open urgent case 81", "82", "83"),
+    # ServiceNow with 'Work In Progress', severity instead of priority, 'created'.
+    "servicenow_severity": ("servicenow", "open high case INC0020001", "INC0020002", "INC0020003"),
+    # A Zendesk Explore report: 'Ticket ID', 'Ticket created - Timestamp', 'On-hold'.
+    "zendesk_explore": ("zendesk", "open urgent case 5101", "5102", "5103"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(VARIANTS))
+def test_other_layouts_of_a_desk_are_read_by_its_preset(ws: Workspace, layout: str) -> None:
+    preset, ann, bob, cara = VARIANTS[layout]
+    ws.write("rules.yaml", CANONICAL_RULES)
+    shutil.copy(EXPORTS / f"{layout}.csv", ws.root / "cases.csv")
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--preset", f"cases={preset}")
+    assert run.code == 0, run.stderr
+    assert [
+        (r["email"], r["cxaudit_rules"], r["cxaudit_reasons"]) for r in run.rows("suppressed.csv")
+    ] == [
+        ("ann@example.com", "open-severe", ann),
+        ("bob@example.com", "recently-closed", f"case {bob} closed 2026-11-12"),
+    ]
+    report = run.report()
+    assert report["flags"] == [
+        {
+            "row": 4,
+            "recipient": "c***@example.com",
+            "rules": ["open-minor"],
+            "reasons": [f"open low case {cara}"],
+        }
+    ]
+    assert report["warnings"] == []
+    assert run.kept() == ["cara@example.com", "dev@example.com"]
+
+
+def test_explore_report_without_the_requester_email_is_an_error(ws: Workspace) -> None:
+    rows = list(csv.reader(io.StringIO((EXPORTS / "zendesk_explore.csv").read_text())))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:8] + r[9:] for r in rows])
+    ws.write("cases.csv", out.getvalue())
+    ws.write("rules.yaml", CANONICAL_RULES)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--preset", "cases=zendesk")
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: cases.csv: none of the identity columns 'Requester external id', "
+        "'Requester email' (preset zendesk) is in the file; map one under keys"
+    )
+    assert not (ws.root / "out").exists()
+
+
+def test_accepted_columns_lists_every_name_a_preset_reads() -> None:
+    assert accepted_columns("freshdesk", "email") == ("Email", "Contact ID")
+    assert accepted_columns("servicenow", "priority") == ("priority", "severity")
+    assert accepted_columns("servicenow", "opened_at") == ("opened_at", "created", "sys_created_on")
+    assert accepted_columns("zendesk", "case_id") == ("Id", "Ticket ID")
+    assert accepted_columns("servicenow", "severity") == ()  # derived, not read
