@@ -13,7 +13,8 @@ rule that uses a field whose column is missing is an error naming it.
 
 A field lists the column names it is read from, first found wins: that is how
 one preset reads a desk's other report kinds (Zendesk Explore), older or
-trimmed layouts (Freshdesk's ``Contact ID``, ServiceNow's ``severity``).
+trimmed layouts (Freshdesk's ``Contact ID``, ServiceNow's ``severity``) and
+other UI languages (Jira in Spanish, German, French, Portuguese).
 :func:`accepted_columns` lists them for messages.
 
 Layouts follow ``shared/reference/export-formats.md`` (vendor documentation,
@@ -60,6 +61,152 @@ def _c(**columns: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 def _states(open_: list[str], closed: list[str]) -> dict[str, str]:
     return {**dict.fromkeys(open_, OPEN), **dict.fromkeys(closed, CLOSED)}
+
+
+def _merged(*layouts: dict[str, str | tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """One field -> candidates map from several layouts of the same export
+    (UI languages): each field's names in layout order, without repeats."""
+    out: dict[str, tuple[str, ...]] = {}
+    for layout in layouts:
+        for name, columns in _c(**layout).items():
+            out[name] = tuple(dict.fromkeys((*out.get(name, ()), *columns)))
+    return out
+
+
+# Jira's own column headers, by UI language (README lists the source of each).
+_JIRA_COLUMNS = _merged(
+    {  # English
+        "case_id": ("Issue key", "Work item key"),
+        "subject": "Summary",
+        "status": "Status",
+        "priority": "Priority",
+        "issue_type": ("Issue Type", "Work type"),
+        "resolution": "Resolution",
+        "opened_at": "Created",
+        "updated_at": "Updated",
+        "closed_at": "Resolved",
+    },
+    {  # Spanish
+        "case_id": "Clave de incidencia",
+        "subject": "Resumen",
+        "status": "Estado",
+        "priority": "Prioridad",
+        "issue_type": "Tipo de Incidencia",
+        "resolution": "Resolución",
+        "opened_at": "Creada",
+        "updated_at": "Actualizada",
+        "closed_at": "Resuelta",
+    },
+    {  # German
+        "case_id": "Vorgangsschlüssel",
+        "subject": "Zusammenfassung",
+        "priority": "Priorität",
+        "issue_type": "Vorgangstyp",
+        "resolution": "Lösung",
+        "opened_at": "Erstellt",
+        "updated_at": "Aktualisiert",
+        "closed_at": "Erledigt",
+    },
+    {  # French
+        "case_id": "Clé de ticket",
+        "subject": "Résumé",
+        "status": "État",
+        "priority": "Priorité",
+        "issue_type": "Type de ticket",
+        "resolution": "Résolution",
+        "opened_at": "Création",
+        "updated_at": "Mise à jour",
+        "closed_at": "Résolue",
+    },
+    {  # Portuguese (Brazil)
+        "case_id": "Chave da item",
+        "subject": "Resumo",
+        "priority": "Prioridade",
+        "issue_type": "Tipo de item",
+        "resolution": "Resolução",
+        "opened_at": "Criado",
+        "updated_at": ("Atualizado(a)", "Atualizado"),
+        "closed_at": "Resolvido",
+    },
+)
+
+# Jira's default workflow statuses, by UI language (Cloud translates them;
+# priorities stay English). Custom statuses are reported, not guessed.
+_JIRA_STATES = _states(
+    [
+        # English, incl. Jira Service Management queues
+        "open",
+        "to do",
+        "in progress",
+        "reopened",
+        "waiting for support",
+        "waiting for customer",
+        "pending",
+        "escalated",
+        "work in progress",
+        # Spanish
+        "abierta",
+        "abierto",
+        "tareas por hacer",
+        "en curso",
+        "reabierta",
+        # German
+        "offen",
+        "zu erledigen",
+        "in arbeit",
+        "wieder geöffnet",
+        # French
+        "ouvert(e)",
+        "ouvert",
+        "ouverte",
+        "à faire",
+        "en cours",
+        "revue en cours",
+        "réouvert(e)",
+        # Portuguese
+        "aberto",
+        "aberta",
+        "itens pendentes",
+        "a fazer",
+        "em andamento",
+        "reaberto",
+    ],
+    [
+        # English
+        "resolved",
+        "closed",
+        "done",
+        "canceled",
+        "cancelled",
+        # Spanish
+        "resuelta",
+        "resuelto",
+        "cerrada",
+        "cerrado",
+        "finalizada",
+        "listo",
+        "completado",
+        "completada",
+        # German
+        "erledigt",
+        "gelöst",
+        "geschlossen",
+        "fertig",
+        # French
+        "terminé(e)",
+        "terminé",
+        "résolu(e)",
+        "résolu",
+        "fermé(e)",
+        "fermé",
+        # Portuguese
+        "concluído",
+        "concluída",
+        "resolvido",
+        "fechado",
+        "fechada",
+    ],
+)
 
 
 PRESETS: dict[str, Preset] = {
@@ -272,41 +419,22 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="jira",
             kind="source",
-            description='Jira Service Management "Export CSV (all fields)"',
+            description='Jira Service Management "Export CSV (all fields)", in English, Spanish, '
+            "German, French or Portuguese",
             based_on="Jira CSV export: repeated headers for multi-value fields, dates like "
-            "12/Mar/24 9:41 AM, priorities Highest..Lowest; the reporter's email must be a "
-            "column of the export (map it under keys if it is named otherwise)",
-            keys=_c(email=("Reporter Email", "Reporter email", "Reporter")),
-            columns=_c(
-                case_id="Issue key",
-                subject="Summary",
-                status="Status",
-                priority="Priority",
-                issue_type="Issue Type",
-                resolution="Resolution",
-                opened_at="Created",
-                updated_at="Updated",
-                closed_at="Resolved",
-            ),
+            "12/Mar/24 9:41 AM, priorities Highest..Lowest; headers and default statuses in the "
+            "user's UI language. Jira Cloud exports the reporter only as a name ('Reporter') and "
+            "an account id ('Reporter Id'): the reporter's email must be added as a column",
+            keys=_c(email="Reporter Email"),
+            columns=_JIRA_COLUMNS,
             dates=("opened_at", "updated_at", "closed_at"),
             date_format="%d/%b/%y %I:%M %p",
+            keys_hint="Jira Cloud exports name the reporter only ('Reporter', a display name; "
+            "'Reporter Id', an account id): add the reporter's email to the export as a column "
+            "'Reporter Email', or map customer_id: \"Reporter Id\" under keys if the campaign "
+            "list carries Jira account ids",
             derive={
-                "state": Derive(
-                    "status",
-                    _states(
-                        [
-                            "open",
-                            "to do",
-                            "in progress",
-                            "waiting for support",
-                            "waiting for customer",
-                            "pending",
-                            "escalated",
-                            "work in progress",
-                        ],
-                        ["resolved", "closed", "done", "canceled", "cancelled"],
-                    ),
-                ),
+                "state": Derive("status", _JIRA_STATES),
                 "severity": Derive(
                     "priority",
                     {

@@ -305,9 +305,119 @@ def test_explore_report_without_the_requester_email_is_an_error(ws: Workspace) -
     assert not (ws.root / "out").exists()
 
 
+# Jira Cloud names the reporter by display name and account id only.
+ANN_ID = "712020:5b6c0d1e-1111-4a4a-8a8a-0000000000a1"
+BOB_ID = "712020:5b6c0d1e-2222-4b4b-8b8b-0000000000b2"
+CARA_ID = "712020:5b6c0d1e-3333-4c4c-8c8c-0000000000c3"
+ACCOUNTS = (
+    "customer_id,email\n"
+    f"{ANN_ID},ann@example.com\n{BOB_ID},bob@example.com\n{CARA_ID},cara@example.com\n"
+    "712020:5b6c0d1e-4444-4d4d-8d8d-0000000000d4,dev@example.com\n"
+)
+
+
+def test_jira_cloud_export_without_an_email_is_an_error_not_an_empty_run(
+    ws: Workspace,
+) -> None:
+    # 'Reporter' holds "Sumit Sarkar", 'Reporter Id' an account id: no row has
+    # a key the campaign's emails could match, so the run stops.
+    shutil.copy(EXPORTS / "jira_cloud.csv", ws.root / "cases.csv")
+    ws.write("rules.yaml", CANONICAL_RULES)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--preset", "cases=jira")
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: cases.csv: none of the identity columns 'Reporter Email' "
+        "(preset jira) is in the file; map one under keys"
+    )
+    assert not (ws.root / "out").exists()
+
+
+def _jira_by_account(key_column: str) -> str:
+    return CANONICAL_RULES.replace(
+        "cases: {path: cases.csv}",
+        f'cases: {{path: cases.csv, preset: jira, keys: {{customer_id: "{key_column}"}}}}',
+    )
+
+
+# Jira exports in other UI languages: (reporter-id column, Ann's, Bob's, Cara's issue).
+JIRA_LANGUAGES = {
+    "jira_cloud": ("Reporter Id", "SUP-201", "SUP-202", "SUP-203"),
+    "jira_es": ("ID del informador", "SOP-11", "SOP-12", "SOP-13"),
+    "jira_de": ("ID des Autors", "SUP-21", "SUP-22", "SUP-23"),
+    "jira_fr": ("ID de rapporteur", "SUP-31", "SUP-32", "SUP-33"),
+    "jira_pt": ("ID do relator", "SUP-41", "SUP-42", "SUP-43"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(JIRA_LANGUAGES))
+def test_jira_in_any_ui_language_keyed_by_reporter_account(ws: Workspace, layout: str) -> None:
+    # Translated headers (Clave de incidencia, Vorgangsschlüssel, Clé de ticket,
+    # Chave da item...) and statuses (En curso/Resuelta/Abierta, In Arbeit/
+    # Erledigt/Zu erledigen, En cours/Terminé(e)/À faire, Em andamento/
+    # Concluído/Itens Pendentes) give the same answer as the English export.
+    key_column, ann, bob, cara = JIRA_LANGUAGES[layout]
+    shutil.copy(EXPORTS / f"{layout}.csv", ws.root / "cases.csv")
+    ws.write("rules.yaml", _jira_by_account(key_column))
+    ws.write("campaign.csv", ACCOUNTS)
+    run = ws.audit()
+    assert run.code == 0, run.stderr
+    assert [
+        (r["email"], r["cxaudit_rules"], r["cxaudit_reasons"]) for r in run.rows("suppressed.csv")
+    ] == [
+        ("ann@example.com", "open-severe", f"open urgent case {ann}"),
+        ("bob@example.com", "recently-closed", f"case {bob} closed 2026-11-12"),
+    ]
+    report = run.report()
+    assert report["flags"] == [
+        {
+            "row": 4,
+            "recipient": "c***@example.com",
+            "rules": ["open-minor"],
+            "reasons": [f"open low case {cara}"],
+        }
+    ]
+    assert report["warnings"] == []
+    assert run.kept() == ["cara@example.com", "dev@example.com"]
+
+
+def test_translated_month_names_are_not_dates_yet(ws: Workspace) -> None:
+    # A Portuguese export writes August as 'ago' (05/ago/26 10:33 AM); the
+    # preset's format reads English month names only, so the run stops at the
+    # first such date rather than leaving the case out of the cooling-off rule.
+    text = (EXPORTS / "jira_pt.csv").read_text(encoding="utf-8-sig")
+    ws.write("cases.csv", text.replace("12/nov/26 04:30 PM", "05/ago/26 10:33 AM"))
+    ws.write("rules.yaml", _jira_by_account("ID do relator"))
+    ws.write("campaign.csv", ACCOUNTS)
+    run = ws.audit()
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: cases.csv: row 3, column 'Atualizado(a)': not a date in the format "
+        "%d/%b/%y %I:%M %p (the value reads like '99/aaa/99 99:99 aa'); fix the value or set "
+        'sources.cases.date_format (e.g. "%m/%d/%Y %I:%M %p")'
+    )
+    assert not (ws.root / "out").exists()
+
+
 def test_accepted_columns_lists_every_name_a_preset_reads() -> None:
     assert accepted_columns("freshdesk", "email") == ("Email", "Contact ID")
     assert accepted_columns("servicenow", "priority") == ("priority", "severity")
     assert accepted_columns("servicenow", "opened_at") == ("opened_at", "created", "sys_created_on")
     assert accepted_columns("zendesk", "case_id") == ("Id", "Ticket ID")
-    assert accepted_columns("servicenow", "severity") == ()  # derived, not read
+    assert accepted_columns("jira", "email") == ("Reporter Email",)
+    assert accepted_columns("jira", "case_id") == (
+        "Issue key",
+        "Work item key",
+        "Clave de incidencia",
+        "Vorgangsschlüssel",
+        "Clé de ticket",
+        "Chave da item",
+    )
+    assert accepted_columns("jira", "closed_at") == (
+        "Resolved",
+        "Resuelta",
+        "Erledigt",
+        "Résolue",
+        "Resolvido",
+    )
+    assert accepted_columns("jira", "severity") == ()  # derived, not read
