@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
 import pandas as pd
 
 from cxaudit.chunks import Totals, iter_chunks
+from cxaudit.coverage import Coverage, check_source, keyless_rows
 from cxaudit.csvfile import Table
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
 from cxaudit.duplicates import DuplicateFinder, Duplicates
@@ -67,6 +67,7 @@ class AuditResult:
     hits: pd.DataFrame  # (row, rule, count, source_row): the rules that hold
     outcome: Outcome
     sidecar: Path | None = None  # the campaign's NAME.campaign.yaml, if it had one
+    coverage: Coverage | None = None  # shared by every chunk: complete after the last
 
     @property
     def input_rows(self) -> int:
@@ -166,6 +167,7 @@ def _load_one(rules: RuleSet, name: str, config: TableConfig, progress: Progress
     assert config.path is not None
     progress(f"reading source {name} {config.path}")
     table = load_table(rules, config, config.path)
+    table.warnings += check_source(table)
     progress(f"read source {name}: {len(table):,} rows", rows=len(table))
     return table
 
@@ -237,6 +239,7 @@ def iter_audit(
         # peaks would add up.
         duplicates = _key_pass(rules, chunks(key_positions(rules, rules.recipients)), progress)
         tables = chunks()
+    coverage = Coverage(sources)
     start = 0
     for table in tables:
         if isinstance(table, LoadedTable):
@@ -250,7 +253,8 @@ def iter_audit(
         )
         duplicate_of, duplicate_via = duplicates.of(start, len(recipients))
         start += len(recipients)
-        unverifiable = _unverifiable(recipients.idents)
+        unverifiable = keyless_rows(recipients.idents)
+        coverage.add(recipients, unverifiable)
         auditable = ~unverifiable & (duplicate_of < 0)
         pairs = link_matches(
             matches, applicable, recipients, auditable, sources, rules.campaign, as_of
@@ -279,6 +283,7 @@ def iter_audit(
             hits,
             outcome,
             sidecar_file,
+            coverage,
         )
         # Let this chunk go before the next one is read: one chunk at a time.
         del table, recipients, pairs, hits, outcome
@@ -312,13 +317,6 @@ def _sources_and_matches(
         used.setdefault(rule.source, set()).update(rule.fields())
     check_fields_available(rules, sources, used)
     return sources, match_sources(applicable, sources, rules.campaign, as_of)
-
-
-def _unverifiable(idents: pd.DataFrame) -> np.ndarray:
-    """Rows with no usable key at all: nobody can say who they are."""
-    if not len(idents.columns):
-        return np.ones(len(idents), dtype=bool)
-    return ~idents.notna().any(axis=1).to_numpy()
 
 
 def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:

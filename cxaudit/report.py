@@ -117,6 +117,8 @@ def build_report(
     ``totals`` the counts over every chunk (by default: ``result``'s)."""
     totals = totals if totals is not None else tally(result, show_pii)
     table = result.recipients.table
+    coverage = result.coverage
+    coverage_warnings = coverage.warnings(str(table.path)) if coverage is not None else []
     inputs = [
         {
             "name": "campaign",
@@ -146,11 +148,12 @@ def build_report(
         "flagged": totals.flagged,
         "by_rule": totals.by_rule,
         "skipped_rules": [r.id for r in result.skipped],
-        "warnings": totals.warnings,
+        "warnings": totals.warnings + coverage_warnings,
         "flags": totals.flags,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
         "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
         "inputs": inputs,
+        "identity": coverage.report() if coverage is not None else {},
     }
 
 
