@@ -192,3 +192,42 @@ def format_moments(moments: pd.Series, spec: str) -> pd.Series:
         text = text + values.dt.strftime(chunk).astype(object)
     out[inside] = text
     return out
+
+
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?P<time>\s.*)?$")
+_MONTH_NAME_DATE = re.compile(r"^\d{1,2}([/\- ])[A-Za-z]{3}\1(\d{2}|\d{4})(?P<time>\s.*)?$")
+
+
+def _time_format(time: str | None) -> str:
+    if not time:
+        return ""
+    text = time.strip()
+    clock = "%I" if re.search(r"[AaPp][Mm]$", text) else "%H"
+    seconds = ":%S" if re.match(r"^\d{1,2}:\d{2}:\d{2}", text) else ""
+    meridiem = " %p" if clock == "%I" else ""
+    return f" {clock}:%M{seconds}{meridiem}"
+
+
+def format_hint(value: str) -> str:
+    """The ``date_format`` a value that is not ISO 8601 most likely needs,
+    read from its shape: ``21/11/2026`` is day first, ``11/21/2026`` month
+    first, ``12/Mar/24 9:41 AM`` Jira's; both orders when it cannot tell."""
+    text = value.strip()
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        first, sep, second, year = numeric.group(1, 2, 3, 4)
+        y = "%Y" if len(year) == 4 else "%y"
+        time = _time_format(numeric.group("time"))
+        day_first = f'"%d{sep}%m{sep}{y}{time}"'
+        month_first = f'"%m{sep}%d{sep}{y}{time}"'
+        if int(first) > 12:
+            return day_first
+        if int(second) > 12:
+            return month_first
+        return f"{day_first} (day first) or {month_first} (month first)"
+    named = _MONTH_NAME_DATE.match(text)
+    if named:
+        sep, year = named.group(1, 2)
+        y = "%Y" if len(year) == 4 else "%y"
+        return f'"%d{sep}%b{sep}{y}{_time_format(named.group("time"))}"'
+    return '"%m/%d/%Y %I:%M %p" for 11/18/2026 9:00 AM'

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from cxaudit.csvfile import Table, read_table
-from cxaudit.dates import DateParseError, parse_moments
+from cxaudit.dates import DateParseError, format_hint, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, identity_columns
@@ -299,8 +299,8 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
             raise CxauditError(
                 f"{table.path}: row {table.row_numbers[exc.position]}, column "
                 f"{column_name(table.header[pos])}: not a date in the format {fmt} (the value "
-                f"reads like {shape(exc.value)}); fix the value or set {prefix}.date_format "
-                '(e.g. "%m/%d/%Y %I:%M %p")'
+                f"reads like {shape(exc.value)}); fix the value or set {prefix}.date_format, "
+                f"e.g. {format_hint(exc.value)}"
             ) from None
     idents = _idents(rules, table, columns, key_names)
     derived, warnings = _derive(config, table, columns)

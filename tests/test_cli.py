@@ -172,7 +172,8 @@ def test_validate_reads_sources_and_reports_their_problems(ws: Workspace) -> Non
     assert result.stderr == (
         "cxaudit: error: cases.csv: row 2, column 'Created at': not a date in the format ISO "
         "8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500) (the value reads like '9999-99-99'); "
-        'fix the value or set sources.cases.date_format (e.g. "%m/%d/%Y %I:%M %p")\n'
+        'fix the value or set sources.cases.date_format, e.g. "%m/%d/%Y %I:%M %p" for '
+        "11/18/2026 9:00 AM\n"
     )
 
 

@@ -19,6 +19,7 @@ from cxaudit.dates import (
     parse_instant,
     parse_moments,
 )
+from tests.conftest import CASES_HEADER, Workspace
 
 
 @pytest.mark.parametrize(
@@ -156,3 +157,32 @@ def test_any_moment_of_the_calendar_round_trips(
     text = [m.isoformat(sep) + ("Z" if zoned else "") for m in moments]
     parsed = parse_moments(pd.Series(text, dtype="str"), None)
     assert [m.to_pydatetime() for m in parsed] == [m.replace(tzinfo=UTC) for m in moments]
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("21/11/2026", '"%d/%m/%Y"'),
+        ("11/21/2026 9:00 AM", '"%m/%d/%Y %I:%M %p"'),
+        ("05/06/2026 14:30:00", '"%d/%m/%Y %H:%M:%S" (day first) or "%m/%d/%Y %H:%M:%S" (month first)'),
+        ("12/Mar/24 9:41 AM", '"%d/%b/%y %I:%M %p"'),
+        ("18.11.2026", '"%d.%m.%Y"'),
+        ("yesterday", '"%m/%d/%Y %I:%M %p" for 11/18/2026 9:00 AM'),
+    ],
+)
+def test_the_date_format_hint_follows_the_values_shape(value: str, hint: str) -> None:
+    from cxaudit.dates import format_hint
+
+    assert format_hint(value) == hint
+
+
+def test_a_day_first_date_gets_a_day_first_hint(ws: Workspace) -> None:
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.com\n")
+    ws.write("cases.csv", CASES_HEADER + "\n1,C1,,open,urgent,X,S,,21/11/2026,\n")
+    ws.rules("- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}")
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert run.stderr.strip().endswith(
+        "(the value reads like '99/99/9999'); fix the value or set sources.cases.date_format, "
+        'e.g. "%d/%m/%Y"'
+    )
