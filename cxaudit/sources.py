@@ -184,10 +184,16 @@ def _resolve_columns(
             out[name] = pos
     used_keys = [k for k in KEY_NAMES if k in keys and k in out]
     if not used_keys:
-        wanted = ", ".join(repr(c) for c in keys.values())
+        accepted = "; ".join(
+            f"{k}: " + " or ".join(column_name(c) for c in (v, *config.alternatives.get(k, ())))
+            for k, v in keys.items()
+        )
+        where = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
+        by = f" (preset {config.preset})" if config.preset else ""
         raise CxauditError(
-            f"{table.path}: none of the identity columns {wanted} "
-            f"(preset {config.preset}) is in the file; map one under keys"
+            f"{table.path}: has none of the identity columns looked for{by}: {accepted}; "
+            f"map a column of the file under {where}.keys; its columns are "
+            f"{columns_list(table.header)}"
         )
     return out, used_keys
 
@@ -341,16 +347,22 @@ def check_fields_available(
             if table.has_field(f):
                 continue
             config = table.config
+            by = f" (preset {config.preset})" if config.preset else ""
             if f in config.derive:
                 src = config.derive[f][0]
                 column = config.columns.get(src) or (config.keys or {}).get(src, src)
-                detail = f"{f} is derived from {src} (column {column!r})"
+                missing = (
+                    f"field {f!r} of source {name!r}, which is derived from its field {src!r}, "
+                    f"but the file has no column {column_name(column)}{by} for {src}"
+                )
             else:
                 column = config.columns.get(f) or (config.keys or {}).get(f, f)
-                detail = f"column {column!r}"
-            shown = columns_list(table.table.header)
+                missing = (
+                    f"field {f!r} of source {name!r}, but the file has no column "
+                    f"{column_name(column)}{by}"
+                )
             raise CxauditError(
-                f"{table.path}: the rules use field {f!r} of source {name!r}, but the file has "
-                f"no {detail} (preset {config.preset}); add the column to the export or map "
-                f"{f} under sources.{name}.columns; the file's columns are {shown}"
+                f"{table.path}: the rules use {missing}; add the column to the export or map "
+                f"{f} under sources.{name}.columns; the file's columns are "
+                f"{columns_list(table.table.header)}"
             )
