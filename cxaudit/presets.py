@@ -425,7 +425,12 @@ PRESETS: dict[str, Preset] = {
             "12/Mar/24 9:41 AM, priorities Highest..Lowest; headers and default statuses in the "
             "user's UI language. Jira Cloud exports the reporter only as a name ('Reporter') and "
             "an account id ('Reporter Id'): the reporter's email must be added as a column",
-            keys=_c(email="Reporter Email"),
+            # The reporter's own column is the fallback: it holds an address where
+            # usernames are addresses, a display name in Jira Cloud (then no row
+            # has a key, and the run stops saying so).
+            keys=_c(
+                email=("Reporter Email", "Reporter", "Informador", "Autor", "Rapporteur", "Relator")
+            ),
             columns=_JIRA_COLUMNS,
             dates=("opened_at", "updated_at", "closed_at"),
             date_format="%d/%b/%y %I:%M %p",

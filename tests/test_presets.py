@@ -289,6 +289,26 @@ def test_other_layouts_of_a_desk_are_read_by_its_preset(ws: Workspace, layout: s
     assert run.kept() == ["cara@example.com", "dev@example.com"]
 
 
+def test_freshdesk_contact_id_that_holds_no_address_is_an_error(ws: Workspace) -> None:
+    # Contact ID is the email only when it holds addresses; numbers are no key.
+    text = (EXPORTS / "freshdesk_contact_id.csv").read_text()
+    for n, address in enumerate(["ann@example.com", "BOB@example.com", "cara@example.com"]):
+        text = text.replace(f",{address},", f",4300{n},")
+    ws.write("cases.csv", text)
+    ws.write("rules.yaml", CANONICAL_RULES)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("--preset", "cases=freshdesk")
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: cases.csv: no row has a usable customer_id, email or phone, so no rule "
+        "on source 'cases' could match anyone: 'Unique External ID' (customer_id) holds "
+        "nothing; 'Contact ID' (email) holds values like '99999'; 'Mobile phone' (phone) holds "
+        "nothing; map a column of emails, customer ids or phones under sources.cases.keys (or "
+        "add one to the export)"
+    )
+    assert not (ws.root / "out").exists()
+
+
 def test_explore_report_without_the_requester_email_is_an_error(ws: Workspace) -> None:
     rows = list(csv.reader(io.StringIO((EXPORTS / "zendesk_explore.csv").read_text())))
     out = io.StringIO()
@@ -299,8 +319,12 @@ def test_explore_report_without_the_requester_email_is_an_error(ws: Workspace) -
     run = ws.audit("--preset", "cases=zendesk")
     assert run.code == 2
     assert run.stderr.splitlines()[-1] == (
-        "cxaudit: error: cases.csv: none of the identity columns 'Requester external id', "
-        "'Requester email' (preset zendesk) is in the file; map one under keys"
+        "cxaudit: error: cases.csv: has none of the identity columns looked for (preset "
+        "zendesk): customer_id: 'Requester external id'; email: 'Requester email'; map a column "
+        "of the file under sources.cases.keys; its columns are 'Ticket ID', 'Ticket subject', "
+        "'Ticket status', 'Ticket priority', 'Ticket type', 'Ticket group', 'Requester ID', "
+        "'Requester name', 'Ticket created - Timestamp', 'Ticket updated - Timestamp', "
+        "'Ticket solved - Timestamp'"
     )
     assert not (ws.root / "out").exists()
 
@@ -319,16 +343,19 @@ ACCOUNTS = (
 def test_jira_cloud_export_without_an_email_is_an_error_not_an_empty_run(
     ws: Workspace,
 ) -> None:
-    # 'Reporter' holds "Sumit Sarkar", 'Reporter Id' an account id: no row has
-    # a key the campaign's emails could match, so the run stops.
+    # No 'Reporter Email'; 'Reporter', the fallback, holds "Sumit Sarkar" and
+    # 'Reporter Id' an account id: no row has a key the campaign's emails could
+    # match, so the run stops.
     shutil.copy(EXPORTS / "jira_cloud.csv", ws.root / "cases.csv")
     ws.write("rules.yaml", CANONICAL_RULES)
     ws.write("campaign.csv", CAMPAIGN)
     run = ws.audit("--preset", "cases=jira")
     assert run.code == 2
     assert run.stderr.splitlines()[-1] == (
-        "cxaudit: error: cases.csv: none of the identity columns 'Reporter Email' "
-        "(preset jira) is in the file; map one under keys"
+        "cxaudit: error: cases.csv: no row has a usable customer_id, email or phone, so no rule "
+        "on source 'cases' could match anyone: 'Reporter' (email) holds values like "
+        "'aaaaa aaaaaa'; map a column of emails, customer ids or phones under "
+        "sources.cases.keys (or add one to the export)"
     )
     assert not (ws.root / "out").exists()
 
@@ -394,7 +421,7 @@ def test_translated_month_names_are_not_dates_yet(ws: Workspace) -> None:
     assert run.stderr.splitlines()[-1] == (
         "cxaudit: error: cases.csv: row 3, column 'Atualizado(a)': not a date in the format "
         "%d/%b/%y %I:%M %p (the value reads like '99/aaa/99 99:99 aa'); fix the value or set "
-        'sources.cases.date_format (e.g. "%m/%d/%Y %I:%M %p")'
+        'sources.cases.date_format, e.g. "%d/%b/%y %I:%M %p"'
     )
     assert not (ws.root / "out").exists()
 
@@ -404,7 +431,14 @@ def test_accepted_columns_lists_every_name_a_preset_reads() -> None:
     assert accepted_columns("servicenow", "priority") == ("priority", "severity")
     assert accepted_columns("servicenow", "opened_at") == ("opened_at", "created", "sys_created_on")
     assert accepted_columns("zendesk", "case_id") == ("Id", "Ticket ID")
-    assert accepted_columns("jira", "email") == ("Reporter Email",)
+    assert accepted_columns("jira", "email") == (
+        "Reporter Email",
+        "Reporter",
+        "Informador",
+        "Autor",
+        "Rapporteur",
+        "Relator",
+    )
     assert accepted_columns("jira", "case_id") == (
         "Issue key",
         "Work item key",
