@@ -43,6 +43,7 @@ class Tally:
     examples: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     effects: dict[str, int] = field(default_factory=dict)  # rows each rule id touched
     warnings: list[str] = field(default_factory=list)
+    multi_rule: int = 0  # suppressed rows held by two or more suppress rules
 
     def add(self, part: AuditResult) -> None:
         out = part.outcome
@@ -55,6 +56,9 @@ class Tally:
         self.flags += _flag_items(part, self.show_pii)
         self.warnings += [w for w in part.warnings if w not in self.warnings]
         effects = out.effects
+        held = effects.loc[effects["effect"].to_numpy() == "suppress", ["row", "rule_id"]]
+        per_row = held.drop_duplicates()["row"].value_counts()
+        self.multi_rule += int((per_row.to_numpy() >= 2).sum())
         for rule_id, count in effects["rule_id"].value_counts().items():
             self.effects[str(rule_id)] = self.effects.get(str(rule_id), 0) + int(count)
         heads = effects.groupby("rule_id", sort=False).head(EXAMPLES_PER_RULE)
