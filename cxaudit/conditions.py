@@ -8,13 +8,13 @@ boolean array; no per-row Python.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cxaudit.dates import days_before
+from cxaudit.identity import arrow_text
 from cxaudit.rules import AnyOf, Campaign, Condition, Node, Ref
 from cxaudit.sources import LoadedTable
 
@@ -129,12 +129,8 @@ def _condition(cond: Condition, scope: Scope) -> np.ndarray:
     if op in ("in", "not_in"):
         hit = _bools(scope.get("folded", cond.field).isin(list(cond.value)))
         return hit if op == "in" else ~hit
-    if op == "matches":
-        text = scope.get("text", cond.field).str.strip()
-        with warnings.catch_warnings():  # "has match groups": we only test, never extract
-            warnings.simplefilter("ignore", UserWarning)
-            found = text.str.contains(cond.value.pattern, flags=cond.value.flags, regex=True)
-        return _bools(found)
+    if op == "matches":  # RE2, linear in the cell: see cxaudit.regexes
+        return cond.value.search(arrow_text(scope.get("text", cond.field).str.strip()))
     if op == "empty":
         blank = _bools(scope.get("text", cond.field).str.strip() == "")
         return blank if cond.value else ~blank

@@ -27,6 +27,7 @@ from cxaudit.errors import CxauditError
 from cxaudit.files import check_regular
 from cxaudit.identity import KEY_NAMES
 from cxaudit.presets import PRESETS
+from cxaudit.regexes import Unsupported, compile_regex, shown
 from cxaudit.yamlsafe import LineMap, Path_, load_yaml
 
 RECIPIENTS = "recipients"
@@ -813,24 +814,17 @@ def _parse_condition(
             problem("matches takes one regular expression as text")
         else:
             try:
-                compiled = re.compile(value.strip(), re.IGNORECASE)
-                nested = nested_repetition(value.strip())
+                value = compile_regex(value.strip())
             except (re.error, OverflowError) as exc:
                 # OverflowError: a repeat count above 4294967294, like a{4294967296}
-                problem(f"invalid regular expression {value!r}: {exc}")
+                problem(f"invalid regular expression {shown(value)}: {exc}")
             except RecursionError:
                 problem(
                     f"invalid regular expression {value[:40]!r}...: its groups are nested too "
                     "deeply to compile; simplify it"
                 )
-            else:
-                if nested:
-                    problem(
-                        f"regular expression {value!r} repeats a group that itself repeats "
-                        "(like (a+)+), which can take hours on some values; rewrite it without "
-                        "the nested repetition"
-                    )
-                value = compiled
+            except Unsupported as exc:
+                problem(f"regular expression {shown(value)} {exc}")
     elif op == "empty":
         if not isinstance(value, bool):
             problem("empty takes true or false")
@@ -974,45 +968,3 @@ def _too_wide(spec: str) -> bool:
         len(digits.lstrip("0")) > 4 or int(digits) > _MAX_WIDTH
         for digits in re.findall(r"\d+", spec)
     )
-
-
-def nested_repetition(pattern: str) -> bool:
-    """Whether ``pattern`` repeats a group made of nothing but repetitions,
-    the shape behind catastrophic backtracking (``(a+)+$``, ``(\\w*)*x``,
-    ``(a*b*)+``). ``([a-z]+\\.)+`` is fine: the dot separates the parts.
-    Checked when the rules load, because Python's re has no time limit."""
-    from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-
-    repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT}
-
-    def unwrap(items: Any) -> list[Any]:
-        items = list(items)
-        while len(items) == 1 and items[0][0] is sre.SUBPATTERN:
-            items = list(items[0][1][-1])
-        return items
-
-    def only_repeats(items: Any) -> bool:
-        content = unwrap(items)
-        return bool(content) and all(op in repeats and av[1] > 1 for op, av in content)
-
-    def children(op: Any, av: Any) -> list[Any]:
-        if op in repeats:
-            return [av[2]]
-        if op is sre.SUBPATTERN:
-            return [av[-1]]
-        if op is sre.BRANCH:
-            return list(av[1])
-        if op in (sre.ASSERT, sre.ASSERT_NOT):
-            return [av[1]]
-        return []
-
-    def walk(items: Any) -> bool:
-        for op, av in items:
-            if op in repeats and av[1] > 1 and only_repeats(av[2]):
-                return True
-            if any(walk(child) for child in children(op, av)):
-                return True
-        return False
-
-    return walk(sre_parse.parse(pattern))

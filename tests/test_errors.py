@@ -134,9 +134,88 @@ CATALOGUE = [
         ("priority: {in: [high, urgent]}", 'priority: {matches: "(high"}'),
     ),
     Bad(
-        "catastrophic regex",
-        r"rules\.yaml:14: rule 'severe', where\.priority\.matches: regular expression '\(a\+\)\+\$' repeats a group that itself repeats",
-        ("priority: {in: [high, urgent]}", 'priority: {matches: "(a+)+$"}'),
+        "regex backreference",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '(a)\\1' uses a backreference, which cxaudit's linear-time matcher does not support; write the repeated text out instead, like (ab)ab rather than (ab)\\1"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '(a)\\1'}"),
+    ),
+    Bad(
+        "regex lookahead",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression 're(?=fund)' uses a lookahead (?=...), which cxaudit's linear-time matcher does not support; match the text itself instead, like foobar rather than foo(?=bar): a rule only asks whether a cell matches, so the extra text changes nothing"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: 're(?=fund)'}"),
+    ),
+    Bad(
+        "regex negative lookahead",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression 'high(?!er)' uses a negative lookahead (?!...), which cxaudit's linear-time matcher does not support; name the characters that may stand there instead, like foo($|[^b]) rather than foo(?!b)"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: 'high(?!er)'}"),
+    ),
+    Bad(
+        "regex lookbehind",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '(?<=very )high' uses a lookbehind (?<=...), which cxaudit's linear-time matcher does not support; match the text itself instead, like foobar rather than (?<=foo)bar: a rule only asks whether a cell matches, so the extra text changes nothing"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '(?<=very )high'}"),
+    ),
+    Bad(
+        "regex negative lookbehind",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '(?<!not )high' uses a negative lookbehind (?<!...), which cxaudit's linear-time matcher does not support; name the characters that may stand there instead, like (^|[^f])oo rather than (?<!f)oo"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '(?<!not )high'}"),
+    ),
+    Bad(
+        "regex atomic group",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '(?>h+)igh' uses an atomic group (?>...), which cxaudit's linear-time matcher does not support; write a plain group (...) instead: a linear-time matcher never backtracks, so it is not needed"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '(?>h+)igh'}"),
+    ),
+    Bad(
+        "regex possessive repeat",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression 'h++igh' uses a possessive repeat (like a*+ or a++), which cxaudit's linear-time matcher does not support; drop the last + (a* or a+): a linear-time matcher never backtracks, so it is not needed"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: 'h++igh'}"),
+    ),
+    Bad(
+        "regex conditional group",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '(<)?high(?(1)>)' uses a conditional group (?(1)...), which cxaudit's linear-time matcher does not support; write the cases as alternatives instead, like (a|b)"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '(<)?high(?(1)>)'}"),
+    ),
+    Bad(
+        "regex word boundary between mixed parts",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression 'very.*\\bhigh' uses \\b between parts that may each be a letter or not, which cxaudit's linear-time matcher cannot check; put it next to letters, digits or punctuation (like \\bword\\b), or start the pattern with (?a) for ASCII word boundaries"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: 'very.*\\bhigh'}"),
+    ),
+    Bad(
+        "regex repeat count past 1000",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression 'h{1001}' repeats a part {1001} times, more than the 1,000 that cxaudit's linear-time matcher counts; use + or * for any number of times"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: 'h{1001}'}"),
+    ),
+    Bad(
+        "regex nested repeat counts past 1000",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '(h{10}){101}' repeats a part more than 1,000 times once nested counts are multiplied (like (a{100}){100}), which cxaudit's linear-time matcher does not support; use + or * for any number of times"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '(h{10}){101}'}"),
+    ),
+    Bad(
+        "regex too large for the linear-time matcher",
+        exact(
+            "rules.yaml:14: rule 'severe', where.priority.matches: regular expression '\\w{500}' is too large for cxaudit's linear-time matcher (pattern too large - compile failed); use fewer or smaller counted repeats, like \\w+ rather than \\w{500}"
+        ),
+        ("priority: {in: [high, urgent]}", "priority: {matches: '\\w{500}'}"),
     ),
     Bad(
         "unknown campaign reference",
@@ -369,12 +448,16 @@ CATALOGUE = [
     ),
     Bad(
         "YAML nested 500 deep",
-        exact("rules.yaml: line 16: nested more than 100 levels deep; write the mappings and lists out flatter"),
+        exact(
+            "rules.yaml: line 16: nested more than 100 levels deep; write the mappings and lists out flatter"
+        ),
         _rule(f"    reason: {'[' * 500}{']' * 500}\n"),
     ),
     Bad(
         "YAML mappings nested 500 deep, block style",
-        exact("rules.yaml: line 114: nested more than 100 levels deep; write the mappings and lists out flatter"),
+        exact(
+            "rules.yaml: line 114: nested more than 100 levels deep; write the mappings and lists out flatter"
+        ),
         _rule("    reason: x\n    x:\n" + "".join(" " * (6 + i) + f"k{i}:\n" for i in range(500))),
     ),
     Bad(
@@ -395,17 +478,23 @@ CATALOGUE = [
     ),
     Bad(
         "YAML integer of 5000 digits",
-        exact("rules.yaml: line 14: a number of 5,000 characters is too long to read; quote it if it is text"),
+        exact(
+            "rules.yaml: line 14: a number of 5,000 characters is too long to read; quote it if it is text"
+        ),
         ("priority: {in: [high, urgent]}", f"priority: {{equals: {'7' * 5000}}}"),
     ),
     Bad(
         "YAML !!int tag on text",
-        exact("rules.yaml: line 14: 'high' is not a valid int; fix the value or drop the !!int tag"),
+        exact(
+            "rules.yaml: line 14: 'high' is not a valid int; fix the value or drop the !!int tag"
+        ),
         ("priority: {in: [high, urgent]}", "priority: {equals: !!int high}"),
     ),
     Bad(
         "YAML !!bool tag on text",
-        exact("rules.yaml: line 14: 'maybe' is not a valid bool; fix the value or drop the !!bool tag"),
+        exact(
+            "rules.yaml: line 14: 'maybe' is not a valid bool; fix the value or drop the !!bool tag"
+        ),
         ("priority: {in: [high, urgent]}", "priority: {empty: !!bool maybe}"),
     ),
     Bad(
