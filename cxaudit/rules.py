@@ -28,7 +28,7 @@ from cxaudit.files import check_regular
 from cxaudit.identity import KEY_NAMES
 from cxaudit.presets import PRESETS
 from cxaudit.regexes import Unsupported, compile_regex, shown
-from cxaudit.yamlsafe import LineMap, Path_, load_yaml
+from cxaudit.yamlsafe import LineMap, Path_, check_size, load_yaml
 
 RECIPIENTS = "recipients"
 CAMPAIGN_FIELDS = ("type", "channel", "offer")
@@ -314,6 +314,7 @@ def load_rules(
     """
     if path.exists() and not path.is_dir():
         check_regular(path)  # a FIFO would block the run forever
+        check_size(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -22,7 +22,7 @@ from cxaudit.errors import CxauditError
 from cxaudit.files import check_regular
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.rules import CAMPAIGN_FIELDS, RuleSet, load_rules
-from cxaudit.yamlsafe import LineMap, load_yaml
+from cxaudit.yamlsafe import LineMap, check_size, load_yaml
 
 OUTCOMES = ("kept", "suppressed", "flagged", "allowed")
 CASE_KEYS = ("name", "campaign", "as_of", "recipients", "sources", "expect")
@@ -197,6 +197,7 @@ def load_tests(rules_path: Path) -> tuple[RuleSet, list[TestCase]]:
     side = test_file_for(rules_path)
     if side.exists():
         check_regular(side)  # a folder or a FIFO in its place is named, not skipped or waited on
+        check_size(side)
         try:
             side_text = side.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:

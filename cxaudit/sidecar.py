@@ -9,7 +9,7 @@ from pathlib import Path
 from cxaudit.errors import CxauditError
 from cxaudit.files import check_regular
 from cxaudit.rules import CAMPAIGN_FIELDS
-from cxaudit.yamlsafe import load_yaml
+from cxaudit.yamlsafe import check_size, load_yaml
 
 
 def sidecar_path(campaign: Path) -> Path:
@@ -27,6 +27,7 @@ def read_sidecar(campaign: Path) -> tuple[Path | None, dict[str, str | None]]:
     if not path.exists():
         return None, {}
     check_regular(path)  # a folder or a FIFO in its place is named, not skipped or waited on
+    check_size(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -6,12 +6,16 @@ error instead of "last one wins", and YAML 1.1's surprising scalars are off:
 ``no``, ``off`` and ``2026-11-01`` stay strings, so ``in: [no, yes]`` means
 what it says. Every key and list item keeps its line so rules-file errors can
 point at it. Hostile shapes are refused with their line instead of exhausting
-the stack or memory: nesting deeper than :data:`MAX_DEPTH`, an alias inside
-the node it names, aliases that expand past :data:`MAX_VALUES` values.
+the stack or memory: a file over :data:`MAX_BYTES` (before it is read),
+nesting deeper than :data:`MAX_DEPTH` (aliases expanded too), an alias inside
+the node it names, aliases that expand past :data:`MAX_VALUES` values. The
+expansion is measured on the parsed nodes, each once, before anything is
+built: a 1 KB "billion laughs" fails in milliseconds.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,22 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 MAX_DEPTH = 100  # a rules file needs about ten levels (rules, where, any, ...)
 MAX_VALUES = 1_000_000  # keys, items and scalars once aliases are expanded
+# A rules file is a few KB. PyYAML's parser reads about 0.4 MiB a second, so
+# 10 MiB would take half a minute before a single check ran.
+MAX_BYTES = 1024 * 1024
+
+
+def check_size(path: Path) -> None:
+    """Refuse a YAML file over :data:`MAX_BYTES` before reading it."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return  # reading it names the problem
+    if size > MAX_BYTES:
+        raise CxauditError(
+            f"{path}: {size:,} bytes, over the {MAX_BYTES // 1024 // 1024} MiB that cxaudit "
+            "reads from a YAML file (a rules file is a few KB); check that this is the right file"
+        )
 
 
 class _Loader(yaml.SafeLoader):
@@ -101,7 +121,112 @@ def load_yaml(text: str, filename: str | Path) -> tuple[Any, LineMap]:
     if node is None:
         return None, lines
     lines[()] = node.start_mark.line + 1
+    _Expansion(filename).check(node)
     return _Builder(lines, loader, filename).build(node, ()), lines
+
+
+def _children(node: yaml.Node) -> list[tuple[int, yaml.Node]]:
+    """The values of a mapping, the items of a list, each with the line of its
+    key or item: what :class:`_Builder` builds and counts."""
+    if isinstance(node, yaml.MappingNode):
+        return [(key.start_mark.line + 1, value) for key, value in node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return [(item.start_mark.line + 1, item) for item in node.value]
+    return []
+
+
+class _Expansion:
+    """The size and depth of every node once aliases are expanded, each node
+    measured once (an alias is the same node object again), so "billion
+    laughs" costs as much as its few lines. When the whole does not fit, a
+    walk in the builder's order, stepping over every part that fits whole,
+    finds the line where :class:`_Builder` would have stopped, and raises
+    its error."""
+
+    def __init__(self, filename: Any) -> None:
+        self.filename = filename
+        self.size: dict[int, int] = {}  # capped at MAX_VALUES + 1
+        self.height: dict[int, int] = {}  # capped at MAX_DEPTH + 1
+        self.endless: set[int] = set()  # nodes that contain themselves
+        self.first: dict[int, tuple[int | None, int]] = {}  # where each node is first met
+        self.values = 0
+        self.alias_line: int | None = None
+        self.open: set[int] = set()
+
+    def check(self, root: yaml.Node) -> None:
+        self.measure(root, None, 0, [])
+        key = id(root)
+        if (
+            key not in self.endless
+            and self.size[key] <= MAX_VALUES
+            and self.height[key] <= MAX_DEPTH
+        ):
+            return
+        self.walk(root, root.start_mark.line + 1, root.start_mark.line + 1, None, 0, 1)
+
+    def measure(self, node: yaml.Node, parent: int | None, index: int, stack: list[int]) -> None:
+        key = id(node)
+        if key in self.size:  # an alias of a node measured already
+            return
+        if key in stack:  # an alias inside the node it names: all between contain themselves
+            self.endless.update(stack[stack.index(key) :])
+            return
+        self.first[key] = (parent, index)
+        stack.append(key)
+        size, height = 1, 1
+        for i, (_line, child) in enumerate(_children(node)):
+            self.measure(child, key, i, stack)
+            if id(child) in self.endless:
+                self.endless.add(key)
+            size += self.size.get(id(child), 1)
+            height = max(height, 1 + self.height.get(id(child), 1))
+        stack.pop()
+        self.size[key] = min(size, MAX_VALUES + 1)
+        self.height[key] = min(height, MAX_DEPTH + 1)
+
+    def walk(
+        self,
+        node: yaml.Node,
+        line: int,
+        parent_line: int,
+        parent: int | None,
+        index: int,
+        depth: int,
+    ) -> None:
+        key = id(node)
+        if (
+            key not in self.endless
+            and self.values + self.size[key] <= MAX_VALUES
+            and depth - 1 + self.height[key] <= MAX_DEPTH
+        ):
+            self.values += self.size[key]
+            return
+        self.values += 1
+        where = f"{self.filename}: line {self.alias_line or line}"
+        if self.values > MAX_VALUES:
+            raise CxauditError(
+                f"{where}: aliases expand to more than {MAX_VALUES:,} values; write the "
+                "repeated parts out instead"
+            )
+        if depth > MAX_DEPTH:
+            raise CxauditError(
+                f"{where}: nested more than {MAX_DEPTH} levels deep once aliases are expanded; "
+                "write the mappings and lists out flatter"
+            )
+        if key in self.open:
+            raise CxauditError(
+                f"{self.filename}: line {line}: an alias (*name) refers to a mapping or list "
+                "that contains it, which would never end; remove the alias"
+            )
+        outermost = self.alias_line is None and self.first[key] != (parent, index)
+        if outermost:
+            self.alias_line = parent_line
+        self.open.add(key)
+        for i, (child_line, child) in enumerate(_children(node)):
+            self.walk(child, child_line, line, key, i, depth + 1)
+        self.open.discard(key)
+        if outermost:
+            self.alias_line = None
 
 
 class _Builder:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from cxaudit.yamlsafe import MAX_BYTES
 from tests.conftest import Workspace
 
 RULES = """\
@@ -55,6 +56,18 @@ def exact(message: str) -> str:
 LAUGHS = "".join(
     f"l{i}: &l{i} [{', '.join([f'*l{i - 1}' if i else 'ha'] * 9)}]\n" for i in range(7)
 )
+
+
+# The same, nine levels deep: 9**9 values from under 500 bytes.
+LAUGHS9 = "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}' if i else 'ha'] * 9)}]\n" for i in range(9)
+)
+# Three anchors of lists 45 deep, each holding the one before: 136 levels.
+DEEP_ALIASES = "".join(
+    f"d{i}: &d{i} {'[' * 45}{f'*d{i - 1}' if i else '1'}{']' * 45}\n" for i in range(3)
+)
+OVER_1_MIB = "# " + "x" * MAX_BYTES + "\n"
+SIDECAR_OVER_1_MIB = "type: promotional\n" + OVER_1_MIB
 
 
 def _rule(extra: str) -> tuple[str, str]:
@@ -477,6 +490,30 @@ CATALOGUE = [
         ("campaign:", LAUGHS + "campaign:"),
     ),
     Bad(
+        "YAML aliases expanding to 9**9 values",
+        exact(
+            "rules.yaml: line 8: aliases expand to more than 1,000,000 values; write the "
+            "repeated parts out instead"
+        ),
+        ("campaign:", LAUGHS9 + "campaign:"),
+    ),
+    Bad(
+        "YAML aliases nested past 100 levels",
+        exact(
+            "rules.yaml: line 4: nested more than 100 levels deep once aliases are expanded; "
+            "write the mappings and lists out flatter"
+        ),
+        ("campaign:", DEEP_ALIASES + "campaign:"),
+    ),
+    Bad(
+        "rules file over 1 MiB",
+        exact(
+            f"rules.yaml: {len(RULES) + len(OVER_1_MIB):,} bytes, over the 1 MiB that cxaudit "
+            "reads from a YAML file (a rules file is a few KB); check that this is the right file"
+        ),
+        RULES + OVER_1_MIB,
+    ),
+    Bad(
         "YAML integer of 5000 digits",
         exact(
             "rules.yaml: line 14: a number of 5,000 characters is too long to read; quote it if it is text"
@@ -567,6 +604,23 @@ CATALOGUE = [
             "mappings and lists out flatter"
         ),
         files={"campaign.campaign.yaml": "type: " + "[" * 500 + "]" * 500 + "\n"},
+    ),
+    Bad(
+        "campaign sidecar of a billion laughs",
+        exact(
+            "campaign.campaign.yaml: line 7: aliases expand to more than 1,000,000 values; "
+            "write the repeated parts out instead"
+        ),
+        files={"campaign.campaign.yaml": LAUGHS9 + "type: promotional\n"},
+    ),
+    Bad(
+        "campaign sidecar over 1 MiB",
+        exact(
+            f"campaign.campaign.yaml: {len(SIDECAR_OVER_1_MIB):,} bytes, over "
+            "the 1 MiB that cxaudit reads from a YAML file (a rules file is a few KB); check "
+            "that this is the right file"
+        ),
+        files={"campaign.campaign.yaml": SIDECAR_OVER_1_MIB},
     ),
 ]
 

@@ -35,6 +35,8 @@ VALIDATE_PASSES = {
     "--as-of in year 0",
     "--format unknown",
     "campaign sidecar nested 500 deep",
+    "campaign sidecar of a billion laughs",
+    "campaign sidecar over 1 MiB",
 }
 
 
@@ -102,6 +104,9 @@ def test_the_catalogue_covers_the_hostile_inputs() -> None:
         "gt: .inf",
         "lt: .nan",
         "YAML nested 500 deep",
+        "YAML aliases expanding to 9**9 values",
+        "YAML aliases nested past 100 levels",
+        "rules file over 1 MiB",
         "regex repeat count past the limit",
         "regex backreference",
         "regex lookahead",
@@ -181,8 +186,7 @@ def test_far_dates_are_judged_right(ws: Workspace) -> None:
     ws.write("cases.csv", CASES)
     ws.write(
         "rules.yaml",
-        HEAD
-        + "  - id: old\n    source: cases\n    where: {opened_at: {older_than_days: 30}}\n"
+        HEAD + "  - id: old\n    source: cases\n    where: {opened_at: {older_than_days: 30}}\n"
         "    action: suppress\n    reason: 'opened {opened_at:%Y-%m-%d}'\n"
         "  - id: recent\n    source: cases\n    where: {opened_at: {within_days: 14}}\n"
         "    action: suppress\n"
