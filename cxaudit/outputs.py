@@ -149,7 +149,7 @@ def _copied_pieces(
     return heads, (cleaned, b"".join(lines))
 
 
-REPORT_FILES = ("report.json", "report.md")
+REPORT_FILES = ("report.json", "report.md", "report.html")
 _SUFFIX = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
 OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", *REPORT_FILES)  # a CSV list's run
 
@@ -244,14 +244,19 @@ class OutputWriter:
         if failure is not None:
             raise failure
 
-    def commit(self, report_text: str, markdown: str, rows: bool = True) -> list[Path]:
-        """Finish the row files, write the reports, rename all into place;
-        without ``rows`` only the reports (the row files are dropped)."""
+    def commit(self, report_text: str, markdown: str, html: str, rows: bool = True) -> list[Path]:
+        """Finish the row files, write the reports (report.json, report.md,
+        report.html), rename all into place; without ``rows`` only the
+        reports (the row files are dropped)."""
         try:
             self._close(sync=True)
         except OSError as exc:
             raise unwritable(self.out, exc) from None
-        payload = {"report.json": report_text.encode(), "report.md": markdown.encode()}
+        payload = {
+            "report.json": report_text.encode(),
+            "report.md": markdown.encode(),
+            "report.html": html.encode(),
+        }
         return write_atomically(self.out, payload, ready=self.temps if rows else None)
 
 

@@ -21,6 +21,7 @@ from cxaudit.chunks import Totals
 from cxaudit.files import refuse_overwriting_inputs
 from cxaudit.outputs import OutputWriter
 from cxaudit.report import Tally, apply_ceiling, build_report, render_markdown, report_json
+from cxaudit.report_html import render_html
 
 
 @dataclass
@@ -45,7 +46,7 @@ def audit_to_folder(
     show_pii: bool = False,
     max_suppressed: float | None = None,
 ) -> Finished:
-    """Audit and write cleaned/suppressed/report.json/report.md into ``out``.
+    """Audit and write cleaned/suppressed/report.json/report.md/report.html into ``out``.
     Above the ``max_suppressed`` percent ceiling only the reports are
     written (``Finished.exceeded``): the previous lists stay."""
     totals = Totals()
@@ -78,8 +79,9 @@ def audit_to_folder(
             report["baseline"] = comparison.report()
         exceeded = apply_ceiling(report, max_suppressed)
         markdown = render_markdown(last, report, tally)
+        html = render_html(last, report, tally)
         text = report_json(report)
-        written = writer.commit(text, markdown, rows=not exceeded)
+        written = writer.commit(text, markdown, html, rows=not exceeded)
     progress(
         f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
         f"{report['flagged']} flagged",

@@ -49,6 +49,7 @@ def test_above_the_ceiling_exit_3_reports_written_lists_kept(ws: Workspace) -> N
     )
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",
+        "report.html",
         "report.json",
         "report.md",
         "suppressed.csv",

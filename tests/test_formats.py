@@ -32,6 +32,7 @@ def test_gzip_campaign_and_source(ws: Workspace) -> None:
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv.gz",
+        "report.html",
         "report.json",
         "report.md",
         "suppressed.csv.gz",
