@@ -134,16 +134,29 @@ def parse_as_of(text: str | None) -> pd.Timestamp:
         ) from None
 
 
-def load_ruleset(request: AuditRequest, sidecar: dict[str, str | None] | None = None) -> RuleSet:
+def load_ruleset(
+    request: AuditRequest,
+    sidecar: dict[str, str | None] | None = None,
+    sidecar_file: Path | None = None,
+) -> RuleSet:
     """The rules file with the campaign's sidecar settings, then the command
-    line's campaign and source overrides, applied in that order."""
+    line's campaign and source overrides, applied in that order; every type
+    and channel checked against the vocabulary."""
     rules = load_rules(request.rules, request.sources, request.presets)
     if sidecar:
-        rules = replace(rules, campaign=replace(rules.campaign, **sidecar))
-    rules = rules.with_campaign(
+        rules = rules.with_campaign(origin=str(sidecar_file), **sidecar)
+    return rules.with_campaign(
         type=request.campaign_type, channel=request.channel, offer=request.offer
     )
-    return rules
+
+
+def resolve_as_of(request: AuditRequest) -> pd.Timestamp:
+    """The moment rules are judged at: --as-of, else the campaign's planned
+    ``send_at`` (sidecar, then rules file), else now."""
+    if request.as_of is not None:
+        return parse_as_of(request.as_of)
+    sidecar_file, sidecar = read_sidecar(request.campaign)
+    return parse_as_of(load_ruleset(request, sidecar, sidecar_file).campaign.send_at)
 
 
 def load_sources(
@@ -195,10 +208,10 @@ def iter_audit(
     to find duplicate rows across chunks (and any malformed row, before a
     single result is produced), then chunk by chunk."""
     totals = totals if totals is not None else Totals()
-    as_of = parse_as_of(request.as_of)
     sidecar_file, sidecar = read_sidecar(request.campaign)
     progress(f"reading rules {request.rules}")
-    rules = load_ruleset(request, sidecar)
+    rules = load_ruleset(request, sidecar, sidecar_file)
+    as_of = parse_as_of(request.as_of or rules.campaign.send_at)
     applicable = [r for r in rules.rules if rules.applies(r)]
     skipped = [r for r in rules.rules if not rules.applies(r)]
     options = read_options(rules, rules.recipients, request.encoding)

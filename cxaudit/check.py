@@ -73,7 +73,8 @@ def check_campaign(
 ) -> CampaignCheck:
     result = run_audit(request)
     report = build_report(result, show_pii)
-    exceeded = apply_ceiling(report, max_suppressed)
+    limit = max_suppressed if max_suppressed is not None else result.rules.max_suppressed
+    exceeded = apply_ceiling(report, limit)
     effects = result.outcome.effects
     table = result.recipients.table
     lines = table.line_numbers()

@@ -299,23 +299,18 @@ def audit(
     progress = _Progress(silent=quiet)
 
     def work() -> Any:
-        from cxaudit.audit import parse_as_of
+        from dataclasses import replace
+
+        from cxaudit.audit import resolve_as_of
         from cxaudit.outputs import check_out_dir, expand_out, output_lock
         from cxaudit.pipeline import audit_to_folder
 
-        moment = parse_as_of(as_of)
-        target = expand_out(out, moment)
         request = _request(
-            campaign,
-            rules,
-            source,
-            preset,
-            moment.isoformat(),
-            campaign_type,
-            channel,
-            offer,
-            encoding,
+            campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
+        moment = resolve_as_of(request)  # --as-of, else the campaign's send_at, else now
+        request = replace(request, as_of=moment.isoformat())
+        target = expand_out(out, moment)
         check_out_dir(target)
         with progress, output_lock(target, wait):
             return audit_to_folder(
@@ -421,6 +416,8 @@ class _Progress:
 
 
 def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> None:
+    from cxaudit.report import SPECIAL_MEANING
+
     console = make_console(soft_wrap=False)  # the table fits the terminal's width
     camp = report["campaign"]
     console.print(
@@ -428,11 +425,21 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
         f"{report['suppressed']} suppressed, {report['flagged']} flagged "
         f"(campaign type {terminal(camp['type'] or '-')}, "
         f"channel {terminal(camp['channel'] or '-')}, "
-        f"offer {terminal(camp['offer'] or '-')}; as of {report['as_of']})",
+        f"offer {terminal(camp['offer'] or '-')}; as of {report['as_of']})"
+        + (
+            f"; settings from {terminal(report['campaign_settings_file'])}"
+            if report.get("campaign_settings_file")
+            else ""
+        ),
         soft_wrap=True,
     )
-    table = RichTable(show_edge=True, header_style="bold")
+    table = RichTable(
+        show_edge=True,
+        header_style="bold",
+        caption="rows: the people each rule held (one person can be held by several rules)",
+    )
     table.add_column("rule")
+    table.add_column("what it is for")
     table.add_column("action")
     table.add_column("rows", justify="right")
 
@@ -440,11 +447,11 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
         table.add_row(*(Text(terminal(cell)) for cell in cells))  # Text: never read as markup
 
     for rule in result.applicable:
-        row(rule.id, rule.action, str(report["by_rule"][rule.id]))
-    for special in ("cxaudit:unverifiable", "cxaudit:duplicate"):
-        row(special, "suppress", str(report["by_rule"][special]))
+        row(rule.id, rule.description or "", rule.action, f"{report['by_rule'][rule.id]:,}")
+    for special, what in SPECIAL_MEANING.items():
+        row(special, what, "suppress", f"{report['by_rule'][special]:,}")
     for rule in result.skipped:
-        row(rule.id, rule.action, "skipped")
+        row(rule.id, f"skipped: {result.rules.skip_reason(rule)}", rule.action, "-")
     console.print(table)
     console.print(f"wrote {terminal(', '.join(str(p) for p in written))}", soft_wrap=True)
 

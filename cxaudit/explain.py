@@ -128,10 +128,8 @@ def _explain_rule(
         "line": rule.line,
     }
     if rule in result.skipped:
-        cond = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in rule.applies_to.items())
-        return RuleExplanation(
-            **base, status="skipped", effect="", note=f"applies to {cond}", reason=""
-        )
+        note = result.rules.skip_reason(rule) or ""
+        return RuleExplanation(**base, status="skipped", effect="", note=note, reason="")
     if special:
         return RuleExplanation(**base, status="not evaluated", effect="", note=special, reason="")
     pairs = result.pairs

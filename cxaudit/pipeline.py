@@ -77,7 +77,8 @@ def audit_to_folder(
         report = build_report(last, show_pii, tally, totals.sha256)
         if comparison is not None:
             report["baseline"] = comparison.report()
-        exceeded = apply_ceiling(report, max_suppressed)
+        limit = max_suppressed if max_suppressed is not None else last.rules.max_suppressed
+        exceeded = apply_ceiling(report, limit)
         markdown = render_markdown(last, report, tally)
         html = render_html(last, report, tally)
         text = report_json(report)

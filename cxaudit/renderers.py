@@ -137,7 +137,8 @@ class JunitRenderer:
                 case = ET.SubElement(
                     suite, "testcase", classname=path, name=xml_text(rule.id), file=path
                 )
-                ET.SubElement(case, "skipped", message="applies_to excludes this campaign")
+                why = check.result.rules.skip_reason(rule) or ""
+                ET.SubElement(case, "skipped", message=xml_text(why))
             for key, value in counts.items():
                 suite.set(key, str(value))
                 totals[key] += value
@@ -226,10 +227,14 @@ class MarkdownRenderer:
                 "",
                 f"### {_md(c.path)}",
                 "",
-                "| rule | action | rows |",
-                "| --- | --- | ---: |",
+                "| rule | what it is for | action | rows |",
+                "| --- | --- | --- | ---: |",
             ]
-            out += [f"| {_md(rid)} | {act} | {len(f)} |" for rid, act, f in rows]
+            about = {r.id: r.description or "" for r in c.result.applicable}
+            out += [
+                f"| {_md(rid)} | {_md(about.get(rid, ''), '-')} | {act} | {len(f):,} |"
+                for rid, act, f in rows
+            ]
             shown = [v for v in c.violations if v.effect != "allow"]
             out += [
                 "",

@@ -25,6 +25,10 @@ from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.privacy import mask_many
 
 EXAMPLES_PER_RULE = 3
+SPECIAL_MEANING = {
+    UNVERIFIABLE: "no usable key: cannot be checked",
+    DUPLICATE: "repeats an earlier row's person",
+}
 MAX_FLAGS_LISTED = 200
 
 
@@ -123,6 +127,7 @@ def build_report(
     table = result.recipients.table
     coverage = result.coverage
     coverage_warnings = coverage.warnings(str(table.path)) if coverage is not None else []
+    coverage_warnings = unset_fact_warnings(result) + coverage_warnings
     inputs = [
         {
             "name": "campaign",
@@ -145,13 +150,15 @@ def build_report(
     return {
         "cxaudit_version": __version__,
         "as_of": iso(result.as_of),
-        "campaign": result.rules.campaign.as_dict(),
+        "campaign": result.rules.campaign.facts(),
         "input_rows": totals.input_rows,
         "kept": totals.kept,
         "suppressed": totals.suppressed,
         "flagged": totals.flagged,
         "by_rule": totals.by_rule,
-        "skipped_rules": [r.id for r in result.skipped],
+        "skipped_rules": [
+            {"id": r.id, "why": result.rules.skip_reason(r)} for r in result.skipped
+        ],
         "warnings": totals.warnings + coverage_warnings,
         "flags": totals.flags,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
@@ -159,6 +166,17 @@ def build_report(
         "inputs": inputs,
         "identity": coverage.report() if coverage is not None else {},
     }
+
+
+def unset_fact_warnings(result: AuditResult) -> list[str]:
+    """A rule skipped because a campaign fact it compares with is not set is
+    worth a warning: it would otherwise have matched nobody, quietly."""
+    out = []
+    for rule in result.skipped:
+        why = result.rules.skip_reason(rule) or ""
+        if why.startswith("needs "):
+            out.append(f"rule {rule.id!r} was skipped: it {why}")
+    return out
 
 
 def apply_ceiling(report: dict[str, Any], max_suppressed: float | None) -> bool:
@@ -234,7 +252,12 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
     lines += [
         f"Campaign type **{_cell(camp['type'] or '', '-')}**, channel "
         f"**{_cell(camp['channel'] or '', '-')}**, offer **{_cell(camp['offer'] or '', '-')}**, "
-        f"as of {report['as_of']}.",
+        f"as of {report['as_of']}"
+        + (
+            f" (settings from {_cell(report['campaign_settings_file'])})."
+            if report.get("campaign_settings_file")
+            else "."
+        ),
         "",
         "| recipients | rows |",
         "| --- | ---: |",
@@ -245,8 +268,8 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
         "",
         "## Rules",
         "",
-        "| rule | action | rows | meaning of rows |",
-        "| --- | --- | ---: | --- |",
+        "| rule | what it is for | action | rows | meaning of rows |",
+        "| --- | --- | --- | ---: | --- |",
     ]
     meaning = {
         "suppress": "suppressed",
@@ -255,16 +278,17 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
     }
     for rule in result.applicable:
         lines.append(
-            f"| {_cell(rule.id)} | {rule.action} | {report['by_rule'][rule.id]} "
-            f"| {meaning[rule.action]} |"
+            f"| {_cell(rule.id)} | {_cell(rule.description or '', '-')} | {rule.action} "
+            f"| {report['by_rule'][rule.id]:,} | {meaning[rule.action]} |"
         )
-    for special in (UNVERIFIABLE, DUPLICATE):
-        lines.append(f"| {special} | suppress | {report['by_rule'][special]} | suppressed |")
+    for special, what in SPECIAL_MEANING.items():
+        lines.append(
+            f"| {special} | {what} | suppress | {report['by_rule'][special]:,} | suppressed |"
+        )
     if result.skipped:
-        lines += ["", "## Skipped rules (applies_to excludes this campaign)", ""]
+        lines += ["", "## Skipped rules", ""]
         for rule in result.skipped:
-            cond = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in rule.applies_to.items())
-            lines.append(f"- {_cell(rule.id)} (applies to {_cell(cond)})")
+            lines.append(f"- {_cell(rule.id)}: {_cell(result.rules.skip_reason(rule) or '')}")
 
     if report["warnings"]:
         lines += ["", "## Warnings", ""]

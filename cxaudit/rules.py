@@ -32,6 +32,25 @@ from cxaudit.yamlsafe import LineMap, Path_, check_size, load_yaml
 
 RECIPIENTS = "recipients"
 CAMPAIGN_FIELDS = ("type", "channel", "offer")
+# The campaign vocabulary: a typo in --channel or applies_to must not switch a
+# rule off. A rules file replaces these (vocabulary.types / .channels) or
+# extends them (vocabulary.add_types / .add_channels).
+TYPES = (
+    "promotional",
+    "upsell",
+    "cross_sell",
+    "winback",
+    "referral",
+    "review",
+    "survey",
+    "newsletter",
+    "onboarding",
+    "loyalty",
+    "service",
+    "transactional",
+)
+CHANNELS = ("email", "sms", "phone", "push", "whatsapp", "in_app", "direct_mail")
+FLAGS = {"type": "--campaign-type", "channel": "--channel", "offer": "--offer"}
 TEXT_OPS = ("equals", "not_equals", "contains")
 LIST_OPS = ("in", "not_in")
 NUMBER_OPS = ("gt", "gte", "lt", "lte")
@@ -56,6 +75,14 @@ class CampaignSpec(_Spec):
     type: str | None = None
     channel: str | None = None
     offer: str | None = None
+    send_at: str | None = None  # the planned send: the default --as-of
+
+
+class VocabularySpec(_Spec):
+    types: list[str] | None = None
+    channels: list[str] | None = None
+    add_types: list[str] = Field(default_factory=list)
+    add_channels: list[str] = Field(default_factory=list)
 
 
 class DeriveSpec(_Spec):
@@ -91,11 +118,14 @@ class RuleSpec(_Spec):
         default_factory=dict
     )
     reason: str | None = None
+    description: str | None = None
 
 
 class RulesFileSpec(_Spec):
     version: Literal[1]
     phone_region: str = "US"
+    max_suppressed: float | None = Field(default=None, ge=0, le=100)
+    vocabulary: VocabularySpec = Field(default_factory=VocabularySpec)
     campaign: CampaignSpec = Field(default_factory=CampaignSpec)
     recipients: TableSpec = Field(default_factory=TableSpec)
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
@@ -138,10 +168,31 @@ Node = Condition | AnyOf
 
 
 @dataclass(frozen=True)
+class Vocabulary:
+    """The campaign types and channels this rules file knows (lower case)."""
+
+    types: frozenset[str] = frozenset(TYPES)
+    channels: frozenset[str] = frozenset(CHANNELS)
+
+    def problem(self, attr: str, value: str) -> str | None:
+        """Why ``value`` is not a known campaign ``attr`` (type or channel)."""
+        known = {"type": self.types, "channel": self.channels}.get(attr)
+        if known is None or value.strip().lower() in known:
+            return None
+        plural = "types" if attr == "type" else "channels"
+        return (
+            f"{value!r} is not a campaign {attr} cxaudit knows"
+            f"{_suggest(value.strip().lower(), sorted(known))}; {plural} are "
+            f"{', '.join(sorted(known))} (add one under vocabulary.add_{plural} in the rules file)"
+        )
+
+
+@dataclass(frozen=True)
 class Campaign:
     type: str | None = None
     channel: str | None = None
     offer: str | None = None
+    send_at: str | None = None
 
     def get(self, name: str) -> str | None:
         value = getattr(self, name)
@@ -149,6 +200,10 @@ class Campaign:
 
     def as_dict(self) -> dict[str, str | None]:
         return {"type": self.type, "channel": self.channel, "offer": self.offer}
+
+    def facts(self) -> dict[str, str | None]:
+        """Every campaign setting, the planned send moment included."""
+        return {**self.as_dict(), "send_at": self.send_at}
 
 
 @dataclass(frozen=True)
@@ -193,6 +248,22 @@ class Rule:
     applies_to: dict[str, frozenset[str]]
     reason: str | None
     line: int | None
+    description: str | None = None
+
+    def campaign_refs(self) -> set[str]:
+        """The campaign facts its conditions compare with (``$campaign.X``)."""
+        found: set[str] = set()
+
+        def walk(nodes: tuple[Node, ...]) -> None:
+            for node in nodes:
+                if isinstance(node, AnyOf):
+                    for option in node.options:
+                        walk(option)
+                elif isinstance(node.value, Ref) and node.value.scope == "campaign":
+                    found.add(node.value.name)
+
+        walk(self.where)
+        return found
 
     def uses_recipient(self) -> bool:
         return any(_node_uses_recipient(n) for n in self.where)
@@ -245,18 +316,46 @@ class RuleSet:
     rules: tuple[Rule, ...]
     lines: LineMap
     pending_columns: tuple[PendingColumn, ...] = ()
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    max_suppressed: float | None = None
+    # where each campaign fact came from: the rules file, a sidecar, an option
+    origins: dict[str, str] = field(default_factory=dict)
 
-    def with_campaign(self, **overrides: str | None) -> RuleSet:
+    def with_campaign(self, origin: str | None = None, **overrides: str | None) -> RuleSet:
+        """The campaign with ``overrides`` (None: unchanged), each checked
+        against the vocabulary; ``origin`` names where they came from (a
+        sidecar's path; None: the command line's options)."""
         changes = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, campaign=replace(self.campaign, **changes))
+        for attr, value in changes.items():
+            problem = self.vocabulary.problem(attr, value) if isinstance(value, str) else None
+            if problem:
+                where = origin or FLAGS.get(attr, attr)
+                raise CxauditError(f"{where}: {attr} {problem}")
+        origins = {**self.origins, **{k: origin or FLAGS.get(k, k) for k in changes}}
+        return replace(self, campaign=replace(self.campaign, **changes), origins=origins)
 
-    def applies(self, rule: Rule) -> bool:
-        """Whether ``rule``'s ``applies_to`` admits this run's campaign."""
+    def skip_reason(self, rule: Rule) -> str | None:
+        """Why ``rule`` does not run for this campaign, or None when it does:
+        its ``applies_to`` excludes the campaign, or it compares with a
+        campaign fact that is not set (it would match nobody)."""
         for attr, allowed in rule.applies_to.items():
             value = self.campaign.get(attr)
-            if value is None or value.strip().lower() not in allowed:
-                return False
-        return True
+            wanted = ", ".join(sorted(allowed))
+            if value is None:
+                return f"applies to {attr} {wanted}, and the campaign has no {attr}"
+            if value.strip().lower() not in allowed:
+                return f"applies to {attr} {wanted}, not {value.strip()}"
+        for attr in sorted(rule.campaign_refs()):
+            if self.campaign.get(attr) is None:
+                return (
+                    f"needs {FLAGS.get(attr, attr)}: it compares with $campaign.{attr}, "
+                    "which is not set"
+                )
+        return None
+
+    def applies(self, rule: Rule) -> bool:
+        """Whether ``rule`` runs for this run's campaign."""
+        return self.skip_reason(rule) is None
 
 
 # --------------------------------------------------------------------------
@@ -282,6 +381,16 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise CxauditError(self.items[0], details=self.items)
+
+
+def _vocabulary(spec: VocabularySpec) -> Vocabulary:
+    """The built-in vocabulary, replaced or extended by the rules file's."""
+    types = spec.types if spec.types is not None else list(TYPES)
+    channels = spec.channels if spec.channels is not None else list(CHANNELS)
+    return Vocabulary(
+        frozenset(v.strip().lower() for v in [*types, *spec.add_types]),
+        frozenset(v.strip().lower() for v in [*channels, *spec.add_channels]),
+    )
 
 
 def _key_text(path: Path_) -> str:
@@ -391,6 +500,20 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
             ("phone_region",),
             f"{spec.phone_region!r} is not a region code; use a two-letter code such as US, GB, DE",
         )
+    vocabulary = _vocabulary(spec.vocabulary)
+    for attr in ("type", "channel"):
+        value = getattr(spec.campaign, attr)
+        problem = vocabulary.problem(attr, value) if value is not None else None
+        if problem:
+            problems.add(("campaign", attr), problem)
+    if spec.campaign.send_at is not None:
+        try:
+            parse_instant(spec.campaign.send_at)
+        except ValueError:
+            problems.add(
+                ("campaign", "send_at"),
+                f"{spec.campaign.send_at!r} is not a date; use 2026-11-20T09:00:00Z",
+            )
     base = path.parent
     recipients = _table(RECIPIENTS, spec.recipients, None, base, problems)
     sources: dict[str, TableConfig] = {}
@@ -427,7 +550,7 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
                 rspec.id,
             )
         seen.setdefault(rspec.id, i)
-        rule = _compile_rule(i, rspec, recipients, sources, problems, pending)
+        rule = _compile_rule(i, rspec, recipients, sources, problems, pending, vocabulary)
         if rule is not None:
             rules.append(rule)
     problems.raise_if_any()
@@ -440,6 +563,9 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
         rules=tuple(rules),
         lines=lines,
         pending_columns=tuple(pending),
+        vocabulary=vocabulary,
+        max_suppressed=spec.max_suppressed,
+        origins={k: str(path) for k, v in spec.campaign.model_dump().items() if v is not None},
     )
 
 
@@ -657,6 +783,7 @@ def _compile_rule(
     sources: dict[str, TableConfig],
     problems: _Problems,
     pending: list[PendingColumn],
+    vocabulary: Vocabulary,
 ) -> Rule | None:
     rpath: Path_ = ("rules", index)
     before = len(problems.items)
@@ -690,6 +817,10 @@ def _compile_rule(
         values = [allowed] if isinstance(allowed, str) else allowed
         if not values:
             problems.add((*rpath, "applies_to", attr), "needs at least one value", spec.id)
+        for value in values:
+            problem = vocabulary.problem(attr, value)
+            if problem:
+                problems.add((*rpath, "applies_to", attr), problem, spec.id)
         applies[attr] = frozenset(v.strip().lower() for v in values)
     if spec.reason is not None:
         _check_template(spec, ctx, (*rpath, "reason"))
@@ -706,6 +837,7 @@ def _compile_rule(
         applies_to=applies,
         reason=spec.reason,
         line=problems.lines.line(rpath),
+        description=spec.description,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cxaudit.dates import parse_instant
 from cxaudit.errors import CxauditError
 from cxaudit.files import check_regular
 from cxaudit.rules import CAMPAIGN_FIELDS
@@ -40,11 +41,19 @@ def read_sidecar(campaign: Path) -> tuple[Path | None, dict[str, str | None]]:
     settings: dict[str, str | None] = {}
     for key, value in data.items():
         line = lines.line((key,))
-        if key not in CAMPAIGN_FIELDS:
+        if key not in (*CAMPAIGN_FIELDS, "send_at"):
             raise CxauditError(
-                f"{path}:{line}: unknown key {key!r}; a campaign file takes type, channel, offer"
+                f"{path}:{line}: unknown key {key!r}; a campaign file takes type, channel, "
+                "offer, send_at"
             )
         if value is not None and not isinstance(value, str):
             raise CxauditError(f"{path}:{line}: {key} must be text")
+        if key == "send_at" and value is not None:
+            try:
+                parse_instant(value)
+            except ValueError:
+                raise CxauditError(
+                    f"{path}:{line}: send_at {value!r} is not a date; use 2026-11-20T09:00:00Z"
+                ) from None
         settings[key] = value
     return path, settings

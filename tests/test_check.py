@@ -67,11 +67,18 @@ def test_sidecar_sets_the_campaign_of_its_file_and_flags_override_it(ws: Workspa
     ws.write("dirty.campaign.yaml", "type: promotional\nchannel: sms\n")
     result = ws.cli("check", "dirty.csv", "--format", "json")
     report = json.loads(result.stdout)["campaigns"][0]["report"]
-    assert report["campaign"] == {"type": "promotional", "channel": "sms", "offer": None}
+    assert report["campaign"] == {
+        "type": "promotional",
+        "channel": "sms",
+        "offer": None,
+        "send_at": None,
+    }
     assert report["campaign_settings_file"] == "dirty.campaign.yaml"
     assert report["by_rule"]["sms-only"] == 2  # Ann is suppressed by severe as well
     over = json.loads(ws.cli("check", "dirty.csv", "--channel", "email", "-f", "json").stdout)
-    assert over["campaigns"][0]["report"]["skipped_rules"] == ["sms-only"]
+    assert over["campaigns"][0]["report"]["skipped_rules"] == [
+        {"id": "sms-only", "why": "applies to channel sms, not email"}
+    ]
 
 
 def test_bad_sidecar_is_an_input_error(ws: Workspace) -> None:
@@ -81,7 +88,7 @@ def test_bad_sidecar_is_an_input_error(ws: Workspace) -> None:
     assert result.exit_code == 2
     assert result.stderr == (
         "cxaudit: error: dirty.campaign.yaml:2: unknown key 'chanel'; a campaign file takes "
-        "type, channel, offer\n"
+        "type, channel, offer, send_at\n"
     )
 
 

@@ -97,7 +97,7 @@ def test_report_json_names_inputs_with_rows_and_sha256(ws: Workspace) -> None:
         {"name": "cases", "path": "cases.csv", "rows": 1, "sha256": digest, "encoding": "utf-8"},
     ]
     assert report["as_of"] == "2026-11-20T00:00:00Z"
-    assert report["campaign"] == {"type": None, "channel": None, "offer": None}
+    assert report["campaign"] == {"type": None, "channel": None, "offer": None, "send_at": None}
 
 
 def test_source_override_is_relative_to_the_working_directory(ws: Workspace) -> None:

@@ -299,11 +299,13 @@ def test_applies_to_skips_rules_and_reports_them(ws: Workspace) -> None:
     )
     run = ws.audit()
     assert run.suppressed() == {"ann@example.com": "cooling-off"}
-    assert run.report()["skipped_rules"] == ["sms-only"]
+    assert run.report()["skipped_rules"] == [
+        {"id": "sms-only", "why": "applies to channel sms, not email"}
+    ]
 
     service = ws.audit("--campaign-type", "Service", out="out2")
     assert service.suppressed() == {}
-    assert service.report()["skipped_rules"] == ["cooling-off", "sms-only"]
+    assert [s["id"] for s in service.report()["skipped_rules"]] == ["cooling-off", "sms-only"]
     assert "cooling-off" not in service.report()["by_rule"]
 
 

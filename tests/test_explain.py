@@ -103,7 +103,7 @@ def test_explain_json_lists_every_rule_with_status_and_evidence(ws: Workspace) -
         "2 of 2 history rows satisfy where; 3 needed",
     )
     assert [e["row"] for e in cap["evidence"]] == [2, 3]
-    assert (sms["status"], sms["note"]) == ("skipped", "applies to channel: sms")
+    assert (sms["status"], sms["note"]) == ("skipped", "applies to channel sms, not email")
     assert dup["row"] == 4
     assert dup["rules_cell"] == "cxaudit:duplicate"
     assert [r["status"] for r in dup["rules"]] == ["not evaluated", "not evaluated", "skipped"]

@@ -121,7 +121,7 @@ def test_check_formats_escape_hostile_text(hostile: Workspace, fmt: str) -> None
         violations = [c for c in cells if len(c) == 4 and c[0].strip().isdigit()]
         assert len(violations) == len(HOSTILE)  # no row split or merged by a pipe or line break
         formulas = [c for row in cells for c in row if re.match(r"^\s*[=+\-@]", c)]
-        assert formulas == [" - "]  # only the blank offer's placeholder
+        assert set(formulas) == {" - "}  # only placeholders of blank cells
     if fmt == "json":
         data = json.loads(out)
         reasons = [v["reason"] for v in data["campaigns"][0]["violations"]]

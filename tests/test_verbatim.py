@@ -57,18 +57,16 @@ def test_file_names_options_and_paths_are_shown_as_written(ws: Workspace) -> Non
         "2026-11-20",
         "--out",
         "[red]out:x:",
-        "--campaign-type",
-        "[bold]upsell[/bold]",
         "--offer",
-        ":smile: [/x]",
+        "[bold]upsell[/bold] :smile: [/x]",
     )
     assert result.exit_code == 0, result.stderr
     assert " cxaudit: reading campaign list:x:1.csv" in result.stderr
     assert " cxaudit: writing [red]out:x:" in result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged (campaign type "
-        "[bold]upsell[/bold], channel -, offer :smile: [/x]; as of 2026-11-20T00:00:00Z)"
+        "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged (campaign type -, channel -, "
+        "offer [bold]upsell[/bold] :smile: [/x]; as of 2026-11-20T00:00:00Z)"
     )
     assert lines[-1] == (
         "wrote [red]out:x:/cleaned.csv, [red]out:x:/suppressed.csv, [red]out:x:/report.json, "
@@ -81,8 +79,9 @@ def test_summary_table_cells_are_verbatim(capsys: pytest.CaptureFixture[str]) ->
     # Rules files only allow ids of letters, digits, - _ and .; the table
     # must not depend on that to show them as they are.
     ids = ["[bold]x[/bold]", ":x:", "[/oops]", "plain"]
-    rules = [SimpleNamespace(id=i, action="suppress") for i in ids]
-    result = SimpleNamespace(applicable=rules[:3], skipped=rules[3:])
+    rules = [SimpleNamespace(id=i, action="suppress", description=None) for i in ids]
+    why = SimpleNamespace(skip_reason=lambda rule: "applies to type upsell, not promotional")
+    result = SimpleNamespace(applicable=rules[:3], skipped=rules[3:], rules=why)
     by_rule = {i: 1 for i in ids} | {"cxaudit:unverifiable": 0, "cxaudit:duplicate": 0}
     report = {
         "input_rows": 3,
@@ -96,14 +95,16 @@ def test_summary_table_cells_are_verbatim(capsys: pytest.CaptureFixture[str]) ->
     _print_summary(result, report, [Path("[red]out")])
     out = capsys.readouterr().out
     rows = [line.split("│")[1:-1] for line in out.splitlines() if line.startswith("│")]
-    assert [[cell.strip() for cell in row] for row in rows] == [
+    cells = [[c.strip() for c in row] for row in rows if row[0].strip()]  # a row's first line
+    assert [[c[0], c[2], c[3]] for c in cells] == [
         ["[bold]x[/bold]", "suppress", "1"],
         [":x:", "suppress", "1"],
         ["[/oops]", "suppress", "1"],
         ["cxaudit:unverifiable", "suppress", "0"],
         ["cxaudit:duplicate", "suppress", "0"],
-        ["plain", "suppress", "skipped"],
+        ["plain", "suppress", "-"],
     ]
+    assert cells[-1][1].startswith("skipped: applies to")
     assert out.splitlines()[-1] == "wrote [red]out"
 
 
