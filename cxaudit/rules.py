@@ -348,8 +348,8 @@ class RuleSet:
         for attr in sorted(rule.campaign_refs()):
             if self.campaign.get(attr) is None:
                 return (
-                    f"needs {FLAGS.get(attr, attr)}: it compares with $campaign.{attr}, "
-                    "which is not set"
+                    f"needs {FLAGS.get(attr, attr)} (it compares with $campaign.{attr}, "
+                    "which is not set)"
                 )
         return None
 
