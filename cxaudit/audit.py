@@ -333,6 +333,16 @@ def _sources_and_matches(
 
 
 def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:
-    """Check the rules file and read every source it names (columns, dates)."""
+    """Check the rules file and read every source it names (columns, dates);
+    every problem of every source is reported, not the first one."""
     rules = load_ruleset(request)
-    return rules, load_sources(rules, list(rules.sources))
+    sources: dict[str, LoadedTable] = {}
+    problems: list[str] = []
+    for name in rules.sources:
+        try:
+            sources.update(load_sources(rules, [name]))
+        except CxauditError as exc:
+            problems += exc.details
+    if problems:
+        raise CxauditError(problems[0], details=problems)
+    return rules, sources

@@ -10,6 +10,7 @@ tool can have: the campaign goes out to the people it should have spared.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import re
@@ -488,12 +489,7 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
             f"{path}: a rules file must be a YAML mapping with `version: 1`, `sources:` and "
             "`rules:`; see rules.yaml in the cxaudit README"
         )
-    try:
-        spec = RulesFileSpec.model_validate(data)
-    except ValidationError as exc:
-        _shape_problems(exc, data, problems, ())
-        problems.raise_if_any()
-        raise AssertionError("unreachable") from exc
+    spec = _validated_shape(data, problems)
 
     if spec.phone_region not in phonenumbers.SUPPORTED_REGIONS:
         problems.add(
@@ -567,6 +563,43 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
         max_suppressed=spec.max_suppressed,
         origins={k: str(path) for k, v in spec.campaign.model_dump().items() if v is not None},
     )
+
+
+def _validated_shape(data: dict[str, Any], problems: _Problems) -> RulesFileSpec:
+    """The file's shape. A wrong key or value is a problem, and the key is
+    then set aside so the rest of the file is still checked: `validate`
+    lists every problem in one run, not the first few."""
+    current = copy.deepcopy(data)
+    for _attempt in range(5):
+        try:
+            spec = RulesFileSpec.model_validate(current)
+        except ValidationError as exc:
+            _shape_problems(exc, data, problems, ())
+            removable = [
+                tuple(p for p in e["loc"] if p != "[key]")
+                for e in exc.errors()
+                if e["type"] != "missing" and e["loc"] and e["loc"][0] not in ("version", "rules")
+            ]
+            if not removable or not all(_drop(current, loc) for loc in removable):
+                break
+            continue
+        return spec  # problems found so far are raised once the rest is compiled
+    problems.raise_if_any()
+    raise AssertionError("unreachable")
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Remove the value at ``loc`` from nested dicts/lists; False if absent."""
+    for part in loc[:-1]:
+        inside = isinstance(data, dict) and part in data
+        inside |= isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not inside:
+            return False
+        data = data[part]
+    if isinstance(data, dict) and loc[-1] in data:
+        del data[loc[-1]]
+        return True
+    return False
 
 
 def _shape_problems(

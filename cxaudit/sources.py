@@ -7,6 +7,7 @@ has every identity key normalised into ``idents`` for the join.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -146,10 +147,14 @@ def _missing_column(
     line = config.column_line(rules.lines, kind, name)
     prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
     at = f" at {rules.path}:{line}" if line else ""
-    shown = columns_list(table.header)
+    close = difflib.get_close_matches(column, table.header, n=1, cutoff=0.75)
+    if close:
+        hint = f"did you mean {column_name(close[0])}? Fix the mapping or the export"
+    else:
+        hint = f"its columns are {columns_list(table.header)}; fix the mapping or the export"
     return CxauditError(
-        f"{table.path}: has no column {column!r} (mapped by {prefix}.{kind}.{name}{at}); "
-        f"its columns are {shown}; fix the mapping or the export"
+        f"{table.path}: has no column {column_name(column)} (mapped by {prefix}.{kind}.{name}"
+        f"{at}); {hint}"
     )
 
 
@@ -170,6 +175,7 @@ def _resolve_columns(
                 f"{table.path}: no identity column found (customer_id, email or phone); "
                 "name them under recipients.keys in the rules file"
             )
+    missing: list[CxauditError] = []
     for kind, mapping in (("keys", keys), ("columns", config.columns)):
         for name, column in mapping.items():
             pos = None
@@ -178,10 +184,12 @@ def _resolve_columns(
                 if pos is not None:
                     break
             if pos is None:
-                if name in config.optional:
-                    continue  # a preset's column this export does not include
-                raise _missing_column(rules, config, table, kind, name, column)
+                if name not in config.optional:  # a preset's column an export may lack
+                    missing.append(_missing_column(rules, config, table, kind, name, column))
+                continue
             out[name] = pos
+    if missing:  # every one of them, so `validate` lists them all at once
+        raise CxauditError(missing[0].message, details=[m.message for m in missing])
     used_keys = [k for k in KEY_NAMES if k in keys and k in out]
     if not used_keys:
         accepted = "; ".join(

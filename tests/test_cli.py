@@ -250,3 +250,36 @@ def test_terminal_progress_shows_each_phase_with_rows_per_second() -> None:
     screen = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buf.getvalue())
     for phase in ("reading", "matching", "writing"):
         assert re.search(rf"{phase}: 40 rows, [\d,]+ rows/s", screen), screen
+
+
+def test_validate_lists_every_problem_in_one_run(ws: Workspace) -> None:
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\ncampaing: {type: promotional}\nsources:\n  cases:\n    path: cases.csv\n"
+        '    keys: {customer_id: "Customer ID"}\n    columns: {status: Statuss, subject: Subjekt}\n'
+        "rules:\n  - {id: a, source: cases, where: {status: {inn: [open]}}, action: suppress}\n"
+        "  - {id: b, source: casez, action: suppress}\n",
+    )
+    first = ws.cli("validate")
+    assert first.exit_code == 2
+    assert first.stderr.splitlines() == [
+        "cxaudit: error: rules.yaml:2: campaing: unknown key 'campaing' (did you mean 'campaign'?)",
+        "cxaudit: error: rules.yaml:9: rule 'a', where.status.inn: unknown operator 'inn' (did "
+        "you mean 'in'?); operators are equals, not_equals, contains, in, not_in, matches, empty, "
+        "gt, gte, lt, lte, within_days, older_than_days, before, after",
+        "cxaudit: error: rules.yaml:10: rule 'b', source: unknown source 'casez' (did you mean "
+        "'cases'?); sources are recipients, cases",
+    ]
+    fixed = (ws.root / "rules.yaml").read_text().replace("campaing", "campaign")
+    fixed = fixed.replace("inn:", "in:").replace("casez", "cases")
+    ws.write("rules.yaml", fixed)
+    second = ws.cli("validate")
+    assert second.exit_code == 2
+    assert second.stderr.splitlines() == [
+        "cxaudit: error: cases.csv: has no column 'Statuss' (mapped by sources.cases.columns.status "
+        "at rules.yaml:7); did you mean 'Status'? Fix the mapping or the export",
+        "cxaudit: error: cases.csv: has no column 'Subjekt' (mapped by "
+        "sources.cases.columns.subject at rules.yaml:7); did you mean 'Subject'? Fix the mapping "
+        "or the export",
+    ]
