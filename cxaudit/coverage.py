@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxaudit.errors import CxauditError
 from cxaudit.identity import identity_long
-from cxaudit.sources import LoadedTable, column_name, shape
+from cxaudit.sources import LoadedTable, column_name, keys_hint, shape
 
 NOTABLE_SHARE = 0.2  # rows without a usable key, above which a warning is due
 SIZEABLE_SOURCE = 50  # rows of a source, from which linking nobody is a warning
@@ -49,7 +49,7 @@ def check_source(table: LoadedTable) -> list[str]:
             f"{table.path}: no row has a usable customer_id, email or phone, so no rule on "
             f"source {table.name!r} could match anyone: {'; '.join(held)}; map a column of "
             f"emails, customer ids or phones under sources.{table.name}.keys (or add one to "
-            "the export)"
+            f"the export){keys_hint(table.config)}"
         )
     if keyless / rows >= NOTABLE_SHARE:
         return [

@@ -21,6 +21,7 @@ from cxaudit.dates import DateParseError, format_hint, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, identity_columns
+from cxaudit.presets import PRESETS
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
 
 
@@ -200,7 +201,7 @@ def _resolve_columns(
         by = f" (preset {config.preset})" if config.preset else ""
         raise CxauditError(
             f"{table.path}: has none of the identity columns looked for{by}: {accepted}; "
-            f"map a column of the file under {where}.keys; its columns are "
+            f"map a column of the file under {where}.keys{keys_hint(config)}; its columns are "
             f"{columns_list(table.header)}"
         )
     return out, used_keys
@@ -342,6 +343,19 @@ def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
         )
 
 
+def _candidates(config: TableConfig, field: str) -> str:
+    """Every column a field is read from (a preset tries several), for messages."""
+    first = config.columns.get(field) or (config.keys or {}).get(field, field)
+    names = dict.fromkeys((first, *config.alternatives.get(field, ())))
+    return " or ".join(column_name(n) for n in names)
+
+
+def keys_hint(config: TableConfig) -> str:
+    """What a preset's export needs for a usable key, when it says so."""
+    hint = PRESETS[config.preset].keys_hint if config.preset in PRESETS else ""
+    return f" ({hint})" if hint else ""
+
+
 def check_fields_available(
     rules: RuleSet, sources: dict[str, LoadedTable], used: dict[str, set[str]]
 ) -> None:
@@ -358,16 +372,14 @@ def check_fields_available(
             by = f" (preset {config.preset})" if config.preset else ""
             if f in config.derive:
                 src = config.derive[f][0]
-                column = config.columns.get(src) or (config.keys or {}).get(src, src)
                 missing = (
                     f"field {f!r} of source {name!r}, which is derived from its field {src!r}, "
-                    f"but the file has no column {column_name(column)}{by} for {src}"
+                    f"but the file has none of {src}'s columns {_candidates(config, src)}{by}"
                 )
             else:
-                column = config.columns.get(f) or (config.keys or {}).get(f, f)
                 missing = (
-                    f"field {f!r} of source {name!r}, but the file has no column "
-                    f"{column_name(column)}{by}"
+                    f"field {f!r} of source {name!r}, but the file has none of its columns "
+                    f"{_candidates(config, f)}{by}"
                 )
             raise CxauditError(
                 f"{table.path}: the rules use {missing}; add the column to the export or map "

@@ -162,8 +162,8 @@ def test_a_rule_needing_a_column_the_export_lacks_is_an_error(ws: Workspace) -> 
     assert run.code == 2
     assert run.stderr.splitlines()[-1].startswith(
         "cxaudit: error: sn.csv: the rules use field 'closed_at' of source 'cases', but the file "
-        "has no column 'closed_at' (preset servicenow); add the column to the export or map "
-        "closed_at under sources.cases.columns"
+        "has none of its columns 'closed_at' or 'resolved_at' (preset servicenow); add the "
+        "column to the export or map closed_at under sources.cases.columns"
     )
     only_state = CANONICAL_RULES.split("  - id: recently-closed")[0]
     ws.write("rules.yaml", only_state)
@@ -321,7 +321,10 @@ def test_explore_report_without_the_requester_email_is_an_error(ws: Workspace) -
     assert run.stderr.splitlines()[-1] == (
         "cxaudit: error: cases.csv: has none of the identity columns looked for (preset "
         "zendesk): customer_id: 'Requester external id'; email: 'Requester email'; map a column "
-        "of the file under sources.cases.keys; its columns are 'Ticket ID', 'Ticket subject', "
+        "of the file under sources.cases.keys (an Explore report names the requester only by "
+        "'Requester ID', a Zendesk user id: add the attribute Requester email to the report, or "
+        'map customer_id: "Requester ID" under keys if the campaign list carries Zendesk user '
+        "ids); its columns are 'Ticket ID', 'Ticket subject', "
         "'Ticket status', 'Ticket priority', 'Ticket type', 'Ticket group', 'Requester ID', "
         "'Requester name', 'Ticket created - Timestamp', 'Ticket updated - Timestamp', "
         "'Ticket solved - Timestamp'"
@@ -355,7 +358,10 @@ def test_jira_cloud_export_without_an_email_is_an_error_not_an_empty_run(
         "cxaudit: error: cases.csv: no row has a usable customer_id, email or phone, so no rule "
         "on source 'cases' could match anyone: 'Reporter' (email) holds values like "
         "'aaaaa aaaaaa'; map a column of emails, customer ids or phones under "
-        "sources.cases.keys (or add one to the export)"
+        "sources.cases.keys (or add one to the export) (Jira Cloud exports name the reporter "
+        "only ('Reporter', a display name; 'Reporter Id', an account id): add the reporter's "
+        "email to the export as a column 'Reporter Email', or map customer_id: \"Reporter Id\" "
+        "under keys if the campaign list carries Jira account ids)"
     )
     assert not (ws.root / "out").exists()
 
