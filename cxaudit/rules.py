@@ -1117,6 +1117,13 @@ def _check_template(spec: RuleSpec, ctx: _RuleContext, path: Path_) -> None:
                     "are not supported"
                 )
                 continue
+        if "%" in spec_text and sample == "text" and root not in ("count", "campaign"):
+            where = RECIPIENTS if ctx.on_recipients else f"sources.{ctx.table.name}"
+            problem(
+                f"{{{fname}:{spec_text}}} formats {root} as a date, but {root} is not listed "
+                f"in {where}.dates; add it there (or write {{{root}}})"
+            )
+            continue
         try:
             format(sample, spec_text)
         except (ValueError, TypeError, OverflowError) as exc:

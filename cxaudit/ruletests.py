@@ -12,6 +12,7 @@ beside ``NAME.yaml``.
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,18 +241,37 @@ def run_case(rules_path: Path, rules: RuleSet, case: TestCase) -> TestResult:
             rows = [{mapping[f]: v for f, v in row.items()} for row in case.sources.get(name, [])]
             paths[name] = folder / f"{name}.csv"
             _write_csv(paths[name], list(dict.fromkeys(mapping.values())), rows)
-        result = run_audit(
-            AuditRequest(
-                campaign=campaign,
-                rules=rules_path,
-                sources=paths,
-                as_of=case.as_of,
-                campaign_type=case.campaign.get("type"),
-                channel=case.campaign.get("channel"),
-                offer=case.campaign.get("offer"),
-            )
+        request = AuditRequest(
+            campaign=campaign,
+            rules=rules_path,
+            sources=paths,
+            as_of=case.as_of,
+            campaign_type=case.campaign.get("type"),
+            channel=case.campaign.get("channel"),
+            offer=case.campaign.get("offer"),
         )
+        try:
+            result = run_audit(request)
+        except CxauditError as exc:
+            raise _at_the_test(exc, folder, case) from None
     return TestResult(case, _compare(result, case))
+
+
+_ROW_ERROR = re.compile(r"^(?P<path>.+?): row (?P<row>\d+), (?P<rest>.*)$", re.DOTALL)
+
+
+def _at_the_test(exc: CxauditError, folder: Path, case: TestCase) -> CxauditError:
+    """An error about the temporary files a test's rows were written to,
+    pointed at the test instead (its file, line and the row in its list)."""
+    where = f"{case.file}:{case.line}" if case.line else str(case.file)
+    found = _ROW_ERROR.match(exc.message)
+    if found and Path(found["path"]).parent == folder:
+        name = Path(found["path"]).stem
+        table = "recipients" if name == "campaign" else f"sources.{name}"
+        index = int(found["row"]) - 2
+        return CxauditError(f"{where}: test {case.name!r}, {table}[{index}]: {found['rest']}")
+    message = exc.message.replace(str(folder) + "/", "")
+    return CxauditError(f"{where}: test {case.name!r}: {message}")
 
 
 def _compare(result: Any, case: TestCase) -> list[str]:

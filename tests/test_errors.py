@@ -352,6 +352,12 @@ CATALOGUE = [
         files={"cases.csv": CASES + "2,C2,,open,high,yesterday\n"},
     ),
     Bad(
+        "a date format on a field not listed in dates",
+        r"rules\.yaml:16: rule 'severe', reason: \{case_id:%Y-%m-%d\} formats case_id as a date, "
+        r"but case_id is not listed in sources\.cases\.dates; add it there \(or write \{case_id\}\)",
+        _rule('    reason: "case {case_id:%Y-%m-%d}"\n'),
+    ),
+    Bad(
         "text in a number comparison",
         r"cases\.csv: row 2, column 'Priority': not a number, but rule 'severe' compares",
         ("priority: {in: [high, urgent]}", "priority: {gte: 2}"),

@@ -103,3 +103,21 @@ def test_untested_rules_are_named(ws: Workspace, tmp_path_factory: object) -> No
         "note: no test names these rules in an expectation: internal-seed-list, open-severe-case"
         in result.stdout
     )
+
+
+def test_a_bad_date_in_a_tests_row_points_at_the_test_not_a_temporary_file(
+    ws: Workspace,
+) -> None:
+    path = ws.rules(INLINE, sources=CASES_SOURCE)
+    tests = _inline_tests("      ann@example.com: suppressed\n").replace(
+        "priority: urgent}", "priority: urgent, opened_at: '21/11/2026'}"
+    )
+    path.write_text(path.read_text() + tests)
+    result = ws.cli("test", "rules.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cxaudit: error: rules.yaml:25: test 'urgent holds the send', sources.cases[0]: column "
+        "'Created at': not a date in the format ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, "
+        "…-0500) (the value reads like '99/99/9999'); fix the value or set "
+        'sources.cases.date_format, e.g. "%d/%m/%Y"\n'
+    )
