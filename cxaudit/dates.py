@@ -57,6 +57,8 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     if fast is not None:
         return fast
     if date_format:
+        if "%b" in date_format or "%B" in date_format:
+            text = english_months(text)
         parsed = pd.to_datetime(
             text.where(present, None), format=date_format, utc=True, errors="coerce"
         )
@@ -69,6 +71,28 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
         pos = int(bad.to_numpy().nonzero()[0][0])
         raise DateParseError(pos, str(values.iloc[pos]))
     return parsed.astype(MOMENTS)
+
+
+# Month abbreviations of Spanish, Portuguese, German and French exports (Jira
+# writes "05/ago/26"), where they differ from English: strptime's %b reads
+# English names only (and the machine's locale must not decide a run).
+_MONTHS = {
+    "ene": "Jan", "abr": "Apr", "ago": "Aug", "dic": "Dec", "fev": "Feb", "set": "Sep",
+    "out": "Oct", "dez": "Dec", "mär": "Mar", "mrz": "Mar", "mai": "May", "okt": "Oct",
+    "janv.": "Jan", "févr.": "Feb", "fevr.": "Feb", "mars": "Mar", "avr.": "Apr",
+    "juin": "Jun", "juil.": "Jul", "août": "Aug", "aout": "Aug", "sept.": "Sep",
+    "oct.": "Oct", "nov.": "Nov", "déc.": "Dec", "dec.": "Dec", "sept": "Sep",
+}  # fmt: skip
+_MONTH_WORD = re.compile(
+    r"(?<![^\W\d_])(" + "|".join(re.escape(m) for m in sorted(_MONTHS, key=len, reverse=True))
+    + r")(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def english_months(text: pd.Series) -> pd.Series:
+    """Translated month abbreviations replaced by the English ones."""
+    return text.str.replace(_MONTH_WORD, lambda m: _MONTHS[m.group(1).lower()], regex=True)
 
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
