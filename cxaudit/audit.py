@@ -267,12 +267,13 @@ def iter_audit(
         duplicate_of, duplicate_via = duplicates.of(start, len(recipients))
         start += len(recipients)
         unverifiable = keyless_rows(recipients.idents)
-        coverage.add(recipients, unverifiable)
         auditable = ~unverifiable & (duplicate_of < 0)
         pairs = link_matches(
             matches, applicable, recipients, auditable, sources, rules.campaign, as_of
         )
         hits = aggregate(pairs, applicable, auditable)
+        by_order = {r.order: r.source for r in applicable}
+        coverage.add(recipients, unverifiable, {by_order[o] for o in pairs["rule"].unique()})
         outcome = decide(
             hits,
             applicable,

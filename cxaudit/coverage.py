@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from cxaudit.errors import CxauditError
-from cxaudit.identity import identity_long
+from cxaudit.identity import arrow_text, identity_long
 from cxaudit.sources import LoadedTable, column_name, keys_hint, shape
 
 NOTABLE_SHARE = 0.2  # rows without a usable key, above which a warning is due
@@ -69,23 +70,23 @@ class Coverage:
     list_rows: int = 0
     list_keyless: int = 0
     linked: dict[str, bool] = field(default_factory=dict)
-    _idents: dict[str, pd.Series] = field(default_factory=dict)
 
-    def add(self, recipients: LoadedTable, unverifiable: np.ndarray) -> None:
+    def add(self, recipients: LoadedTable, unverifiable: np.ndarray, matched: set[str]) -> None:
         """One chunk of the list: count its rows without a key and, for each
-        source not yet known to link anyone, look for a shared key."""
+        source not yet known to link anyone, look for a shared key. A source
+        one of whose rules matched a recipient (``matched``) links, so the
+        key comparison only runs for sources whose rules matched nobody."""
         self.list_rows += len(recipients)
         self.list_keyless += int(unverifiable.sum())
+        for name in matched:
+            self.linked[name] = True
         waiting = [n for n in self.sources if not self.linked.get(n)]
         if not waiting:
             return
-        mine = identity_long(recipients.idents)["ident"]
+        mine = arrow_text(identity_long(recipients.idents)["ident"])
         for name in waiting:
-            if name not in self._idents:
-                self._idents[name] = identity_long(self.sources[name].idents)["ident"].unique()
-            self.linked[name] = bool(mine.isin(self._idents[name]).any())
-            if self.linked[name]:
-                del self._idents[name]  # linked: its keys are not needed again
+            theirs = arrow_text(identity_long(self.sources[name].idents)["ident"])
+            self.linked[name] = bool(pc.any(pc.is_in(mine, value_set=pc.unique(theirs))).as_py())
 
     def warnings(self, list_path: str) -> list[str]:
         out = []
