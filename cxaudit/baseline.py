@@ -4,10 +4,15 @@ A nightly job wants to know what changed: who is newly held back today, and
 who was held back yesterday but may be contacted again. People are compared
 by identity (any shared normalised key), not by row number, because the list
 itself changes from night to night.
+
+The comparison means something only if both runs judged the same campaign:
+when the baseline's report.json names another type, channel or offer, the
+run says so (a warning in report.json and on stderr).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,7 @@ import pandas as pd
 from cxaudit.audit import AuditResult
 from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
+from cxaudit.files import read_bytes
 from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
 from cxaudit.outcome import DUPLICATE
 from cxaudit.report import recipient_labels
@@ -64,6 +70,12 @@ class Comparison:
         self.before, self.before_rows = _suppressed_before(first, folder)
         self.newly: list[dict[str, Any]] = []
         self.released: list[dict[str, Any]] = []
+        self.as_of, self.warnings = _campaign_then(folder, first.rules.campaign.facts())
+        # The run's warnings are gathered from its results: the first chunk's
+        # recipients carry these, so report.json and stderr show them.
+        first.recipients.warnings.extend(
+            w for w in self.warnings if w not in first.recipients.warnings
+        )
 
     def add(self, result: AuditResult) -> None:
         n = len(result.recipients)
@@ -101,7 +113,58 @@ class Comparison:
     def report(self) -> dict[str, Any]:
         return {
             "path": str(self.folder),
+            "as_of": self.as_of,
             "suppressed_before": self.before_rows,
             "newly_suppressed": self.newly,
             "released": self.released,
         }
+
+
+COMPARED_FACTS = ("type", "channel", "offer")
+
+
+def _campaign_then(folder: Path, now: dict[str, str | None]) -> tuple[str | None, list[str]]:
+    """The baseline run's moment (its report.json's ``as_of``) and a warning
+    for each way its campaign differs from this one's: the people it held
+    back were judged by other rules, so "newly suppressed" and "released"
+    would mix a change of campaign with a change of data."""
+    path = folder / "report.json"
+    if not path.exists():
+        return None, [
+            f"--baseline {folder}: has no report.json, so whether it judged the same "
+            "campaign (type, channel, offer) cannot be told"
+        ]
+    try:
+        report = json.loads(read_bytes(path).decode("utf-8"))
+        then = report["campaign"]
+        as_of = report.get("as_of")
+        if not isinstance(then, dict) or not (as_of is None or isinstance(as_of, str)):
+            raise TypeError
+    except (CxauditError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None, [
+            f"--baseline {path}: is not a cxaudit report.json, so whether the baseline "
+            "judged the same campaign (type, channel, offer) cannot be told"
+        ]
+    differ = []
+    for fact in COMPARED_FACTS:
+        before, after = then.get(fact), now.get(fact)
+        if _fold(before) != _fold(after):
+            differ.append(f"{fact} {_shown(before)} then, {_shown(after)} now")
+    if not differ:
+        return as_of, []
+    return as_of, [
+        f"--baseline {folder} judged another campaign ({'; '.join(differ)}): newly "
+        "suppressed and released mix that change with changes in the data; compare with a "
+        "run of the same campaign"
+    ]
+
+
+def _fold(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    return text or None
+
+
+def _shown(value: Any) -> str:
+    return "-" if _fold(value) is None else repr(str(value).strip())

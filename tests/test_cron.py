@@ -40,6 +40,7 @@ def test_baseline_reports_newly_suppressed_and_released(ws: Workspace) -> None:
     assert today.code == 0, today.stderr
     assert today.report()["baseline"] == {
         "path": "runs/yesterday",
+        "as_of": "2026-11-20T00:00:00Z",
         "suppressed_before": 2,
         "newly_suppressed": [{"row": 4, "recipient": "c***@example.com", "rules": ["severe"]}],
         "released": [{"row": 3, "recipient": "b***@example.com", "previous_rules": ["severe"]}],
@@ -47,6 +48,33 @@ def test_baseline_reports_newly_suppressed_and_released(ws: Workspace) -> None:
     md = (today.out / "report.md").read_text()
     assert "## Changes since runs/yesterday" in md
     assert "1 newly suppressed, 1 released (suppressed before, kept now)." in md
+    assert today.report()["warnings"] == []  # the same campaign both times
+
+
+def test_a_baseline_of_another_campaign_is_a_warning(ws: Workspace) -> None:
+    _setup(ws, "1,C1,,open,urgent,X,S,,2026-11-01,\n")
+    assert ws.audit("--channel", "sms", "--offer", "Aurora X2", out="runs/sms").code == 0
+    run = ws.audit("-q", "--baseline", "runs/sms", "--channel", "email", out="runs/email")
+    assert run.code == 0, run.stderr
+    warning = (
+        "--baseline runs/sms judged another campaign (channel 'sms' then, 'email' now; offer "
+        "'Aurora X2' then, - now): newly suppressed and released mix that change with changes "
+        "in the data; compare with a run of the same campaign"
+    )
+    assert run.report()["warnings"] == [warning]
+    assert warning in (run.out / "report.md").read_text()
+    # letter case and spaces are not a different campaign
+    same = ws.audit("-q", "--baseline", "runs/sms", "--channel", " SMS", "--offer", "aurora x2")
+    assert same.report()["warnings"] == [], same.stderr
+    # a folder without report.json cannot be told apart: said, not guessed
+    (ws.root / "runs/sms/report.json").unlink()
+    blind = ws.audit("-q", "--baseline", "runs/sms", out="runs/blind")
+    assert blind.report()["warnings"] == [
+        "--baseline runs/sms: has no report.json, so whether it judged the same campaign "
+        "(type, channel, offer) cannot be told"
+    ]
+
+
 
 
 def test_missing_baseline_is_an_error_and_writes_nothing(ws: Workspace) -> None:
