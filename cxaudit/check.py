@@ -4,7 +4,13 @@ A CI job gates a campaign file on it: a file fails when any recipient would
 be suppressed (or, with ``fail_on`` including ``flag``, flagged), because the
 list that is about to be sent was not cleaned. Results are plain data; the
 renderers in :mod:`cxaudit.renderers` turn them into text, JSON, JUnit XML,
-GitHub annotations or Markdown.
+GitHub annotations, SARIF or Markdown.
+
+Each file is judged on its own: a campaign file that cannot be read (not
+found, a bad header, malformed CSV, a bad sidecar) becomes an error result
+for that file while every other file is still judged. A problem shared by
+every file (the rules file, the command line, a source the rules read)
+stops the whole check.
 """
 
 from __future__ import annotations
@@ -13,8 +19,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit import AuditRequest, AuditResult, run_audit
+from cxaudit.audit import (
+    AuditRequest,
+    AuditResult,
+    _sources_and_matches,
+    load_ruleset,
+    parse_as_of,
+    run_audit,
+)
+from cxaudit.errors import EXIT_CEILING, EXIT_ERROR, EXIT_FAILED, EXIT_OK, CxauditError
 from cxaudit.report import apply_ceiling, build_report, recipient_labels
+from cxaudit.rules import RECIPIENTS
+from cxaudit.sidecar import read_sidecar
 
 FAIL_ON = ("suppress", "flag")
 
@@ -38,12 +54,39 @@ class Violation:
 
 @dataclass
 class CampaignCheck:
+    """One campaign file's verdict. A file that could not be judged has
+    ``error`` (the one-line message) and no result or report."""
+
     path: Path
-    result: AuditResult
-    report: dict[str, Any]
+    result: AuditResult | None
+    report: dict[str, Any] | None
     violations: list[Violation]
     failed: bool
     exceeded: bool = False  # more suppressed than the --max-suppressed ceiling
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """pass, fail (someone would be suppressed, or flagged with
+        --fail-on flag), ceiling (over --max-suppressed) or error."""
+        if self.error is not None:
+            return "error"
+        if self.exceeded:
+            return "ceiling"
+        return "fail" if self.failed else "pass"
+
+    @property
+    def exit_code(self) -> int:
+        return {
+            "error": EXIT_ERROR,
+            "ceiling": EXIT_CEILING,
+            "fail": EXIT_FAILED,
+            "pass": EXIT_OK,
+        }[self.status]
+
+    @classmethod
+    def unreadable(cls, path: Path, error: CxauditError) -> CampaignCheck:
+        return cls(path, None, None, [], failed=True, error=error.message)
 
 
 @dataclass
@@ -58,11 +101,14 @@ class CheckRun:
 
     @property
     def exit_code(self) -> int:
-        """3 when a file passes the suppression ceiling, else 1 when one
-        fails, else 0."""
-        if any(c.exceeded for c in self.checks):
-            return 3
-        return 1 if self.failed else 0
+        """The worst of the files': 2 (a file could not be read), then 3
+        (over the suppression ceiling), then 1 (failed), then 0."""
+        order = (EXIT_OK, EXIT_FAILED, EXIT_CEILING, EXIT_ERROR)
+        return max((c.exit_code for c in self.checks), key=order.index, default=EXIT_OK)
+
+    @property
+    def errors(self) -> list[CampaignCheck]:
+        return [c for c in self.checks if c.error is not None]
 
 
 def check_campaign(
@@ -113,8 +159,48 @@ def run_check(
     show_pii: bool = False,
     max_suppressed: float | None = None,
 ) -> CheckRun:
-    checks = [
-        check_campaign(replace(base, campaign=path), fail_on, show_pii, max_suppressed)
-        for path in campaigns
-    ]
+    """Judge every file. A :class:`CxauditError` about one campaign file is
+    that file's error result; one about the rules file, the command line or
+    a source is raised (exit 2, nothing judged)."""
+    load_ruleset(base)  # the rules file and the command line's campaign facts
+    if base.as_of is not None:
+        parse_as_of(base.as_of)
+    shared = _SharedInputs()
+    checks = []
+    for path in campaigns:
+        request = replace(base, campaign=path)
+        try:
+            checks.append(check_campaign(request, fail_on, show_pii, max_suppressed))
+        except CxauditError as exc:
+            shared.raise_if_broken(request)  # a source's problem is every file's
+            checks.append(CampaignCheck.unreadable(path, exc))
     return CheckRun(base.rules, fail_on, checks)
+
+
+class _SharedInputs:
+    """Tells a campaign file's own problem from one of the inputs every file
+    shares. An audit reports the campaign's problem first, so when a file
+    fails, the sources its rules read are loaded without it: if they fail
+    too, that is the error, and it stops the check."""
+
+    def __init__(self) -> None:
+        self.fine: set[str] = set()
+
+    def raise_if_broken(self, request: AuditRequest) -> None:
+        try:
+            sidecar_file, sidecar = read_sidecar(request.campaign)
+            rules = load_ruleset(request, sidecar, sidecar_file)
+            as_of = parse_as_of(request.as_of or rules.campaign.send_at)
+        except CxauditError:
+            return  # the sidecar's problem: this file's
+        applicable = [r for r in rules.rules if rules.applies(r)]
+        needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
+        key = repr((needed, [r.id for r in applicable], as_of, rules.campaign.facts()))
+        if key in self.fine:
+            return
+        _sources_and_matches(rules, applicable, needed, as_of, _silent)
+        self.fine.add(key)
+
+
+def _silent(_message: str, rows: int = 0) -> None:
+    pass

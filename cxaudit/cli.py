@@ -1,17 +1,21 @@
 """Command line: parse arguments, call the core, render, map errors to exit codes.
 
-Exit codes (the contract in the README): 0 done, 1 check found violations,
-2 bad usage, bad rules or unreadable input (one line on stderr; a traceback
-only with --debug).
+Exit codes (the contract in the README, and :data:`EXIT_CODES` per command):
+0 done, 1 check found violations or a rule test failed, 2 bad usage, bad
+rules or unreadable input (one line on stderr; a traceback only with
+--debug), 3 over the --max-suppressed ceiling, 75 another run holds --out
+(EX_TEMPFAIL: try again later), 130 interrupted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +27,16 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from cxaudit import __version__
-from cxaudit.errors import CxauditError
+from cxaudit.errors import (
+    EXIT_CEILING,
+    EXIT_ERROR,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TEMPFAIL,
+    CxauditError,
+    OutputBusy,
+)
 from cxaudit.escaping import terminal
 
 T = TypeVar("T")
@@ -34,11 +47,67 @@ app = typer.Typer(
         "Hold marketing back from customers who are in the middle of a support problem.\n\n"
         "Example: cxaudit audit sample_data/campaign.csv --rules rules.yaml --out cxaudit-out"
     ),
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+# Every exit code of every command, shown in its --help and in the README's
+# table (a test keeps the three in step).
+_INTERRUPTED = "interrupted (Ctrl-C); no output was changed"
+_BAD = (
+    "bad usage, bad rules file or unreadable input: one line on stderr names the file, "
+    "line or column and what to do; nothing is written"
+)
+EXIT_CODES: dict[str, dict[int, str]] = {
+    "audit": {
+        EXIT_OK: "done: the lists and reports are written (also when rows were suppressed)",
+        EXIT_ERROR: _BAD,
+        EXIT_CEILING: "more would be suppressed than --max-suppressed allows: the reports "
+        "are written, the lists are not (the previous ones stay)",
+        EXIT_TEMPFAIL: "another run holds --out (after --wait): nothing was written; try "
+        "again later",
+        EXIT_INTERRUPTED: _INTERRUPTED,
+    },
+    "check": {
+        EXIT_OK: "every file is clean",
+        EXIT_FAILED: "a file would suppress someone (or flag, with --fail-on flag)",
+        EXIT_ERROR: "a campaign file cannot be read (the others are still judged and "
+        "reported), or bad usage or a bad rules file or source (nothing is judged)",
+        EXIT_CEILING: "a file would suppress more than --max-suppressed allows",
+        EXIT_INTERRUPTED: _INTERRUPTED,
+    },
+    "explain": {EXIT_OK: "explained", EXIT_ERROR: _BAD, EXIT_INTERRUPTED: _INTERRUPTED},
+    "test": {
+        EXIT_OK: "every rule test passed",
+        EXIT_FAILED: "a rule test failed",
+        EXIT_ERROR: "the rules or their tests cannot be read",
+        EXIT_INTERRUPTED: _INTERRUPTED,
+    },
+    "validate": {
+        EXIT_OK: "the rules file and every source are fine",
+        EXIT_ERROR: "a problem: each is listed with its file, line, rule and key",
+        EXIT_INTERRUPTED: _INTERRUPTED,
+    },
+    "presets": {EXIT_OK: "listed"},
+}
+"""When several apply, check exits with the worst: 2, then 3, then 1."""
+
+
+def _epilog(command: str) -> str:
+    """The exit-code table of ``command`` for its --help (``\\b`` keeps
+    click from re-flowing it; the lines are wrapped here instead)."""
+    import textwrap
+
+    lines = []
+    for code, meaning in EXIT_CODES[command].items():
+        lines += textwrap.wrap(
+            meaning, width=78, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7
+        )
+    return "\b\nExit codes:\n" + "\n".join(lines)
 
 
 class Format(StrEnum):
@@ -146,13 +215,22 @@ def _err(message: str) -> None:
     _err_console().print(f"cxaudit: error: {terminal(message)}")
 
 
-def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T:
-    """Run ``work``; a :class:`CxauditError` becomes its message and exit 2."""
+def _guard(
+    debug: bool,
+    work: Callable[[], T],
+    every_problem: bool = False,
+    on_error: Callable[[CxauditError], None] | None = None,
+) -> T:
+    """Run ``work``; a :class:`CxauditError` becomes its message and its exit
+    code (2; 75 when another run holds --out). ``on_error`` is told first
+    (a machine-readable format prints the problems on stdout too)."""
     try:
         return work()
     except CxauditError as exc:
         if debug:
             raise
+        if on_error is not None:
+            on_error(exc)
         if every_problem:
             for line in exc.details:
                 _err(line)
@@ -161,10 +239,10 @@ def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T
             noun = "problem" if more == 1 else "problems"
             hint = f" (and {more} more {noun}: run `cxaudit validate`)" if more > 0 else ""
             _err(exc.message + hint)
-        raise typer.Exit(2) from None
+        raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         _err("interrupted; no output was changed")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except MemoryError:
         if debug:
             raise
@@ -189,10 +267,6 @@ def _guard(debug: bool, work: Callable[[], T], every_problem: bool = False) -> T
             "rerun with --debug and report the traceback"
         )
         raise typer.Exit(2) from None
-
-
-def _parse_sources_or_exit(values: list[str] | None) -> dict[str, Path]:
-    return _guard(False, lambda: _parse_sources(values))
 
 
 def _request(
@@ -242,9 +316,15 @@ def _parse_sources(values: list[str] | None) -> dict[str, Path]:
     return out
 
 
-@app.command()
+@app.command(epilog=_epilog("audit"))
 def audit(
-    campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
+    campaign: Annotated[
+        Path,
+        typer.Argument(
+            help="The campaign recipient list (CSV, .csv.gz or Parquet); - reads it from "
+            "standard input."
+        ),
+    ],
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
     preset: PresetOpt = None,
@@ -292,47 +372,97 @@ def audit(
 ) -> None:
     """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
 
+    Off the terminal summary (--quiet, --format json), one line on stderr
+    tells the result: cxaudit: 523 recipients: 475 kept, 48 suppressed, 12
+    flagged; wrote cxaudit-out. Warnings go to stderr with or without --quiet.
+
     Example:
 
         cxaudit audit sample_data/campaign.csv --offer "Aurora X2" --as-of 2026-11-20
     """
     progress = _Progress(silent=quiet)
 
-    def work() -> Any:
+    def work() -> tuple[Any, Path]:
         from dataclasses import replace
 
         from cxaudit.audit import resolve_as_of
-        from cxaudit.outputs import check_out_dir, expand_out, output_lock
+        from cxaudit.outputs import check_out_dir, expand_out
         from cxaudit.pipeline import audit_to_folder
+        from cxaudit.stdin import campaign_inputs
 
-        request = _request(
-            campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
-        )
-        moment = resolve_as_of(request)  # --as-of, else the campaign's send_at, else now
-        request = replace(request, as_of=moment.isoformat())
-        target = expand_out(out, moment)
-        check_out_dir(target)
-        with progress, output_lock(target, wait):
-            return audit_to_folder(
-                request, target, progress, chunk_size, baseline, show_pii, max_suppressed
+        with campaign_inputs([campaign]) as (path,):
+            request = _request(
+                path, rules, source, preset, as_of, campaign_type, channel, offer, encoding
             )
+            moment = resolve_as_of(request)  # --as-of, else the campaign's send_at, else now
+            request = replace(request, as_of=moment.isoformat())
+            target = expand_out(out, moment)
+            check_out_dir(target)
+            with progress, _out_lock(target, wait):
+                finished = audit_to_folder(
+                    request, target, progress, chunk_size, baseline, show_pii, max_suppressed
+                )
+        return finished, target
 
-    run = _guard(debug, work)
+    run, target = _guard(debug, work)
     from cxaudit.report import ceiling_message
 
+    for warning in run.report["warnings"]:
+        _err_console().print(f"cxaudit: warning: {terminal(warning)}")
     if not quiet:
-        for warning in run.report["warnings"]:
-            _err_console().print(f"cxaudit: warning: {terminal(warning)}")
         if fmt is Format.json:
             typer.echo(run.report_text, nl=False)
         else:
             _print_summary(run.result, run.report, run.written)
+    if quiet or fmt is Format.json:
+        _err_console().print(result_line(run.report, target, run.exceeded))
     if run.exceeded:
         _err(
             f"{ceiling_message(run.report)}; cleaned and suppressed lists were not written "
             "(the previous ones stay), report.json and report.md say why"
         )
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_CEILING)
+
+
+def result_line(report: dict[str, Any], folder: Path, exceeded: bool = False) -> str:
+    """The run in one line, for logs: ``cxaudit: 523 recipients: 475 kept,
+    48 suppressed, 12 flagged; since runs/X: 3 newly suppressed, 1 released;
+    wrote runs/Y``."""
+    line = (
+        f"cxaudit: {report['input_rows']:,} recipients: {report['kept']:,} kept, "
+        f"{report['suppressed']:,} suppressed, {report['flagged']:,} flagged"
+    )
+    change = report.get("baseline")
+    if change is not None:
+        line += (
+            f"; since {change['path']}: {len(change['newly_suppressed']):,} newly suppressed, "
+            f"{len(change['released']):,} released"
+        )
+    if exceeded:
+        line += f"; over the ceiling: only the reports were written to {folder}"
+    else:
+        line += f"; wrote {folder}"
+    return terminal(line)
+
+
+_BUSY = "another cxaudit run is writing there"
+
+
+@contextmanager
+def _out_lock(target: Path, wait: float) -> Iterator[None]:
+    """The output folder's lock; another run holding it is :class:`OutputBusy`
+    (exit 75: try again later), not a problem with the input."""
+    from cxaudit.outputs import output_lock
+
+    entered = False
+    try:
+        with output_lock(target, wait):
+            entered = True
+            yield
+    except CxauditError as exc:
+        if entered or isinstance(exc, OutputBusy) or _BUSY not in exc.message:
+            raise
+        raise OutputBusy(exc.message, exc.details) from None
 
 
 _PHASES = (
@@ -456,12 +586,7 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
     console.print(f"wrote {terminal(', '.join(str(p) for p in written))}", soft_wrap=True)
 
 
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-    github = "github"
-    markdown = "markdown"
+CHECK_FORMATS = ("text", "json", "junit", "github", "markdown", "sarif")
 
 
 class FailOn(StrEnum):
@@ -469,9 +594,57 @@ class FailOn(StrEnum):
     flag = "flag"
 
 
-@app.command()
+def parse_formats(values: list[str] | None) -> list[tuple[str, Path | None]]:
+    """``--format NAME`` (standard output) or ``NAME=PATH`` (written to PATH),
+    repeatable; at most one goes to standard output, and each PATH once."""
+    import difflib
+
+    out: list[tuple[str, Path | None]] = []
+    for item in values or ["text"]:
+        name, sep, target = item.partition("=")
+        name = name.strip()
+        if name not in CHECK_FORMATS:
+            close = difflib.get_close_matches(name, CHECK_FORMATS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise CxauditError(
+                f"{item!r}: unknown format {name!r}{hint}; formats are "
+                f"{', '.join(CHECK_FORMATS)}, each as NAME or NAME=PATH"
+            )
+        if sep and not target.strip():
+            raise CxauditError(f"{item!r}: write it as NAME=PATH, e.g. junit=junit.xml")
+        out.append((name, Path(target) if sep and target.strip() != "-" else None))
+    to_stdout = [name for name, path in out if path is None]
+    if len(to_stdout) > 1:
+        raise CxauditError(
+            f"{' and '.join(to_stdout)} would both go to standard output; "
+            "write all but one to files with NAME=PATH"
+        )
+    paths = [str(path) for _, path in out if path is not None]
+    for path in paths:
+        if paths.count(path) > 1:
+            raise CxauditError(f"{path} is named twice; give each format its own file")
+    return out
+
+
+def _check_formats(values: list[str] | None) -> list[str] | None:
+    """Refuse a bad --format as click refuses a bad choice (usage error, exit 2)."""
+    try:
+        parse_formats(values)
+    except CxauditError as exc:
+        raise typer.BadParameter(exc.message) from None
+    return values
+
+
+@app.command(epilog=_epilog("check"))
 def check(
-    campaigns: Annotated[list[Path], typer.Argument(help="Campaign files (CSV) to check.")],
+    campaigns: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Campaign files (CSV, .csv.gz, Parquet) to check; - reads one from standard "
+            "input.",
+            metavar="CAMPAIGN",
+        ),
+    ],
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
     preset: PresetOpt = None,
@@ -481,11 +654,17 @@ def check(
     offer: OfferOpt = None,
     encoding: EncodingOpt = None,
     fmt: Annotated[
-        CheckFormat,
+        list[str] | None,
         typer.Option(
-            "--format", "-f", help="text, json, junit (XML), github (annotations), markdown."
+            "--format",
+            "-f",
+            metavar="NAME[=PATH]",
+            callback=_check_formats,
+            help="text (default), json, junit (XML), github (annotations), markdown or sarif "
+            "(code scanning); NAME prints to standard output, NAME=PATH writes PATH. "
+            "Repeatable: one run, every format.",
         ),
-    ] = CheckFormat.text,
+    ] = None,
     fail_on: Annotated[
         FailOn,
         typer.Option(
@@ -500,33 +679,105 @@ def check(
 ) -> None:
     """Gate campaign files in CI: exit 1 when any recipient would be suppressed.
 
-    Writes nothing. Each CAMPAIGN may have a NAME.campaign.yaml beside it with
-    its type, channel and offer. When $GITHUB_STEP_SUMMARY is set, a Markdown
-    summary is appended to it.
+    Writes nothing but the --format NAME=PATH files. Each file is judged on its
+    own: one that cannot be read is an error for that file in every format,
+    and the others are still judged. Each CAMPAIGN may have a
+    NAME.campaign.yaml beside it with its type, channel and offer. When
+    $GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it. The
+    exit code is the worst of the files': 2, then 3, then 1, then 0.
 
     Example:
 
-        cxaudit check campaigns/*.csv --format github
+        cxaudit check campaigns/*.csv --format github --format junit=junit.xml
     """
     from cxaudit.check import run_check
-    from cxaudit.renderers import RENDERERS
+    from cxaudit.renderers import RENDERERS, omitted_markdown, plan_annotations
+    from cxaudit.stdin import campaign_inputs
 
-    def work() -> Any:
-        base = _request(
-            Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
-        )
-        failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
-        return run_check(campaigns, base, failing, show_pii, max_suppressed)
+    formats = parse_formats(fmt)  # checked by _check_formats
 
-    run = _guard(debug, work)
-    typer.echo(RENDERERS[fmt.value].render(run), nl=False)
-    _write_step_summary(RENDERERS["markdown"].render(run))
+    def work() -> tuple[Any, dict[str, str]]:
+        with campaign_inputs(campaigns) as paths:
+            base = _request(
+                Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
+            )
+            _refuse_format_over_input(formats, [*paths, rules, *base.sources.values()])
+            failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
+            run = run_check(paths, base, failing, show_pii, max_suppressed)
+            texts = {name: RENDERERS[name].render(run) for name, _ in formats}
+            summary = RENDERERS["markdown"].render(run)
+            if "github" in texts:
+                summary += omitted_markdown(plan_annotations(run)[1])
+            for name, path in formats:
+                if path is not None:
+                    _write_file(path, texts[name])
+            return run, {**texts, "summary": summary}
+
+    run, texts = _guard(debug, work)
+    for name, path in formats:
+        if path is None:
+            typer.echo(texts[name], nl=False)
+    _write_step_summary(texts["summary"])
     from cxaudit.report import ceiling_message
 
     for c in run.checks:
-        if c.exceeded:
+        if c.error is not None:
+            _err(c.error)
+        elif c.exceeded:
             _err(f"{c.path}: {ceiling_message(c.report)}")
     raise typer.Exit(run.exit_code)
+
+
+def _refuse_format_over_input(formats: list[tuple[str, Path | None]], inputs: list[Path]) -> None:
+    """No --format NAME=PATH may replace one of the check's inputs (by
+    device and inode, so links count)."""
+    seen = {}
+    for path in inputs:
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            seen.setdefault((info.st_dev, info.st_ino), path)
+    for name, target in formats:
+        if target is None:
+            continue
+        try:
+            info = os.stat(target)
+        except OSError:
+            continue
+        source = seen.get((info.st_dev, info.st_ino))
+        if source is not None:
+            raise CxauditError(
+                f"--format {name}={target}: {target} is the input {source} of this check; "
+                "write the format to another file"
+            )
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write a --format file whole or not at all (a temporary file renamed
+    into place), creating its folder."""
+    import tempfile
+
+    from cxaudit.files import unwritable
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise unwritable(path, exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise unwritable(path, exc) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_step_summary(markdown: str) -> None:
@@ -543,7 +794,7 @@ def _write_step_summary(markdown: str) -> None:
         )
 
 
-@app.command()
+@app.command(epilog=_epilog("explain"))
 def explain(
     campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
     recipient: Annotated[
@@ -590,36 +841,71 @@ def explain(
         typer.echo(to_text(result, items), nl=False)
 
 
-@app.command("test")
+class TestFormat(StrEnum):
+    text = "text"
+    junit = "junit"
+    json = "json"
+
+
+@app.command("test", epilog=_epilog("test"))
 def test_rules(
     rules: Annotated[
         Path, typer.Argument(help="Rules file whose tests to run.", show_default=True)
     ] = Path("rules.yaml"),
+    fmt: Annotated[
+        TestFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text; junit (XML: a test case per rule test, with its file and line); json.",
+        ),
+    ] = TestFormat.text,
     debug: DebugOpt = False,
 ) -> None:
     """Run the rule tests kept beside the rules (a tests: section or RULES.test.yaml).
 
     Exit 0 when all pass, 1 when any fails (with what was expected and what
-    happened), 2 when the tests cannot be read.
+    happened), 2 when the tests cannot be read (junit and json then say why
+    on stdout too).
 
     Example:
 
-        cxaudit test rules.yaml
+        cxaudit test rules.yaml --format junit > rule-tests.xml
     """
-    from cxaudit.ruletests import run_tests, to_text
+    from cxaudit import ruletests
 
-    run = _guard(debug, lambda: run_tests(rules))
-    typer.echo(to_text(run), nl=False)
-    raise typer.Exit(1 if run.failed else 0)
+    def report(exc: CxauditError) -> None:
+        if fmt is TestFormat.json:
+            typer.echo(ruletests.error_json(rules, exc), nl=False)
+        elif fmt is TestFormat.junit:
+            typer.echo(ruletests.error_junit(rules, exc), nl=False)
+
+    run = _guard(debug, lambda: ruletests.run_tests(rules), on_error=report)
+    render = {
+        TestFormat.text: ruletests.to_text,
+        TestFormat.junit: ruletests.to_junit,
+        TestFormat.json: ruletests.to_json,
+    }[fmt]
+    typer.echo(render(run), nl=False)
+    raise typer.Exit(EXIT_FAILED if run.failed else EXIT_OK)
 
 
-@app.command()
+@app.command(epilog=_epilog("validate"))
 def validate(
     rules: Annotated[Path, typer.Argument(help="Rules file to check.", show_default=True)] = Path(
         "rules.yaml"
     ),
     source: SourceOpt = None,
     preset: PresetOpt = None,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: one line per problem; json: {valid, rules, sources, problems: "
+            "[{file, line, rule, key, message}]}.",
+        ),
+    ] = Format.text,
     debug: DebugOpt = False,
 ) -> None:
     """Check a rules file, and that every source exists and has the mapped columns.
@@ -628,22 +914,56 @@ def validate(
 
     Example:
 
-        cxaudit validate rules.yaml
+        cxaudit validate rules.yaml --format json
     """
     from cxaudit.audit import AuditRequest, validate_rules
 
-    request = AuditRequest(
-        campaign=Path(),
-        rules=rules,
-        sources=_parse_sources_or_exit(source),
-        presets=_guard(debug, lambda: _parse_presets(preset)),
+    def report(exc: CxauditError) -> None:
+        if fmt is Format.json:
+            files = (str(rules), *(str(p) for p in _parse_sources(source).values()))
+            problems = [p.as_dict() for p in exc.problems(files)]
+            typer.echo(_validation_json(rules, False, None, {}, problems), nl=False)
+
+    request = _guard(
+        debug,
+        lambda: AuditRequest(
+            campaign=Path(),
+            rules=rules,
+            sources=_parse_sources(source),
+            presets=_parse_presets(preset),
+        ),
+        on_error=report,
     )
-    ruleset, sources = _guard(debug, lambda: validate_rules(request), every_problem=True)
+    ruleset, sources = _guard(
+        debug, lambda: validate_rules(request), every_problem=True, on_error=report
+    )
+    if fmt is Format.json:
+        typer.echo(_validation_json(rules, True, len(ruleset.rules), sources, []), nl=False)
+        return
     counts = ", ".join(f"{name} ({len(t)} rows)" for name, t in sources.items())
     typer.echo(terminal(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
 
 
-@app.command()
+def _validation_json(
+    rules: Path,
+    valid: bool,
+    count: int | None,
+    sources: dict[str, Any],
+    problems: list[dict[str, Any]],
+) -> str:
+    data = {
+        "rules_file": str(rules),
+        "valid": valid,
+        "rules": count,
+        "sources": [
+            {"name": name, "path": str(t.path), "rows": len(t)} for name, t in sources.items()
+        ],
+        "problems": problems,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@app.command(epilog=_epilog("presets"))
 def presets() -> None:
     """List the export presets: desks for sources, platforms for recipient lists.
 

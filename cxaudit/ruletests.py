@@ -12,14 +12,17 @@ beside ``NAME.yaml``.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import tempfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cxaudit.audit import AuditRequest, run_audit
 from cxaudit.errors import CxauditError
+from cxaudit.escaping import xml_text
 from cxaudit.files import check_regular
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.rules import CAMPAIGN_FIELDS, RuleSet, load_rules
@@ -338,3 +341,104 @@ def to_text(run: TestRun) -> str:
     passed = len(run.results) - run.failed
     lines.append(f"rule tests: {passed} passed, {run.failed} failed")
     return "\n".join(lines) + "\n"
+
+
+def _case_dict(res: TestResult) -> dict[str, Any]:
+    return {
+        "name": res.case.name,
+        "file": str(res.case.file),
+        "line": res.case.line,
+        "passed": res.passed,
+        "failures": res.failures,
+    }
+
+
+def to_dict(run: TestRun) -> dict[str, Any]:
+    """The run as data (``cxaudit test --format json``)."""
+    return {
+        "rules_file": str(run.rules_path),
+        "passed": len(run.results) - run.failed,
+        "failed": run.failed,
+        "untested_rules": run.untested_rules,
+        "cases": [_case_dict(r) for r in run.results],
+        "problems": [],
+    }
+
+
+def error_dict(rules_path: Path, error: CxauditError) -> dict[str, Any]:
+    """Tests that cannot be read, as data: no case ran, ``problems`` says why."""
+    files = (str(rules_path), str(test_file_for(rules_path)))
+    return {
+        "rules_file": str(rules_path),
+        "passed": 0,
+        "failed": 0,
+        "untested_rules": [],
+        "cases": [],
+        "problems": [p.as_dict() for p in error.problems(files)],
+    }
+
+
+def to_json(run: TestRun) -> str:
+    return json.dumps(to_dict(run), indent=2, ensure_ascii=False) + "\n"
+
+
+def error_json(rules_path: Path, error: CxauditError) -> str:
+    return json.dumps(error_dict(rules_path, error), indent=2, ensure_ascii=False) + "\n"
+
+
+def _xml(suites: ET.Element) -> str:
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+def to_junit(run: TestRun) -> str:
+    """JUnit XML (``cxaudit test --format junit``): a test suite per file the
+    cases come from, a test case per rule test with its file and line."""
+    suites = ET.Element("testsuites", name="cxaudit test")
+    by_file: dict[str, list[TestResult]] = {}
+    for res in run.results:
+        by_file.setdefault(str(res.case.file), []).append(res)
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for file, results in by_file.items():
+        failures = sum(not r.passed for r in results)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=xml_text(file),
+            tests=str(len(results)),
+            failures=str(failures),
+            errors="0",
+        )
+        for res in results:
+            attrs = {"classname": xml_text(file), "name": xml_text(res.case.name)}
+            attrs["file"] = xml_text(file)
+            if res.case.line:
+                attrs["line"] = str(res.case.line)
+            case = ET.SubElement(suite, "testcase", attrs)
+            if res.failures:
+                failure = ET.SubElement(
+                    case, "failure", message=xml_text(res.failures[0]), type="expectation"
+                )
+                failure.text = xml_text("\n".join(res.failures))
+        totals["tests"] += len(results)
+        totals["failures"] += failures
+    if run.untested_rules and len(suites):
+        note = "no test names these rules in an expectation: " + ", ".join(run.untested_rules)
+        ET.SubElement(suites[0], "system-out").text = xml_text(note)
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    return _xml(suites)
+
+
+def error_junit(rules_path: Path, error: CxauditError) -> str:
+    """Tests that cannot be read, as JUnit: one test case in error, so a CI
+    test report shows why nothing ran."""
+    suites = ET.Element("testsuites", name="cxaudit test", tests="1", failures="0", errors="1")
+    name = xml_text(str(rules_path))
+    suite = ET.SubElement(suites, "testsuite", name=name, tests="1", failures="0", errors="1")
+    case = ET.SubElement(suite, "testcase", classname=name, name="load rule tests", file=name)
+    element = ET.SubElement(case, "error", message=xml_text(error.message), type="unreadable")
+    element.text = xml_text("\n".join(error.details))
+    return _xml(suites)

@@ -106,13 +106,14 @@ class Workspace:
     def rules(self, rules: str, sources: str = CASES_SOURCE, head: str = "") -> Path:
         return self.write("rules.yaml", rules_text(rules, sources, head))
 
-    def cli(self, *args: str) -> Result:
+    def cli(self, *args: str, stdin: bytes | None = None) -> Result:
+        """Run cxaudit in the workspace; ``stdin`` is what it reads from ``-``."""
         import os
 
         old = Path.cwd()
         os.chdir(self.root)
         try:
-            return self.runner.invoke(app, list(args), catch_exceptions=False)
+            return self.runner.invoke(app, list(args), input=stdin, catch_exceptions=False)
         finally:
             os.chdir(old)
 

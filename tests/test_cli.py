@@ -73,11 +73,18 @@ def test_format_json_prints_exactly_report_json(ws: Workspace) -> None:
     }
 
 
-def test_quiet_prints_nothing_but_writes_everything(ws: Workspace) -> None:
+def test_quiet_prints_only_the_result_line_and_writes_everything(ws: Workspace) -> None:
     _setup(ws)
     run = ws.audit("--quiet")
-    assert (run.code, run.stdout, run.stderr) == (0, "", "")
+    assert (run.code, run.stdout) == (0, "")
+    assert run.stderr == "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged; wrote out\n"
     assert run.suppressed() == {"bob@example.com": "severe"}
+    # --format json: the report on stdout, the same line last on stderr
+    run = ws.audit("--format", "json")
+    assert json.loads(run.stdout)["suppressed"] == 1
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged; wrote out"
+    )
 
 
 def test_report_json_names_inputs_with_rows_and_sha256(ws: Workspace) -> None:

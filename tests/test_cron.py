@@ -1,4 +1,4 @@
-"""Nightly runs: baseline comparison, the output lock, dated folders."""
+"""Nightly runs: baseline comparison, the output lock (exit 75), dated folders."""
 
 from __future__ import annotations
 
@@ -62,6 +62,11 @@ def test_a_baseline_of_another_campaign_is_a_warning(ws: Workspace) -> None:
         "in the data; compare with a run of the same campaign"
     )
     assert run.report()["warnings"] == [warning]
+    assert run.stderr.splitlines() == [
+        f"cxaudit: warning: {warning}",  # --quiet keeps warnings
+        "cxaudit: 3 recipients: 2 kept, 1 suppressed, 0 flagged; since runs/sms: 0 newly "
+        "suppressed, 0 released; wrote runs/email",
+    ]
     assert warning in (run.out / "report.md").read_text()
     # letter case and spaces are not a different campaign
     same = ws.audit("-q", "--baseline", "runs/sms", "--channel", " SMS", "--offer", "aurora x2")
@@ -73,8 +78,6 @@ def test_a_baseline_of_another_campaign_is_a_warning(ws: Workspace) -> None:
         "--baseline runs/sms: has no report.json, so whether it judged the same campaign "
         "(type, channel, offer) cannot be told"
     ]
-
-
 
 
 def test_missing_baseline_is_an_error_and_writes_nothing(ws: Workspace) -> None:
@@ -95,7 +98,7 @@ def test_a_second_run_on_the_same_out_fails_cleanly_while_the_first_holds_it(
     before = {p.name: p.read_bytes() for p in first.out.iterdir()}
     with output_lock(first.out):
         second = ws.audit()
-    assert second.code == 2
+    assert second.code == 75  # EX_TEMPFAIL: a scheduler tries again later
     assert second.stderr.splitlines()[-1] == (
         "cxaudit: error: --out out: another cxaudit run is writing there; wait for it to finish "
         "or pass --wait SECONDS"
@@ -138,7 +141,7 @@ def test_lock_holds_across_processes(ws: Workspace) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         run = ws.audit()
-        assert run.code == 2
+        assert run.code == 75
         assert "another cxaudit run is writing there" in run.stderr
     finally:
         holder.kill()

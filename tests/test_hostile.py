@@ -95,7 +95,7 @@ def _no_personal_data(text: str) -> None:
     assert not re.search(r"617\D{0,3}555\D{0,3}\d{4}", text), "a full phone number"
 
 
-FORMATS = ["text", "json", "junit", "github", "markdown"]
+FORMATS = ["text", "json", "junit", "github", "markdown", "sarif"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -126,6 +126,11 @@ def test_check_formats_escape_hostile_text(hostile: Workspace, fmt: str) -> None
         data = json.loads(out)
         reasons = [v["reason"] for v in data["campaigns"][0]["violations"]]
         assert reasons[1].startswith(HOSTILE[1])  # JSON carries the text, escaped by JSON
+    if fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        assert len(results) == len(HOSTILE)  # one result per row, none split or merged
+        texts = [r["message"]["text"] for r in results]  # plain text, escaped by JSON
+        assert all(any(subject in text for text in texts) for subject in HOSTILE)
 
 
 def test_report_md_escapes_hostile_text_and_masks(hostile: Workspace) -> None:
