@@ -9,6 +9,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def test_github_actions_workflow_steps(project: Path) -> None:
     assert run("Rule tests").returncode == 0
 
     check = run("Check campaign files", FILES=files, GITHUB_STEP_SUMMARY=str(summary))
-    assert check.returncode == 1  # the sample list is not clean: the job fails
+    assert check.returncode == 1, check.stderr  # the sample list is not clean: the job fails
     annotations = [line for line in check.stdout.splitlines() if line.startswith("::")]
     assert annotations
     campaign_lines = (project / "sample_data" / "campaign.csv").read_text().splitlines()
@@ -115,44 +116,175 @@ def test_github_actions_workflow_steps(project: Path) -> None:
             assert rules_lines[int(m.group(3)) - 1].startswith("  - id: ")
     assert "## cxaudit check" in summary.read_text()
 
-    comment = run("Write the PR comment", FILES=files)
-    assert comment.returncode == 0, comment.stderr
+    # the same run wrote the comment, the JUnit report and the SARIF log
     assert (project / "cxaudit-comment.md").read_text().startswith("## cxaudit check\n\n**FAIL**")
+    junit = ET.parse(project / "cxaudit-junit.xml").getroot()
+    assert junit.get("failures") == "7"  # five suppress rules, unverifiable, duplicate
+    sarif = json.loads((project / "cxaudit.sarif").read_text())
+    results = sarif["runs"][0]["results"]
+    # one result per (row, rule): 15+10+9+8+5 rule rows, 2 unverifiable, 3 duplicates, 12 flagged
+    assert len(results) == 64
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "sample_data/campaign.csv"
+        assert 2 <= location["region"]["startLine"] <= len(campaign_lines)
+
+    # One PR comment, created on the first push and edited on the next (gh is a stand-in)
+    fake = project / "fake-bin"
+    fake.mkdir()
+    (fake / "gh").write_text(FAKE_GH)
+    (fake / "gh").chmod(0o755)
+    gh = {
+        "PATH": f"{fake}{os.pathsep}{env['PATH']}",
+        "GH_LOG": str(project / "gh.log"),
+        "GH_STATE": str(project / "gh.state"),
+        "GITHUB_REPOSITORY": "acme/campaigns",
+        "PR": "7",
+    }
+    first = run("Update the PR comment", **gh)
+    assert first.returncode == 0, first.stderr
+    second = run("Update the PR comment", **gh)
+    assert second.returncode == 0, second.stderr
+    calls = (project / "gh.log").read_text().splitlines()
+    assert calls[0].startswith("api repos/acme/campaigns/issues/7/comments --paginate --jq ")
+    assert calls[1] == "pr comment 7 --body-file cxaudit-comment-body.md"
+    assert calls[2].startswith("api repos/acme/campaigns/issues/7/comments --paginate")
+    assert calls[3] == (
+        "api --method PATCH repos/acme/campaigns/issues/comments/4242 "
+        "-F body=@cxaudit-comment-body.md"
+    )
+    body = (project / "cxaudit-comment-body.md").read_text()
+    assert body.startswith("<!-- cxaudit check -->\n## cxaudit check\n")
+
+
+# Answers like gh: the comment list holds the marked comment once one was made.
+FAKE_GH = """#!/usr/bin/env bash
+echo "$*" >> "$GH_LOG"
+if [ "$1" = api ] && [[ "$*" == *--jq* ]]; then
+  [ -f "$GH_STATE" ] && echo 4242
+  exit 0
+fi
+[ "$1" = pr ] && touch "$GH_STATE"
+exit 0
+"""
+
+
+def _night(project: Path, as_of: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "examples/cron.sh"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=_env(AS_OF=as_of, RUNS="runs", **extra),
+    )
+
+
+STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ cron\.sh: "
+
+
+def _log(run: subprocess.CompletedProcess[str]) -> list[str]:
+    """stderr without the script's own timestamps."""
+    return [re.sub(STAMP, "cron.sh: ", line) for line in run.stderr.splitlines()]
 
 
 def test_cron_script_two_nights(project: Path) -> None:
-    def night(as_of: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["bash", "examples/cron.sh"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env=_env(AS_OF=as_of, RUNS="runs"),
-        )
-
-    first = night("2026-11-10T02:15:00Z")
+    first = _night(project, "2026-11-10T02:15:00Z")
     assert first.returncode == 0, first.stderr
-    assert first.stdout == "cxaudit: runs/2026-11-10 written; runs/latest points at it\n"
-    second = night("2026-11-20T02:15:00Z")
+    assert first.stdout == ""
+    assert _log(first) == [
+        "cxaudit: 523 recipients: 490 kept, 33 suppressed, 12 flagged; "
+        "wrote runs/2026-11-10T021500Z",
+        "cron.sh: runs/2026-11-10T021500Z written; runs/latest -> 2026-11-10T021500Z",
+    ]
+    second = _night(project, "2026-11-20T02:15:00Z")
     assert second.returncode == 0, second.stderr
-    assert os.readlink(project / "runs" / "latest") == "2026-11-20"
-    report = json.loads((project / "runs" / "2026-11-20" / "report.json").read_text())
+    assert _log(second) == [
+        "cxaudit: 523 recipients: 475 kept, 48 suppressed, 12 flagged; since "
+        "runs/2026-11-10T021500Z: 16 newly suppressed, 1 released; wrote runs/2026-11-20T021500Z",
+        "cron.sh: runs/2026-11-20T021500Z written, compared with runs/2026-11-10T021500Z; "
+        "runs/latest -> 2026-11-20T021500Z",
+    ]
+    assert os.readlink(project / "runs" / "latest") == "2026-11-20T021500Z"
+    report = json.loads((project / "runs" / "2026-11-20T021500Z" / "report.json").read_text())
     change = report["baseline"]
-    assert change["path"] == "runs/latest"
-    assert change["newly_suppressed"] or change["released"]  # ten days apart, windows moved
+    assert change["path"] == "runs/2026-11-10T021500Z"  # the real folder, named by its moment
+    assert change["as_of"] == "2026-11-10T02:15:00Z"
+    assert report["warnings"] == []  # the same campaign both nights
 
+    # A rerun of the same night compares with the night before, not with itself.
+    again = _night(project, "2026-11-20T02:15:00Z")
+    assert again.returncode == 0, again.stderr
+    assert "since runs/2026-11-10T021500Z" in again.stderr
+    # A late backfill of an earlier night does not move latest back.
+    backfill = _night(project, "2026-11-15T02:15:00Z")
+    assert backfill.returncode == 0, backfill.stderr
+    assert "since runs/2026-11-10T021500Z" in backfill.stderr
+    assert os.readlink(project / "runs" / "latest") == "2026-11-20T021500Z"
+
+
+def test_cron_script_exit_codes_and_retention(project: Path) -> None:
+    from cxaudit.outputs import output_lock
+
+    for night in ("2026-11-10", "2026-11-11", "2026-11-12"):
+        assert _night(project, f"{night}T02:15:00Z").returncode == 0
+    # RETAIN keeps the newest runs (this one included) and prunes the rest
+    pruned = _night(project, "2026-11-13T02:15:00Z", RETAIN="2")
+    assert pruned.returncode == 0, pruned.stderr
+    assert sorted(p.name for p in (project / "runs").iterdir()) == [
+        "2026-11-12T021500Z",
+        "2026-11-13T021500Z",
+        "latest",
+    ]
+    assert "cron.sh: pruned runs/2026-11-10T021500Z (RETAIN=2)" in _log(pruned)
+
+    # 75: another run holds the folder (WAIT=0: at once, not after ten minutes)
+    with output_lock(project / "runs" / "2026-11-14T021500Z"):
+        busy = _night(project, "2026-11-14T02:15:00Z", WAIT="0")
+    assert busy.returncode == 75
+    assert _log(busy)[-1] == (
+        "cron.sh: another run holds runs/2026-11-14T021500Z; nothing was written, try again later"
+    )
+
+    # 3: over the ceiling: the reports say why, the lists and latest stay
+    rules = (project / "rules.yaml").read_text()
+    (project / "rules.yaml").write_text(
+        rules.replace("version: 1\n", "version: 1\nmax_suppressed: 1\n", 1)
+    )
+    over = _night(project, "2026-11-15T02:15:00Z")
+    assert over.returncode == 3, over.stderr
+    assert sorted(p.name for p in (project / "runs" / "2026-11-15T021500Z").iterdir()) == [
+        "report.html",
+        "report.json",
+        "report.md",
+    ]
+    assert _log(over)[-1].startswith("cron.sh: over the suppression ceiling: ")
+    assert os.readlink(project / "runs" / "latest") == "2026-11-13T021500Z"
+    # ... and is no baseline for the next night: that compares with the last finished run
+    (project / "rules.yaml").write_text(rules)
+    after = _night(project, "2026-11-16T02:15:00Z")
+    assert after.returncode == 0, after.stderr
+    assert "since runs/2026-11-13T021500Z" in after.stderr
+
+    # 2: a broken rules file: nothing written, latest and the runs untouched
     (project / "rules.yaml").write_text("version: 2\n")
-    broken = night("2026-11-21T02:15:00Z")
+    broken = _night(project, "2026-11-21T02:15:00Z")
     assert broken.returncode == 2
-    assert "previous outputs kept" in broken.stderr
-    assert os.readlink(project / "runs" / "latest") == "2026-11-20"
-    assert not (project / "runs" / "2026-11-21").exists()
+    assert _log(broken)[-1] == (
+        "cron.sh: bad input or rules (the error is above); nothing was written, previous runs kept"
+    )
+    assert os.readlink(project / "runs" / "latest") == "2026-11-16T021500Z"
+    assert not (project / "runs" / "2026-11-21T021500Z").exists()
+    # 2 as well for a moment it cannot name a folder by
+    assert _night(project, "yesterday").returncode == 2
 
 
 def test_pre_commit_hooks(project: Path) -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     check, tests = hooks["cxaudit-check"], hooks["cxaudit-test"]
-    assert re.search(check["files"], "sample_data/campaign.csv")
+    for campaign in ("campaigns/spring.csv", "marketing/campaign/x.csv.gz", "campaigns/q1.parquet"):
+        assert re.search(check["files"], campaign), campaign
+    for other in ("sample_data/cases.csv", "exports/campaigns.csv", "campaigns/notes.md"):
+        assert not re.search(check["files"], other), other
     assert re.search(tests["files"], "rules.yaml") and re.search(tests["files"], "rules.test.yaml")
     assert not re.search(tests["files"], "other.yaml")
 
