@@ -298,6 +298,17 @@ def test_pre_commit_hooks(project: Path) -> None:
     assert hook(tests, ["rules.yaml"]) == 0
 
 
+def test_pre_commit_rev_is_the_release_tag_of_this_version() -> None:
+    from cxaudit import __version__
+
+    text = (REPO / ".pre-commit-hooks.yaml").read_text()
+    assert re.search(r"rev: (\S+)", text).group(1) == f"v{__version__}"
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1) == __version__
+    readme = (REPO / "README.md").read_text()
+    assert f"git tag v{__version__}" in readme  # what to create on release
+
+
 def test_benchmark_generator_is_deterministic(tmp_path: Path) -> None:
     from benchmarks.generate import generate
 

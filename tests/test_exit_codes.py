@@ -1,5 +1,5 @@
 """Every exit code of every command, in every situation that gives it, in
-one table; and the same codes in each command's --help."""
+one table; and the same codes in each command's --help and the README."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from cxaudit.cli import EXIT_CODES
 from cxaudit.outputs import output_lock
-from tests.conftest import CASES_HEADER, Workspace
+from tests.conftest import CASES_HEADER, REPO, Workspace
 
 CAMPAIGN = "customer_id,email\nC1,ann@example.com\nC2,bob@example.com\nC3,cara@example.com\n"
 CLEAN = "customer_id,email\nC7,gil@example.com\n"
@@ -160,3 +160,14 @@ def test_help_lists_the_commands_exit_codes(ws: Workspace, command: str) -> None
         listed = re.findall(r"^\s+(\d+)  ", text.split("Exit codes:")[1], re.M)
         assert [int(c) for c in listed] == list(EXIT_CODES[command]), text
 
+
+def test_readme_has_one_table_of_every_code_of_every_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Exit codes\n")[1].split("\n## ")[0]
+    rows = re.findall(r"^\| `(\w+)` \| `(\d+)` \| (.*) \|$", section, re.M)
+    documented = [
+        (command, str(code), meaning)
+        for command, codes in EXIT_CODES.items()
+        for code, meaning in codes.items()
+    ]
+    assert rows == documented
