@@ -59,8 +59,12 @@ def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, b
             table.raw, dialect, out.kept, out.rules_cell, out.reasons_cell
         )
         if dialect.encoding != "utf-8":  # the rows were read as UTF-8: back to the file's own
+            # The input's own bytes came from that encoding, so only cxaudit's
+            # cells (a reason quoting a source) can hold what it cannot write.
             heads = tuple(h.decode("utf-8").encode(dialect.encoding) for h in heads)  # type: ignore[assignment]
-            bodies = tuple(b.decode("utf-8").encode(dialect.encoding) for b in bodies)  # type: ignore[assignment]
+            bodies = tuple(  # type: ignore[assignment]
+                b.decode("utf-8").encode(dialect.encoding, errors="replace") for b in bodies
+            )
         mark = bom_bytes(dialect)
         return (mark + heads[0], mark + heads[1]), bodies
     columns = [table.frame[i] for i in range(len(table.header))]

@@ -126,6 +126,31 @@ def test_cp1252_campaign_with_encoding_option_is_written_back_in_cp1252(ws: Work
     ).read_bytes() == "email,name\r\nann@example.com,Zoë – Ünal\r\n".encode("cp1252")
 
 
+def test_a_reason_the_lists_encoding_cannot_hold_is_written_with_a_question_mark(
+    ws: Workspace,
+) -> None:
+    """A cp1252 list, a case subject with an arrow cp1252 has no byte for:
+    the reason is written with a ?, the row's own bytes as they were (it was
+    an internal error)."""
+    ws.write("campaign.csv", "customer_id,name\r\nC1,Zoë\r\nC2,Bob\r\n".encode("cp1252"))
+    ws.write("cases.csv", "Id,Customer ID,Subject\n11,C1,Router → dead\n")
+    ws.rules(
+        '- {id: any-case, source: cases, action: suppress, reason: "{subject}"}',
+        sources="""
+        cases:
+          path: cases.csv
+          keys: {customer_id: Customer ID}
+          columns: {subject: Subject}
+        """,
+        head="recipients:\n  keys: {customer_id: customer_id}\n",
+    )
+    run = ws.audit("-q", "--encoding", "cp1252")
+    assert run.code == 0, run.stderr
+    assert (run.out / "suppressed.csv").read_bytes() == (
+        "customer_id,name,cxaudit_rules,cxaudit_reasons\r\nC1,Zoë,any-case,Router ? dead\r\n"
+    ).encode("cp1252")
+
+
 def test_rows_are_copied_with_their_original_quoting(ws: Workspace) -> None:
     # An export that quotes every value (Salesforce, Mailchimp) comes back
     # quoted exactly as it was, not re-quoted minimally.
