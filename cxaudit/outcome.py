@@ -8,7 +8,7 @@ distinct (rule, evidence row, count), not once per recipient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,10 @@ class Outcome:
     # row, rule_id, effect, reason (plain, not defused) and shared (the reason
     # with personal fields masked, for outputs many people read)
     effects: pd.DataFrame
+    # flagged.csv's cells: the flag rules that matched a kept row and their
+    # reasons, joined like rules_cell and reasons_cell ("" for other rows)
+    flag_rules_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    flag_reasons_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     @property
     def kept(self) -> np.ndarray:
@@ -89,12 +93,9 @@ def decide(
         ignore_index=True,
     ).sort_values(["row", "rule"], kind="stable")
 
-    rules_cell = np.full(n, "", dtype=object)
-    reasons_cell = np.full(n, "", dtype=object)
     removing = effects[effects["effect"].isin(["suppress", "unverifiable", "duplicate"])]
-    _join_into(rules_cell, removing, removing["rule_id"].to_numpy(dtype=object), ";")
-    defused = removing["reason"].map(spreadsheet).to_numpy(dtype=object)
-    _join_into(reasons_cell, removing, defused, "; ")
+    rules_cell, reasons_cell = _cells(n, removing)
+    flag_rules_cell, flag_reasons_cell = _cells(n, effects[effects["effect"] == "flag"])
 
     by_rule: dict[str, int] = {}
     counts = effects.groupby("rule_id")["row"].nunique()
@@ -102,7 +103,28 @@ def decide(
         by_rule[rule.id] = int(counts.get(rule.id, 0))
     by_rule[UNVERIFIABLE] = int(unverifiable.sum())
     by_rule[DUPLICATE] = int(is_duplicate.sum())
-    return Outcome(suppressed, flagged, rules_cell, reasons_cell, by_rule, effects)
+    return Outcome(
+        suppressed,
+        flagged,
+        rules_cell,
+        reasons_cell,
+        by_rule,
+        effects,
+        flag_rules_cell,
+        flag_reasons_cell,
+    )
+
+
+def _cells(n: int, part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The ``cxaudit_rules`` and ``cxaudit_reasons`` cells of ``n`` rows from
+    ``part`` (effects in row, rule order): ids ``;``-joined, reasons (defused
+    for spreadsheets) ``; ``-joined, "" for rows without any."""
+    rules_cell = np.full(n, "", dtype=object)
+    reasons_cell = np.full(n, "", dtype=object)
+    _join_into(rules_cell, part, part["rule_id"].to_numpy(dtype=object), ";")
+    defused = part["reason"].map(spreadsheet).to_numpy(dtype=object)
+    _join_into(reasons_cell, part, defused, "; ")
+    return rules_cell, reasons_cell
 
 
 def _per_rule(by_order: dict[int, Rule], attribute: str) -> np.ndarray:

@@ -41,23 +41,38 @@ def check_out_dir(out: Path) -> None:
         raise CxauditError(f"--out {out}: {probe} is not writable; choose another --out")
 
 
-def csv_outputs(result: AuditResult) -> tuple[bytes, bytes]:
-    """The bytes of cleaned.csv and suppressed.csv, in the campaign's dialect."""
-    head, body = csv_pieces(result)
-    return head[0] + body[0], head[1] + body[1]
+ADDED_COLUMNS = ("cxaudit_row", "cxaudit_rules", "cxaudit_reasons")
 
 
-def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
-    """The headers and the rows of cleaned.csv and suppressed.csv for one
-    chunk of the list (a whole-list run is one chunk), in the list's own
-    encoding, byte order mark and line endings."""
+def csv_outputs(result: AuditResult) -> tuple[bytes, bytes, bytes]:
+    """The bytes of cleaned.csv, suppressed.csv and flagged.csv, in the
+    campaign's dialect."""
+    heads, bodies = csv_pieces(result)
+    return heads[0] + bodies[0], heads[1] + bodies[1], heads[2] + bodies[2]
+
+
+def _lists(result: AuditResult) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Which rows suppressed.csv and flagged.csv list, and their
+    ``cxaudit_rules`` and ``cxaudit_reasons`` cells (all rows')."""
+    out = result.outcome
+    return (
+        (out.suppressed, out.rules_cell, out.reasons_cell),
+        (out.flagged, out.flag_rules_cell, out.flag_reasons_cell),
+    )
+
+
+def csv_pieces(
+    result: AuditResult,
+) -> tuple[tuple[bytes, bytes, bytes], tuple[bytes, bytes, bytes]]:
+    """The headers and the rows of cleaned.csv, suppressed.csv and
+    flagged.csv for one chunk of the list (a whole-list run is one chunk), in
+    the list's own encoding, byte order mark and line endings."""
     table = result.recipients.table
     out = result.outcome
     dialect = table.dialect
+    lists = _lists(result)
     if table.raw is not None:
-        heads, bodies = _copied_pieces(
-            table.raw, dialect, out.kept, out.rules_cell, out.reasons_cell
-        )
+        heads, bodies = _copied_pieces(table.raw, dialect, out.kept, table.row_numbers, lists)
         if dialect.encoding != "utf-8":  # the rows were read as UTF-8: back to the file's own
             # The input's own bytes came from that encoding, so only cxaudit's
             # cells (a reason quoting a source) can hold what it cannot write.
@@ -66,19 +81,28 @@ def csv_pieces(result: AuditResult) -> tuple[tuple[bytes, bytes], tuple[bytes, b
                 b.decode("utf-8").encode(dialect.encoding, errors="replace") for b in bodies
             )
         mark = bom_bytes(dialect)
-        return (mark + heads[0], mark + heads[1]), bodies
+        return (mark + heads[0], mark + heads[1], mark + heads[2]), bodies
     columns = [table.frame[i] for i in range(len(table.header))]
-    kept = [c[out.kept] for c in columns]
-    gone = [c[out.suppressed] for c in columns]
-    gone += [
-        pd.Series(out.rules_cell[out.suppressed], dtype=object),
-        pd.Series(out.reasons_cell[out.suppressed], dtype=object),
-    ]
-    wide = [*table.header, "cxaudit_rules", "cxaudit_reasons"]
-    heads = render_csv(table.header, [], dialect), render_csv(wide, [], dialect)
-    cleaned = render_csv(table.header, kept, dialect)
-    suppressed = render_csv(wide, gone, dialect)
-    return heads, (cleaned[len(heads[0]) :], suppressed[len(heads[1]) :])
+    wide = [*table.header, *ADDED_COLUMNS]
+    heads = (
+        render_csv(table.header, [], dialect),
+        render_csv(wide, [], dialect),
+        render_csv(wide, [], dialect),
+    )
+    cleaned = render_csv(table.header, [c[out.kept] for c in columns], dialect)
+    listed = []
+    for rows, rules_cell, reasons_cell in lists:
+        added = [
+            pd.Series(table.row_numbers[rows].astype(str), dtype=object),
+            pd.Series(rules_cell[rows], dtype=object),
+            pd.Series(reasons_cell[rows], dtype=object),
+        ]
+        listed.append(render_csv(wide, [*(c[rows] for c in columns), *added], dialect))
+    return heads, (
+        cleaned[len(heads[0]) :],
+        listed[0][len(heads[1]) :],
+        listed[1][len(heads[2]) :],
+    )
 
 
 def _quoted(values: np.ndarray, delimiter: str) -> Any:
@@ -97,16 +121,14 @@ def _copied_pieces(
     raw: RawRows,
     dialect: Dialect,
     kept: np.ndarray,
-    rules_cell: np.ndarray,
-    reasons_cell: np.ndarray,
-) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
-    """cleaned.csv and suppressed.csv made of the records that were parsed,
-    as UTF-8 bytes without a byte order mark: every value, quote and line
-    ending exactly as it came. A suppressed row gains its two cells before
-    its own line ending (LF, CRLF or CR, whatever the file mixes)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    numbers: np.ndarray,
+    lists: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...],
+) -> tuple[tuple[bytes, bytes, bytes], tuple[bytes, bytes, bytes]]:
+    """cleaned.csv, suppressed.csv and flagged.csv made of the records that
+    were parsed, as UTF-8 bytes without a byte order mark: every value, quote
+    and line ending exactly as it came. A listed row gains its three cells
+    (``cxaudit_row``, ``cxaudit_rules``, ``cxaudit_reasons``) before its own
+    line ending (LF, CRLF or CR, whatever the file mixes)."""
     data = raw.data
     newline = dialect.newline.encode()
     header = data[raw.header_start : raw.header_end]
@@ -114,11 +136,12 @@ def _copied_pieces(
         data, np.array([raw.header_end]), np.array([raw.header_start])
     )[0]
     d = dialect.delimiter
-    extra_header = f"{d}cxaudit_rules{d}cxaudit_reasons".encode()
+    extra_header = "".join(d + name for name in ADDED_COLUMNS).encode()
     cut = len(header) - int(header_ending)
-    heads = header, header[:cut] + extra_header + (header[cut:] or newline)
+    wide = header[:cut] + extra_header + (header[cut:] or newline)
+    heads = header, wide, wide
     if not len(raw.ends):
-        return heads, (b"", b"")
+        return heads, (b"", b"", b"")
     ending = records.terminator_lengths(data, raw.ends, raw.starts)
     # Kept rows that follow each other in the file are copied as one slice
     # (blank lines between rows are not rows, so a gap ends a slice).
@@ -134,39 +157,66 @@ def _copied_pieces(
         )
     if len(rows) and ending[rows[-1]] == 0:
         cleaned += newline  # the file's last row had no line ending
+    listed = [
+        _annotated(raw, ending, np.flatnonzero(mask), numbers, rules_cell, reasons_cell, dialect)
+        for mask, rules_cell, reasons_cell in lists
+    ]
+    return heads, (cleaned, listed[0], listed[1])
 
-    gone = np.flatnonzero(~kept)
-    if not len(gone):
-        return heads, (cleaned, b"")
-    starts, ends, own = raw.starts[gone], raw.ends[gone], ending[gone]
+
+def _annotated(
+    raw: RawRows,
+    ending: np.ndarray,
+    rows: np.ndarray,
+    numbers: np.ndarray,
+    rules_cell: np.ndarray,
+    reasons_cell: np.ndarray,
+    dialect: Dialect,
+) -> bytes:
+    """The records at positions ``rows``, each with its row number, rules and
+    reasons appended before its line ending."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(rows):
+        return b""
+    data = raw.data
+    d = dialect.delimiter
+    newline = dialect.newline.encode()
+    starts, ends, own = raw.starts[rows], raw.ends[rows], ending[rows]
     content_ends = ends - own
     cells = pc.binary_join_element_wise(
-        "", _quoted(rules_cell[gone], d), _quoted(reasons_cell[gone], d), d
+        "",
+        pa.array(numbers[rows]).cast(pa.string()),
+        _quoted(rules_cell[rows], d),
+        _quoted(reasons_cell[rows], d),
+        d,
     )
     cell_bytes = cells.cast(pa.binary()).to_pylist()
-    lines = [
+    return b"".join(
         data[a:b] + c + (data[b:e] or newline)
         for a, b, e, c in zip(
             starts.tolist(), content_ends.tolist(), ends.tolist(), cell_bytes, strict=True
         )
-    ]
-    return heads, (cleaned, b"".join(lines))
+    )
 
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
 _SUFFIX = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
-OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", *REPORT_FILES)  # a CSV list's run
+OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "flagged.csv", *REPORT_FILES)  # of a CSV list
 
 
-def row_files(fmt: str) -> tuple[str, str]:
-    """The names of cleaned and suppressed rows for a list in format ``fmt``."""
-    return f"cleaned{_SUFFIX[fmt]}", f"suppressed{_SUFFIX[fmt]}"
+def row_files(fmt: str) -> tuple[str, str, str]:
+    """The names of cleaned, suppressed and flagged rows for a list in format
+    ``fmt``."""
+    return f"cleaned{_SUFFIX[fmt]}", f"suppressed{_SUFFIX[fmt]}", f"flagged{_SUFFIX[fmt]}"
 
 
 class OutputWriter:
-    """cleaned and suppressed rows, written chunk by chunk to temporary files
-    in ``--out``; :meth:`commit` adds the reports and renames everything into
-    place, and leaving the ``with`` block without a commit removes them."""
+    """cleaned, suppressed and flagged rows, written chunk by chunk to
+    temporary files in ``--out``; :meth:`commit` adds the reports and renames
+    everything into place, and leaving the ``with`` block without a commit
+    removes them."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -207,7 +257,7 @@ class OutputWriter:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            pieces: tuple[Any, Any] = parquet_tables(part)
+            pieces: tuple[Any, ...] = parquet_tables(part)
         else:
             heads, pieces = csv_pieces(part)
         for i, (name, piece) in enumerate(zip(names, pieces, strict=True)):
@@ -264,21 +314,24 @@ class OutputWriter:
         return write_atomically(self.out, payload, ready=self.temps if rows else None)
 
 
-def parquet_tables(result: AuditResult) -> tuple[Any, Any]:
+def parquet_tables(result: AuditResult) -> tuple[Any, Any, Any]:
     """A Parquet list comes back as Parquet: the original typed columns, rows
-    filtered, plus the two cxaudit columns on the suppressed rows."""
+    filtered, plus the three cxaudit columns on the suppressed and the
+    flagged rows (``cxaudit_row`` a 64-bit integer)."""
     import pyarrow as pa
 
     table = result.recipients.table.arrow
-    out = result.outcome
-    gone = table.filter(pa.array(out.suppressed))
-    gone = gone.append_column(
-        "cxaudit_rules", pa.array(out.rules_cell[out.suppressed].tolist(), pa.string())
-    )
-    gone = gone.append_column(
-        "cxaudit_reasons", pa.array(out.reasons_cell[out.suppressed].tolist(), pa.string())
-    )
-    return table.filter(pa.array(out.kept)), gone
+    numbers = result.recipients.table.row_numbers
+    listed = []
+    for rows, rules_cell, reasons_cell in _lists(result):
+        part = table.filter(pa.array(rows))
+        part = part.append_column("cxaudit_row", pa.array(numbers[rows], pa.int64()))
+        part = part.append_column("cxaudit_rules", pa.array(rules_cell[rows].tolist(), pa.string()))
+        part = part.append_column(
+            "cxaudit_reasons", pa.array(reasons_cell[rows].tolist(), pa.string())
+        )
+        listed.append(part)
+    return table.filter(pa.array(result.outcome.kept)), listed[0], listed[1]
 
 
 def _prepare(out: Path, names: list[str]) -> None:

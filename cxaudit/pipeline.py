@@ -46,7 +46,8 @@ def audit_to_folder(
     show_pii: bool = False,
     max_suppressed: float | None = None,
 ) -> Finished:
-    """Audit and write cleaned/suppressed/report.json/report.md/report.html into ``out``.
+    """Audit and write the lists (cleaned, suppressed, flagged) and the
+    reports (report.json, report.md, report.html) into ``out``.
     Above the ``max_suppressed`` percent ceiling only the reports are
     written (``Finished.exceeded``): the previous lists stay."""
     totals = Totals()

@@ -54,6 +54,7 @@ def test_audit_exits_0_even_when_rows_are_suppressed_and_prints_a_summary(ws: Wo
     assert "│ severe " in run.stdout and "│ suppress │    1 │" in run.stdout
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",
+        "flagged.csv",
         "report.html",
         "report.json",
         "report.md",
@@ -132,6 +133,7 @@ def test_outputs_replace_the_previous_run_and_leave_no_temp_files(ws: Workspace)
     assert run.suppressed() == {"ann@example.com": "severe"}
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",
+        "flagged.csv",
         "report.html",
         "report.json",
         "report.md",

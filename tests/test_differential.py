@@ -82,22 +82,25 @@ def _text(header_ending: str, records: list[Record]) -> str:
     return "customer_id,note" + header_ending + body
 
 
-def _expected(rows: list[list[str]]) -> list[tuple[list[str], str, str] | None]:
-    """Per csv-module record: None for a blank line, else (row, rules, reason)."""
+def _expected(rows: list[list[str]]) -> list[tuple[list[str], str, str, int] | None]:
+    """Per csv-module record: None for a blank line, else (row, rules, reason,
+    row number: the header is row 1, a blank line counts)."""
     seen: dict[str, int] = {}
-    out: list[tuple[list[str], str, str] | None] = []
+    out: list[tuple[list[str], str, str, int] | None] = []
     for number, row in enumerate(rows, start=2):
         if not row:
             out.append(None)
             continue
         ident = row[0].strip()
         if not ident:
-            out.append((row, "cxaudit:unverifiable", UNVERIFIABLE_REASON))
+            out.append((row, "cxaudit:unverifiable", UNVERIFIABLE_REASON, number))
         elif ident in seen:
-            out.append((row, "cxaudit:duplicate", f"repeats row {seen[ident]} (same customer_id)"))
+            why = f"repeats row {seen[ident]} (same customer_id)"
+            out.append((row, "cxaudit:duplicate", why, number))
         else:
             seen[ident] = number
-            out.append((row, "severe", "urgent case 1") if ident == "C1" else (row, "", ""))
+            rules, reason = ("severe", "urgent case 1") if ident == "C1" else ("", "")
+            out.append((row, rules, reason, number))
     return out
 
 
@@ -141,7 +144,7 @@ def test_cxaudit_refuses_or_reads_every_record_as_the_csv_module(ws: Workspace, 
         kept, gone = _read(cleaned)[1:], _read(suppressed)[1:]
         decided = [e for e in _expected(strict) if e is not None]
         assert [e[0] for e in decided if not e[1]] == kept
-        assert [[*e[0], e[1], e[2]] for e in decided if e[1]] == gone
+        assert [[*e[0], str(e[3]), e[1], e[2]] for e in decided if e[1]] == gone
         if well_formed:
             assert (cleaned, suppressed) == _bytes(bom, header_ending, records, decided)
 
@@ -154,16 +157,18 @@ def _bytes(
     bom: bool,
     header_ending: str,
     records: list[Record],
-    decided: list[tuple[list[str], str, str]],
+    decided: list[tuple[list[str], str, str, int]],
 ) -> tuple[bytes, bytes]:
     """cleaned.csv and suppressed.csv made of the generated records' own bytes."""
     mark = "\ufeff" if bom else ""
     cleaned = [mark + "customer_id,note" + header_ending]
-    suppressed = [mark + "customer_id,note,cxaudit_rules,cxaudit_reasons" + header_ending]
-    for record, (_row, rules, reason) in zip(records, decided, strict=True):
+    suppressed = [
+        mark + "customer_id,note,cxaudit_row,cxaudit_rules,cxaudit_reasons" + header_ending
+    ]
+    for record, (_row, rules, reason, number) in zip(records, decided, strict=True):
         ending = record.ending or header_ending
         if rules:
-            suppressed.append(f"{record.content},{rules},{_cell(reason)}{ending}")
+            suppressed.append(f"{record.content},{number},{rules},{_cell(reason)}{ending}")
         else:
             cleaned.append(record.content + ending)
     return "".join(cleaned).encode(), "".join(suppressed).encode()

@@ -88,6 +88,7 @@ def test_min_count_counts_distinct_source_rows_per_recipient(ws: Workspace) -> N
         {
             "email": "ann@example.com",
             "phone": "+16175550134",
+            "cxaudit_row": "2",
             "cxaudit_rules": "cap",
             "cxaudit_reasons": "3 email sends in 7 days",
         }
@@ -179,6 +180,7 @@ def test_rules_on_the_recipient_row_itself(ws: Workspace) -> None:
             "email": "ann@example.com",
             "sms_consent": "no",
             "zip": "02134",
+            "cxaudit_row": "2",
             "cxaudit_rules": "no-sms-consent",
             "cxaudit_reasons": "SMS consent is 'no'",
         },
@@ -186,6 +188,7 @@ def test_rules_on_the_recipient_row_itself(ws: Workspace) -> None:
             "email": "cara@example.com",
             "sms_consent": "",
             "zip": "02139",
+            "cxaudit_row": "4",
             "cxaudit_rules": "no-sms-consent",
             "cxaudit_reasons": "SMS consent is ''",
         },

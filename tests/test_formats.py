@@ -32,6 +32,7 @@ def test_gzip_campaign_and_source(ws: Workspace) -> None:
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv.gz",
+        "flagged.csv.gz",
         "report.html",
         "report.json",
         "report.md",
@@ -41,8 +42,11 @@ def test_gzip_campaign_and_source(ws: Workspace) -> None:
         b"customer_id,email,zip\nC2,bob@example.com,\n"
     )
     assert gzip.decompress((run.out / "suppressed.csv.gz").read_bytes()) == (
-        b"customer_id,email,zip,cxaudit_rules,cxaudit_reasons\n"
-        b"C1,ann@example.com,02134,severe,cases row where priority is 'urgent' (rule severe)\n"
+        b"customer_id,email,zip,cxaudit_row,cxaudit_rules,cxaudit_reasons\n"
+        b"C1,ann@example.com,02134,2,severe,cases row where priority is 'urgent' (rule severe)\n"
+    )
+    assert gzip.decompress((run.out / "flagged.csv.gz").read_bytes()) == (
+        b"customer_id,email,zip,cxaudit_row,cxaudit_rules,cxaudit_reasons\n"
     )
 
 
@@ -80,6 +84,7 @@ def test_parquet_campaign_keeps_its_types_and_nulls(ws: Workspace) -> None:
             "customer_id": "C3",
             "email": "cara@example.com",
             "visits": 7,
+            "cxaudit_row": 3,
             "cxaudit_rules": "severe",
             "cxaudit_reasons": "cases row where priority is 'urgent' (rule severe)",
         }

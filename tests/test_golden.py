@@ -23,7 +23,7 @@ SCENARIOS = {
     "survey-email": ["--campaign-type", "survey"],
     "referral-phone": ["--campaign-type", "referral", "--channel", "phone"],
 }
-FILES = ("cleaned.csv", "suppressed.csv", "report.json", "report.md")
+FILES = ("cleaned.csv", "suppressed.csv", "flagged.csv", "report.json", "report.md")
 
 
 def _run(tmp_path: Path, args: list[str], chunk: int | None = None) -> Path:

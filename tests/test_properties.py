@@ -107,7 +107,7 @@ def _audit(folder: Path, data: bytes) -> tuple[bytes, bytes, object]:
             campaign=folder / "campaign.csv", rules=folder / "rules.yaml", as_of="2026-11-20"
         )
     )
-    cleaned, suppressed = csv_outputs(result)
+    cleaned, suppressed, _flagged = csv_outputs(result)
     return cleaned, suppressed, result
 
 
@@ -132,8 +132,8 @@ def test_every_row_lands_once_with_its_exact_values(
     kept_rows = _parse(cleaned, delimiter)
     gone_rows = _parse(suppressed, delimiter)
     assert kept_rows[0] == header
-    assert gone_rows[0] == [*header, "cxaudit_rules", "cxaudit_reasons"]
-    kept, gone = kept_rows[1:], [r[:-2] for r in gone_rows[1:]]
+    assert gone_rows[0] == [*header, "cxaudit_row", "cxaudit_rules", "cxaudit_reasons"]
+    kept, gone = kept_rows[1:], [r[:-3] for r in gone_rows[1:]]
     suppressed = result.outcome.suppressed  # type: ignore[attr-defined]
     assert kept == [row for i, row in enumerate(body) if not suppressed[i]]
     assert gone == [row for i, row in enumerate(body) if suppressed[i]]

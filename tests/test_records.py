@@ -138,9 +138,9 @@ def test_lone_cr_records_are_each_audited(ws: Workspace, chunk: str) -> None:
     assert run.code == 0
     assert (run.out / "cleaned.csv").read_bytes() == b'customer_id,email,note\rC2,b@x.example,"x\ry"\r'
     assert (run.out / "suppressed.csv").read_bytes() == (
-        b"customer_id,email,note,cxaudit_rules,cxaudit_reasons\r"
-        b"C1,a@x.example,hi,severe,urgent case 1\r"
-        b"C3,c@x.example,z,severe,urgent case 2\r"
+        b"customer_id,email,note,cxaudit_row,cxaudit_rules,cxaudit_reasons\r"
+        b"C1,a@x.example,hi,2,severe,urgent case 1\r"
+        b"C3,c@x.example,z,4,severe,urgent case 2\r"
     )
 
 
@@ -165,8 +165,8 @@ def test_mixed_endings_keep_each_records_own_ending(ws: Workspace, chunk: str) -
         b"customer_id,email\nC2,b@x.example\nC4,d@x.example\r\n"
     )
     assert (run.out / "suppressed.csv").read_bytes() == (
-        b"customer_id,email,cxaudit_rules,cxaudit_reasons\n"
-        b"C1,a@x.example,severe,urgent case 1\r\n"
-        b"C3,c@x.example,severe,urgent case 2\r"
-        b"C1,e@x.example,cxaudit:duplicate,repeats row 2 (same customer_id)\n"
+        b"customer_id,email,cxaudit_row,cxaudit_rules,cxaudit_reasons\n"
+        b"C1,a@x.example,2,severe,urgent case 1\r\n"
+        b"C3,c@x.example,4,severe,urgent case 2\r"
+        b"C1,e@x.example,6,cxaudit:duplicate,repeats row 2 (same customer_id)\n"
     )

@@ -23,14 +23,15 @@ def _rows(data: bytes, encoding: str = "utf-8-sig") -> list[list[str]]:
 def _check_partition(source: bytes, cleaned: bytes, suppressed: bytes) -> int:
     inp, kept, gone = _rows(source), _rows(cleaned), _rows(suppressed)
     assert kept[0] == inp[0]
-    assert gone[0] == [*inp[0], "cxaudit_rules", "cxaudit_reasons"]
+    assert gone[0] == [*inp[0], "cxaudit_row", "cxaudit_rules", "cxaudit_reasons"]
     k = g = 0
-    body_kept, body_gone = kept[1:], [r[:-2] for r in gone[1:]]
-    for row in inp[1:]:
+    body_kept, body_gone = kept[1:], [r[:-3] for r in gone[1:]]
+    for number, row in enumerate(inp[1:], start=2):  # the header is row 1
         if k < len(body_kept) and body_kept[k] == row:
             k += 1
         else:
             assert g < len(body_gone) and body_gone[g] == row, f"row {row} lost or reordered"
+            assert gone[1 + g][-3] == str(number), "cxaudit_row is not the row's number"
             g += 1
     assert (k, g) == (len(body_kept), len(body_gone)), "outputs hold rows the input does not"
     return g
@@ -102,9 +103,9 @@ def test_tricky_values_come_back_byte_for_byte(ws: Workspace, bom: bool, delimit
     assert cleaned == header + b"\r\n" + rest
     d = delimiter.encode()
     assert suppressed.startswith(
-        header + d + b"cxaudit_rules" + d + b"cxaudit_reasons\r\n" + ann + d
+        header + d + b"cxaudit_row" + d + b"cxaudit_rules" + d + b"cxaudit_reasons\r\n" + ann + d
     )
-    assert bob + d + b"any-case" in suppressed
+    assert bob + d + b"3" + d + b"any-case" in suppressed
 
 
 def test_cp1252_campaign_with_encoding_option_is_written_back_in_cp1252(ws: Workspace) -> None:
@@ -147,7 +148,8 @@ def test_a_reason_the_lists_encoding_cannot_hold_is_written_with_a_question_mark
     run = ws.audit("-q", "--encoding", "cp1252")
     assert run.code == 0, run.stderr
     assert (run.out / "suppressed.csv").read_bytes() == (
-        "customer_id,name,cxaudit_rules,cxaudit_reasons\r\nC1,Zoë,any-case,Router ? dead\r\n"
+        "customer_id,name,cxaudit_row,cxaudit_rules,cxaudit_reasons\r\n"
+        "C1,Zoë,2,any-case,Router ? dead\r\n"
     ).encode("cp1252")
 
 
@@ -168,8 +170,8 @@ def test_rows_are_copied_with_their_original_quoting(ws: Workspace) -> None:
         b'"C3","cara@example.com","two\nlines"\n'
     )
     assert (run.out / "suppressed.csv").read_bytes() == (
-        b'"customer_id","email","city",cxaudit_rules,cxaudit_reasons\n'
-        b'"C2","bob@example.com","Washington, D.C.",any-case,'
+        b'"customer_id","email","city",cxaudit_row,cxaudit_rules,cxaudit_reasons\n'
+        b'"C2","bob@example.com","Washington, D.C.",3,any-case,'
         b"cases row (rule any-case)\n"
     )
 
@@ -209,5 +211,5 @@ def test_outputs_keep_the_inputs_encoding_byte_order_and_mark(
     assert run.code == 0, run.stderr
     assert (run.out / "cleaned.csv").read_bytes() == mark + enc("customer_id,name\r\nC2,Renée\r\n")
     assert (run.out / "suppressed.csv").read_bytes() == mark + enc(
-        "customer_id,name,cxaudit_rules,cxaudit_reasons\r\nC1,Zoë,severe,urgent case 7\r\n"
+        "customer_id,name,cxaudit_row,cxaudit_rules,cxaudit_reasons\r\nC1,Zoë,2,severe,urgent case 7\r\n"
     )

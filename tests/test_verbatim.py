@@ -69,8 +69,8 @@ def test_file_names_options_and_paths_are_shown_as_written(ws: Workspace) -> Non
         "offer [bold]upsell[/bold] :smile: [/x]; as of 2026-11-20T00:00:00Z)"
     )
     assert lines[-1] == (
-        "wrote [red]out:x:/cleaned.csv, [red]out:x:/suppressed.csv, [red]out:x:/report.json, "
-        "[red]out:x:/report.md, [red]out:x:/report.html"
+        "wrote [red]out:x:/cleaned.csv, [red]out:x:/suppressed.csv, [red]out:x:/flagged.csv, "
+        "[red]out:x:/report.json, [red]out:x:/report.md, [red]out:x:/report.html"
     )
     assert (ws.root / "[red]out:x:" / "cleaned.csv").is_file()
 
