@@ -26,6 +26,7 @@ from cxaudit.csvfile import Dialect, RawRows, bom_bytes, render_csv
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 from cxaudit.files import remove_quietly, unwritable
+from cxaudit.spreadsheets import Spreadsheet
 
 
 def check_out_dir(out: Path) -> None:
@@ -202,8 +203,15 @@ def _annotated(
 
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+SPREADSHEETS = ("suppressed.xlsx", "flagged.xlsx")  # the lists people open by hand
 _SUFFIX = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
-OUTPUT_FILES = ("cleaned.csv", "suppressed.csv", "flagged.csv", *REPORT_FILES)  # of a CSV list
+OUTPUT_FILES = (  # a CSV list's run
+    "cleaned.csv",
+    "suppressed.csv",
+    "flagged.csv",
+    *SPREADSHEETS,
+    *REPORT_FILES,
+)
 
 
 def row_files(fmt: str) -> tuple[str, str, str]:
@@ -213,16 +221,17 @@ def row_files(fmt: str) -> tuple[str, str, str]:
 
 
 class OutputWriter:
-    """cleaned, suppressed and flagged rows, written chunk by chunk to
-    temporary files in ``--out``; :meth:`commit` adds the reports and renames
-    everything into place, and leaving the ``with`` block without a commit
-    removes them."""
+    """cleaned, suppressed and flagged rows (and the workbooks of the last
+    two), written chunk by chunk to temporary files in ``--out``;
+    :meth:`commit` adds the reports and renames everything into place, and
+    leaving the ``with`` block without a commit removes them."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.temps: dict[str, Path] = {}
         self.files: dict[str, Any] = {}
         self.raw: list[Any] = []
+        self.sheets: dict[str, Spreadsheet] = {}
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -237,7 +246,7 @@ class OutputWriter:
 
     def replaced(self, fmt: str) -> list[Path]:
         """Every path a run on a list in format ``fmt`` replaces."""
-        return [self.out / name for name in (*row_files(fmt), *REPORT_FILES)]
+        return [self.out / name for name in (*row_files(fmt), *SPREADSHEETS, *REPORT_FILES)]
 
     def _open(self, name: str) -> Any:
         _prepare(self.out, [name])
@@ -277,14 +286,50 @@ class OutputWriter:
                     self.files[name].write(piece)
             except OSError as exc:
                 raise unwritable(self.out / name, exc) from None
+        self._add_to_spreadsheets(part, names[1:])
+
+    def _add_to_spreadsheets(self, part: AuditResult, row_names: tuple[str, ...]) -> None:
+        """The chunk's suppressed and flagged rows into their workbooks."""
+        table = part.recipients.table
+        header = [*table.header, *ADDED_COLUMNS]
+        created = part.as_of.to_pydatetime().replace(tzinfo=None)
+        for name, csv_name, (rows, rules_cell, reasons_cell) in zip(
+            SPREADSHEETS, row_names, _lists(part), strict=True
+        ):
+            try:
+                if name not in self.sheets:
+                    title = name.removesuffix(".xlsx")
+                    self.sheets[name] = Spreadsheet(
+                        self._open(name), title, header, csv_name, created
+                    )
+                sheet = self.sheets[name]
+                listed = np.flatnonzero(rows)
+                shown = listed[: sheet.room]  # the rest is only counted
+                sheet.skip(len(listed) - len(shown))
+                if len(shown):
+                    cells = [
+                        *(table.frame[i].take(shown).tolist() for i in range(len(table.header))),
+                        rules_cell[shown],
+                        reasons_cell[shown],
+                    ]
+                    sheet.add(cells, table.row_numbers[shown])
+            except OSError as exc:
+                raise unwritable(self.out / name, exc) from None
 
     def _close(self, sync: bool = False) -> None:
-        """Close the writers (gzip, Parquet), then the files under them,
-        flushed to disk first when ``sync``; every file is closed even when
-        one fails (a full disk shows at the last flush)."""
-        files, raw = self.files, self.raw
-        self.files, self.raw = {}, []
+        """Close the writers (gzip, Parquet; the workbooks, which are
+        assembled only when ``sync``: a run that stops drops them), then the
+        files under them, flushed to disk first when ``sync``; every file is
+        closed even when one fails (a full disk shows at the last flush)."""
+        files, raw, sheets = self.files, self.raw, self.sheets
+        self.files, self.raw, self.sheets = {}, [], {}
         failure: OSError | None = None
+        if sync:
+            for name, sheet in sheets.items():
+                try:
+                    sheet.close()
+                except OSError as exc:
+                    failure = failure or OSError(exc.errno, f"{name}: {exc.strerror}")
         for fh in [f for f in files.values() if not any(f is r for r in raw)] + raw:
             try:
                 if sync and any(fh is r for r in raw):
@@ -299,11 +344,11 @@ class OutputWriter:
             raise failure
 
     def commit(self, report_text: str, markdown: str, html: str, rows: bool = True) -> list[Path]:
-        """Finish the row files, write the reports (report.json, report.md,
-        report.html), rename all into place; without ``rows`` only the
-        reports (the row files are dropped)."""
+        """Finish the row files and workbooks, write the reports
+        (report.json, report.md, report.html), rename all into place;
+        without ``rows`` only the reports (the row files are dropped)."""
         try:
-            self._close(sync=True)
+            self._close(sync=rows)
         except OSError as exc:
             raise unwritable(self.out, exc) from None
         payload = {

@@ -55,10 +55,12 @@ def test_audit_exits_0_even_when_rows_are_suppressed_and_prints_a_summary(ws: Wo
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",
         "flagged.csv",
+        "flagged.xlsx",
         "report.html",
         "report.json",
         "report.md",
         "suppressed.csv",
+        "suppressed.xlsx",
     ]
 
 
@@ -134,10 +136,12 @@ def test_outputs_replace_the_previous_run_and_leave_no_temp_files(ws: Workspace)
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",
         "flagged.csv",
+        "flagged.xlsx",
         "report.html",
         "report.json",
         "report.md",
         "suppressed.csv",
+        "suppressed.xlsx",
     ]
 
 

@@ -33,10 +33,12 @@ def test_gzip_campaign_and_source(ws: Workspace) -> None:
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv.gz",
         "flagged.csv.gz",
+        "flagged.xlsx",
         "report.html",
         "report.json",
         "report.md",
         "suppressed.csv.gz",
+        "suppressed.xlsx",
     ]
     assert gzip.decompress((run.out / "cleaned.csv.gz").read_bytes()) == (
         b"customer_id,email,zip\nC2,bob@example.com,\n"

@@ -70,6 +70,25 @@ def test_chunked_run_writes_the_same_files(tmp_path: Path, scenario: str, chunk:
         assert (out / name).read_bytes() == (GOLDEN / scenario / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_workbooks_hold_exactly_what_the_lists_hold(tmp_path: Path, scenario: str) -> None:
+    """suppressed.xlsx and flagged.xlsx: the rows of suppressed.csv and
+    flagged.csv, every cell the same text (cxaudit_row a number)."""
+    import csv
+
+    from tests.test_lists import read_xlsx
+
+    out = _run(tmp_path, SCENARIOS[scenario])
+    for name in ("suppressed", "flagged"):
+        with open(out / f"{name}.csv", newline="", encoding="utf-8") as fh:
+            rows: list[list[object]] = list(csv.reader(fh))
+        at = rows[0].index("cxaudit_row")
+        for row in rows[1:]:
+            row[at] = int(str(row[at]))
+        book = read_xlsx(out / f"{name}.xlsx")
+        assert [r + [""] * (len(rows[0]) - len(r)) for r in book] == rows, name
+
+
 def test_every_default_rule_fires_on_the_sample() -> None:
     rules = yaml.safe_load((REPO / "rules.yaml").read_text())["rules"]
     fired = set()

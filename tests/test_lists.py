@@ -1,4 +1,5 @@
-"""The lists a marketer opens: flagged.csv and the cxaudit_row column.
+"""The lists a marketer opens: flagged.csv, the cxaudit_row column and the
+suppressed.xlsx and flagged.xlsx workbooks.
 
 The cast: Ann has an urgent open case (suppressed; her low case's flag does
 not count), Bob a low one (flagged by minor-case), Cara a low one and a
@@ -10,11 +11,17 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cxaudit import spreadsheets
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = CASES_HEADER + (
@@ -46,12 +53,77 @@ FLAGGED = (
 )
 SUPPRESSED = HEADER + "C1,ann@example.com,Ann,02134,2,severe,urgent case 11\n"
 CHUNKS = [[], ["--chunk-size", "1"], ["--chunk-size", "2"]]
+WIDE = ["customer_id", "email", "name", "zip", "cxaudit_row", "cxaudit_rules", "cxaudit_reasons"]
 
 
 def _setup(ws: Workspace, campaign: str | bytes = CAMPAIGN) -> None:
     ws.write("campaign.csv", campaign)
     ws.write("cases.csv", CASES)
     ws.rules(RULES)
+
+
+# --------------------------------------------------------------------------
+# Reading a workbook as Excel does: every cell, its type, and no formula.
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _unescape(text: str) -> str:
+    """Excel's _xHHHH_ escapes (``_x005F_`` is a literal underscore)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _column(ref: str) -> int:
+    letters = re.match(r"[A-Z]+", ref).group()  # type: ignore[union-attr]
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def read_xlsx(path: Path) -> list[list[Any]]:
+    """The sheet's rows: text cells as str, number cells as int, missing
+    cells as ""; a formula anywhere fails the test."""
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    assert sheet.find(f".//{_NS}f") is None, "a formula in the workbook"
+    rows: list[list[Any]] = []
+    for row in sheet.iter(f"{_NS}row"):
+        number = int(row.get("r", "0"))
+        while len(rows) < number - 1:
+            rows.append([])
+        cells: dict[int, Any] = {}
+        for cell in row.iter(f"{_NS}c"):
+            col = _column(cell.get("r", ""))
+            if cell.get("t") == "inlineStr":
+                cells[col] = _unescape("".join(t.text or "" for t in cell.iter(f"{_NS}t")))
+            elif cell.get("t") is None and cell.find(f"{_NS}v") is not None:
+                value = float(cell.find(f"{_NS}v").text)  # type: ignore[union-attr, arg-type]
+                cells[col] = int(value) if value.is_integer() else value
+            else:
+                raise AssertionError(f"unexpected cell {ElementTree.tostring(cell)!r}")
+        rows.append([cells.get(i, "") for i in range(max(cells, default=-1) + 1)])
+    return rows
+
+
+def text_columns(path: Path) -> list[bool]:
+    """Per column: formatted as text (number format 49, "@")."""
+    with zipfile.ZipFile(path) as book:
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+        styles = ElementTree.fromstring(book.read("xl/styles.xml"))
+    xfs = styles.find(f"{_NS}cellXfs")
+    assert xfs is not None
+    formats = [int(xf.get("numFmtId", "0")) for xf in xfs]
+    out = []
+    for col in sheet.iter(f"{_NS}col"):  # a range of columns alike
+        span = int(col.get("max", "0")) - int(col.get("min", "0")) + 1
+        out += [formats[int(col.get("style", "0"))] == 49] * span
+    return out
+
+
+def _padded(rows: list[list[Any]], width: int) -> list[list[Any]]:
+    return [r + [""] * (width - len(r)) for r in rows]
 
 
 # --------------------------------------------------------------------------
@@ -89,6 +161,7 @@ def test_nobody_flagged_is_a_header_only_flagged_csv(ws: Workspace) -> None:
     run = ws.audit("-q")
     assert run.code == 0, run.stderr
     assert (run.out / "flagged.csv").read_text() == HEADER
+    assert read_xlsx(run.out / "flagged.xlsx") == [WIDE]
 
 
 # A BOM, CRLF, a quoted value over two lines, a blank line and no final
@@ -140,7 +213,113 @@ def test_cleaned_csv_is_the_input_minus_suppressed_records_byte_for_byte(
     )
 
 
-def test_parquet_list_gets_flagged_parquet(ws: Workspace) -> None:
+# --------------------------------------------------------------------------
+# suppressed.xlsx and flagged.xlsx
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_workbooks_hold_the_lists_with_every_cell_as_text(
+    ws: Workspace, chunk: list[str]
+) -> None:
+    _setup(ws, TRICKY)
+    run = ws.audit("-q", *chunk)
+    assert run.code == 0, run.stderr
+    assert read_xlsx(run.out / "suppressed.xlsx") == [
+        WIDE,
+        ["C1", "ann@example.com", "Ann\r\nSmith", "02134", 2, "severe", "urgent case 11"],
+    ]
+    assert read_xlsx(run.out / "flagged.xlsx") == [
+        WIDE,
+        ["C2", "bob@example.com", "Bob", "10001", 4, "minor-case", "'=SUM(1) (case 13)"],
+        [
+            "C3",
+            "cara@example.com",
+            "Cara",
+            "60601",
+            5,
+            "minor-case;chicago",
+            "Wifi slow (case 14); zip 60601",
+        ],
+    ]
+    # typed-in values stay text too; cxaudit_row is a number, to sort by
+    assert text_columns(run.out / "flagged.xlsx") == [True] * 4 + [False, True, True]
+
+
+def test_a_workbook_is_the_same_at_any_chunk_size(ws: Workspace) -> None:
+    _setup(ws, TRICKY)
+    whole = ws.audit("-q", out="whole")
+    ones = ws.audit("-q", "--chunk-size", "1", out="ones")
+    for name in ("suppressed.xlsx", "flagged.xlsx"):
+        assert (whole.out / name).read_bytes() == (ones.out / name).read_bytes()
+
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","click")',
+    "<r><t>rich?</t></r></is></c><c><f>1+1</f></c><c><is><r></r>",
+    "_x0041_ stays as typed",
+    "bell\x07and\x1bescape",
+    "4111111111111111",
+    "+1 555 0100",
+    "0000123",
+    "  padded  ",
+    "Zoë Ünal – ✓",
+    "1e5",
+    "TRUE",
+    "2026-11-20",
+    "@SUM(A1)",
+    "a\tb",
+    "line\nbreak",
+    "&amp; <b>",
+]
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
+
+
+@pytest.mark.parametrize("chunk", [[], ["--chunk-size", "3"]])
+def test_hostile_and_fragile_values_come_back_as_typed(ws: Workspace, chunk: list[str]) -> None:
+    """What Excel would turn into a formula, a number, a date or a boolean,
+    and text that looks like the workbook's own markup, are each one text
+    cell holding exactly what the list holds."""
+    rows = [f"C{i},p{i}@example.com,{_csv_cell(v)}" for i, v in enumerate(HOSTILE)]
+    ws.write("campaign.csv", ("customer_id,email,note\n" + "\n".join(rows) + "\n").encode())
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    ws.rules('- {id: noted, where: {note: {empty: false}}, action: flag, reason: "noted"}')
+    run = ws.audit("-q", *chunk)
+    assert run.code == 0, run.stderr
+    got = _padded(read_xlsx(run.out / "flagged.xlsx"), 6)
+    assert got[0] == ["customer_id", "email", "note", "cxaudit_row", "cxaudit_rules",
+                      "cxaudit_reasons"]  # fmt: skip
+    assert [r[2] for r in got[1:]] == HOSTILE
+    assert [r[3] for r in got[1:]] == list(range(2, 2 + len(HOSTILE)))
+    assert read_xlsx(run.out / "suppressed.xlsx") == [got[0]]
+
+
+def test_a_list_longer_than_a_workbook_takes_says_where_the_rest_are(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write(
+        "cases.csv",
+        CASES_HEADER + "".join(f"\n{i},C{i},,open,urgent,X,S,,2026-11-01," for i in (1, 2, 3)),
+    )
+    ws.rules(RULES)
+    for chunk in CHUNKS:
+        run = ws.audit("-q", *chunk, out=f"out{len(chunk)}{chunk[-1] if chunk else ''}")
+        assert run.code == 0, run.stderr
+        assert len((run.out / "suppressed.csv").read_text().splitlines()) == 4
+        assert read_xlsx(run.out / "suppressed.xlsx") == [
+            WIDE,
+            ["C1", "ann@example.com", "Ann", "02134", 2, "severe", "urgent case 1"],
+            ["C2", "bob@example.com", "Bob", "10001", 3, "severe", "urgent case 2"],
+            [],
+            ["… and 1 more row in suppressed.csv: this workbook holds the first 2"],
+        ]
+
+
+def test_parquet_list_gets_flagged_parquet_and_workbooks(ws: Workspace) -> None:
     campaign = pa.table(
         {
             "customer_id": pa.array(["C1", "C2", "C3"]),
@@ -175,18 +354,45 @@ def test_parquet_list_gets_flagged_parquet(ws: Workspace) -> None:
             "cxaudit_reasons": "Wifi slow (case 14)",
         },
     ]
+    header = ["customer_id", "zip", "visits", "cxaudit_row", "cxaudit_rules", "cxaudit_reasons"]
+    assert read_xlsx(run.out / "suppressed.xlsx") == [
+        header,
+        ["C1", "02134", "3", 1, "severe", "urgent case 11"],
+    ]
+
+
+def test_a_cp1252_list_keeps_its_encoding_and_the_workbook_every_character(
+    ws: Workspace,
+) -> None:
+    """A reason quoting what cp1252 cannot write (an arrow) is written with
+    a ? in suppressed.csv, in the list's encoding, and whole in the workbook."""
+    ws.write("campaign.csv", "customer_id,name\r\nC1,Zoë\r\nC2,Bob\r\n".encode("cp1252"))
+    ws.write("cases.csv", CASES_HEADER + "\n11,C1,,open,urgent,X,Router → dead,,2026-11-01,\n")
+    ws.rules(
+        "- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress,"
+        ' reason: "{subject}"}',
+        head="recipients:\n  keys: {customer_id: customer_id}\n",
+    )
+    run = ws.audit("-q", "--encoding", "cp1252")
+    assert run.code == 0, run.stderr
+    assert (run.out / "suppressed.csv").read_bytes() == (
+        "customer_id,name,cxaudit_row,cxaudit_rules,cxaudit_reasons\r\nC1,Zoë,2,severe,Router ? dead\r\n"
+    ).encode("cp1252")
+    assert read_xlsx(run.out / "suppressed.xlsx")[1] == ["C1", "Zoë", 2, "severe", "Router → dead"]
 
 
 # --------------------------------------------------------------------------
 # All or nothing, inputs never replaced
 
 
-def test_above_the_ceiling_flagged_csv_is_not_written(ws: Workspace) -> None:
+def test_above_the_ceiling_no_list_or_workbook_is_written(ws: Workspace) -> None:
     _setup(ws)
-    ws.write("out/flagged.csv", "previous\n")
+    for name in ("flagged.csv", "suppressed.xlsx", "flagged.xlsx"):
+        ws.write(f"out/{name}", "previous\n")
     run = ws.audit("-q", "--max-suppressed", "10")
     assert run.code == 3
-    assert (run.out / "flagged.csv").read_text() == "previous\n"
+    for name in ("flagged.csv", "suppressed.xlsx", "flagged.xlsx"):
+        assert (run.out / name).read_text() == "previous\n"
     assert not (run.out / "cleaned.csv").exists()
     assert not [p for p in os.listdir(run.out) if p.startswith(".")]
 
@@ -199,7 +405,8 @@ def test_a_failed_commit_leaves_the_previous_flagged_files(ws: Workspace) -> Non
     (first.out / "report.md").mkdir()
     second = ws.audit("-q", "--offer", "X")
     assert second.code == 2
-    assert (first.out / "flagged.csv").read_bytes() == before["flagged.csv"]
+    for name in ("flagged.csv", "flagged.xlsx", "suppressed.xlsx"):
+        assert (first.out / name).read_bytes() == before[name]
     assert not [p for p in os.listdir(first.out) if p.startswith(".")]
 
 
@@ -214,8 +421,10 @@ def test_a_source_saved_as_flagged_csv_is_not_replaced(ws: Workspace) -> None:
     assert (ws.root / "out" / "flagged.csv").read_text() == CASES
 
 
-@pytest.mark.parametrize("name", ["flagged.csv", "flagged.csv.gz"])
-def test_a_link_to_the_list_under_a_list_name_is_refused(ws: Workspace, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["flagged.csv", "flagged.csv.gz", "suppressed.xlsx", "flagged.xlsx"]
+)
+def test_a_link_to_the_list_under_a_workbook_name_is_refused(ws: Workspace, name: str) -> None:
     if name.endswith(".gz"):
         ws.write("campaign.csv.gz", gzip.compress(CAMPAIGN.encode()))
         campaign = "campaign.csv.gz"

@@ -368,7 +368,8 @@ def test_a_second_run_with_the_same_files_replaces_report_html(ws: Workspace) ->
     first = ws.audit("-q")
     before = {p.name: p.read_bytes() for p in first.out.iterdir()}
     assert sorted(before) == [
-        "cleaned.csv", "flagged.csv", "report.html", "report.json", "report.md", "suppressed.csv"
+        "cleaned.csv", "flagged.csv", "flagged.xlsx", "report.html", "report.json", "report.md",
+        "suppressed.csv", "suppressed.xlsx",
     ]  # fmt: skip
     (first.out / "report.html").unlink()
     (first.out / "report.html").mkdir()

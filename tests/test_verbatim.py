@@ -70,7 +70,8 @@ def test_file_names_options_and_paths_are_shown_as_written(ws: Workspace) -> Non
     )
     assert lines[-1] == (
         "wrote [red]out:x:/cleaned.csv, [red]out:x:/suppressed.csv, [red]out:x:/flagged.csv, "
-        "[red]out:x:/report.json, [red]out:x:/report.md, [red]out:x:/report.html"
+        "[red]out:x:/suppressed.xlsx, [red]out:x:/flagged.xlsx, [red]out:x:/report.json, "
+        "[red]out:x:/report.md, [red]out:x:/report.html"
     )
     assert (ws.root / "[red]out:x:" / "cleaned.csv").is_file()
 

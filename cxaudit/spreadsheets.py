@@ -1,0 +1,167 @@
+"""suppressed.xlsx and flagged.xlsx: the lists people open by hand.
+
+A CSV double-clicked in Excel is guessed at: ``02134`` becomes the number
+2134, a long id ``4111111111111111`` becomes ``4.11111E+15``, ``+1 555 0100``
+a formula, and a UTF-8 file without a byte order mark is read in the
+computer's code page (``RenÃ©e``). cleaned.csv, suppressed.csv and
+flagged.csv keep the input's exact bytes, so they cannot carry the hints that
+would prevent it (a BOM would change the file). A workbook beside each list
+of people says what every cell is: the input's cells and cxaudit's
+``cxaudit_rules`` and ``cxaudit_reasons`` are text (shown as they are, accents
+and leading zeros included, never run as a formula), ``cxaudit_row`` is a
+number (so sorting by it sorts 9 before 10).
+
+Written by XlsxWriter in its constant-memory mode: each row goes to a
+temporary file as it is added and the workbook is zipped when the run
+commits, so memory does not grow with the list. Its cost is per cell (a few
+microseconds), so a workbook holds at most :data:`MAX_ROWS` rows; a longer
+list ends with a row saying how many more are in the CSV file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, BinaryIO
+
+import numpy as np
+
+MAX_ROWS = 20_000  # rows of people per workbook (Excel's own limit is 1,048,575)
+_WIDTH_SAMPLE = 200  # rows whose lengths set the column widths
+_MIN_WIDTH, _MAX_WIDTH = 6, 60
+
+# What XML 1.0 cannot hold, written as Excel's own _xHHHH_ escape; a text
+# that already looks like an escape has its underscore escaped, so Excel
+# shows it as it is.
+_LOOKS_ESCAPED = re.compile("_x[0-9a-fA-F]{4}_")
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(text: str) -> str:
+    if "_x" in text:
+        text = _LOOKS_ESCAPED.sub(r"_x005F\g<0>", text)
+    if _NOT_XML.search(text) is None:
+        return text
+    return _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _worksheet_class() -> type:
+    from xlsxwriter.worksheet import Worksheet
+
+    class TextSheet(Worksheet):  # type: ignore[misc]
+        """XlsxWriter writes a string that starts with ``<r>`` and ends with
+        ``</r>`` into the file unescaped, as rich text; this module writes no
+        rich text, so such a cell (a customer can type it) is plain text like
+        any other. Characters XML cannot hold (U+FFFF, say) are escaped as
+        control characters are."""
+
+        @staticmethod
+        def _escape_control_characters(data: str) -> str:
+            return _escape(data)
+
+        def _xml_rich_inline_string(self, string: str, attributes: Any = ()) -> None:
+            self._xml_inline_string(string, True, list(attributes))
+
+    return TextSheet
+
+
+class Spreadsheet:
+    """One workbook of one sheet: the header, then rows added chunk by chunk
+    (the input's cells, ``cxaudit_row``, ``cxaudit_rules``,
+    ``cxaudit_reasons``), written into ``fh`` by :meth:`close`."""
+
+    def __init__(
+        self, fh: BinaryIO, title: str, header: Sequence[str], csv_name: str, created: datetime
+    ) -> None:
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(
+            fh,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.book.use_zip64()
+        self.book.set_properties({"created": created, "title": f"cxaudit: {title}"})
+        self.sheet = self.book.add_worksheet(title, worksheet_class=_worksheet_class())
+        self.text = self.book.add_format({"num_format": 49})  # Excel's built-in "@": text
+        self.bold = self.book.add_format({"bold": True, "bottom": 1})
+        self.note = self.book.add_format({"italic": True})
+        self.header = list(header)
+        self.csv_name = csv_name
+        self.rows = 0  # people written
+        self.more = 0  # people beyond MAX_ROWS, in the CSV only
+        self.longest = [0] * (len(self.header) - 1)  # in the first rows, per text column
+        for col, name in enumerate(self.header):
+            self.sheet.write_string(0, col, name, self.bold)
+        self.sheet.freeze_panes(1, 0)
+
+    @property
+    def room(self) -> int:
+        """How many more rows the workbook takes."""
+        return max(MAX_ROWS - self.rows, 0)
+
+    def skip(self, n: int) -> None:
+        """Count ``n`` rows that are only in the CSV file."""
+        self.more += n
+
+    def add(self, cells: Sequence[Sequence[str]], numbers: np.ndarray) -> None:
+        """Append rows: ``cells`` holds one sequence per text column (the
+        input's columns, then the rules and the reasons), ``numbers`` each
+        row's ``cxaudit_row``; rows beyond :attr:`room` are only counted."""
+        n = len(numbers)
+        room = self.room
+        self.skip(max(n - room, 0))
+        n = min(n, room)
+        if not n:
+            return
+        columns = [list(c[:n]) for c in cells]
+        numbers_list = numbers[:n].tolist()
+        sample = max(_WIDTH_SAMPLE - self.rows, 0)
+        if sample:
+            for col, values in enumerate(columns):
+                longest = max((len(v) for v in values[:sample]), default=0)
+                self.longest[col] = max(self.longest[col], longest)
+        at = len(columns) - 2  # cxaudit_row goes before the rules and reasons
+        put = self.sheet.write_string
+        number = self.sheet.write_number
+        first = self.rows + 1
+        for i, row in enumerate(zip(*columns, strict=True)):
+            r = first + i
+            for col, value in enumerate(row):
+                if value:
+                    put(r, col if col < at else col + 1, value)
+            number(r, at, numbers_list[i])
+        self.rows += n
+
+    def _size(self) -> None:
+        """Column widths from the header and the first rows (whatever the
+        chunks were); every column but ``cxaudit_row`` formatted as text, so
+        a value typed in later stays text too."""
+        at = len(self.header) - 3
+        lengths = [*self.longest[:at], 0, *self.longest[at:]]  # cxaudit_row: its header
+        for col, (name, longest) in enumerate(zip(self.header, lengths, strict=True)):
+            width = min(max(len(name), longest, _MIN_WIDTH) + 2, _MAX_WIDTH)
+            self.sheet.set_column(col, col, width, None if col == at else self.text)
+
+    def close(self) -> None:
+        """Finish the sheet (column widths, a note when the list was longer
+        than :data:`MAX_ROWS`, the filter buttons) and write the workbook."""
+        last_col = len(self.header) - 1
+        self._size()
+        if self.more:
+            rows = "row" if self.more == 1 else "rows"
+            self.sheet.write_string(
+                self.rows + 2,
+                0,
+                f"… and {self.more:,} more {rows} in {self.csv_name}: this workbook holds the "
+                f"first {self.rows:,}",
+                self.note,
+            )
+        self.sheet.autofilter(0, 0, max(self.rows, 1), last_col)
+        self.sheet.ignore_errors({"number_stored_as_text": f"A1:XFD{self.rows + 3}"})
+        self.book.close()
