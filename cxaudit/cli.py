@@ -413,7 +413,7 @@ def audit(
         if fmt is Format.json:
             typer.echo(run.report_text, nl=False)
         else:
-            _print_summary(run.result, run.report, run.written)
+            _print_summary(run.result, run.report, run.written, run.multi_rule)
     if quiet or fmt is Format.json:
         _err_console().print(result_line(run.report, target, run.exceeded))
     if run.exceeded:
@@ -545,17 +545,24 @@ class _Progress:
             self._finish(phase)
 
 
-def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> None:
-    from cxaudit.report import SPECIAL_MEANING
+def _print_summary(
+    result: Any, report: dict[str, Any], written: list[Path], multi_rule: int | None = None
+) -> None:
+    """The run on the terminal: the counts with their shares, then people
+    per rule. ``multi_rule`` (suppressed people held by two or more rules)
+    makes the caption say exactly how the suppress rows add up."""
+    from cxaudit.report import SPECIAL_MEANING, overlap_sentence, share, suppress_rows
 
     console = make_console(soft_wrap=False)  # the table fits the terminal's width
     camp = report["campaign"]
+    rows = report["input_rows"]
     console.print(
-        f"cxaudit: {report['input_rows']} recipients: {report['kept']} kept, "
-        f"{report['suppressed']} suppressed, {report['flagged']} flagged "
-        f"(campaign type {terminal(camp['type'] or '-')}, "
+        f"cxaudit: {rows:,} recipients: {report['kept']:,} kept ({share(report['kept'], rows)}), "
+        f"{report['suppressed']:,} suppressed ({share(report['suppressed'], rows)}), "
+        f"{report['flagged']:,} flagged ({share(report['flagged'], rows)}); "
+        f"campaign type {terminal(camp['type'] or '-')}, "
         f"channel {terminal(camp['channel'] or '-')}, "
-        f"offer {terminal(camp['offer'] or '-')}; as of {report['as_of']})"
+        f"offer {terminal(camp['offer'] or '-')}; as of {report['as_of']}"
         + (
             f"; settings from {terminal(report['campaign_settings_file'])}"
             if report.get("campaign_settings_file")
@@ -563,25 +570,39 @@ def _print_summary(result: Any, report: dict[str, Any], written: list[Path]) -> 
         ),
         soft_wrap=True,
     )
+    overlap = (
+        overlap_sentence(report, multi_rule, suppress_rows(result, report))
+        if multi_rule is not None
+        else "One person can be held by several rules."
+    )
     table = RichTable(
         show_edge=True,
         header_style="bold",
-        caption="rows: the people each rule held (one person can be held by several rules)",
+        caption_justify="left",
+        caption=(
+            "people: held back by a suppress rule, kept but flagged by a flag rule, exempted "
+            f"from a suppress rule by an allow rule; share: of the {rows:,} in the list. "
+            + overlap
+        ),
     )
-    table.add_column("rule")
+    # a rule id is shown whole, folded onto a second line if it must be
+    table.add_column("rule", overflow="fold")
     table.add_column("what it is for")
     table.add_column("action")
-    table.add_column("rows", justify="right")
+    table.add_column("people", justify="right")
+    table.add_column("share", justify="right")
 
     def row(*cells: str) -> None:
         table.add_row(*(Text(terminal(cell)) for cell in cells))  # Text: never read as markup
 
     for rule in result.applicable:
-        row(rule.id, rule.description or "", rule.action, f"{report['by_rule'][rule.id]:,}")
+        count = report["by_rule"][rule.id]
+        row(rule.id, rule.description or "", rule.action, f"{count:,}", share(count, rows))
     for special, what in SPECIAL_MEANING.items():
-        row(special, what, "suppress", f"{report['by_rule'][special]:,}")
+        count = report["by_rule"][special]
+        row(special, what, "suppress", f"{count:,}", share(count, rows))
     for rule in result.skipped:
-        row(rule.id, f"skipped: {result.rules.skip_reason(rule)}", rule.action, "-")
+        row(rule.id, f"skipped: {result.rules.skip_reason(rule)}", rule.action, "-", "-")
     console.print(table)
     console.print(f"wrote {terminal(', '.join(str(p) for p in written))}", soft_wrap=True)
 

@@ -35,6 +35,7 @@ class Finished:
     report_text: str
     written: list[Path]
     exceeded: bool = False  # above --max-suppressed: only the reports were written
+    multi_rule: int = 0  # suppressed people held by two or more rules (see Tally)
 
 
 def audit_to_folder(
@@ -46,8 +47,9 @@ def audit_to_folder(
     show_pii: bool = False,
     max_suppressed: float | None = None,
 ) -> Finished:
-    """Audit and write the lists (cleaned, suppressed, flagged) and the
-    reports (report.json, report.md, report.html) into ``out``.
+    """Audit and write the lists (cleaned, suppressed, flagged; the last two
+    also as workbooks) and the reports (report.json, report.md, report.html)
+    into ``out``.
     Above the ``max_suppressed`` percent ceiling only the reports are
     written (``Finished.exceeded``): the previous lists stay."""
     totals = Totals()
@@ -89,7 +91,7 @@ def audit_to_folder(
         f"{report['flagged']} flagged",
         rows=report["input_rows"],
     )
-    return Finished(last, report, text, written, exceeded)
+    return Finished(last, report, text, written, exceeded, tally.multi_rule)
 
 
 def _inputs(part: AuditResult, baseline: Path | None) -> list[Path]:

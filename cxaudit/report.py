@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit import __version__
+from cxaudit import __version__, spreadsheets
 from cxaudit.audit import AuditResult
 from cxaudit.csvfile import Table
 from cxaudit.dates import iso
 from cxaudit.escaping import markdown
 from cxaudit.files import read_bytes
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
+from cxaudit.outputs import SPREADSHEETS, row_files
 from cxaudit.privacy import mask_many
 
 EXAMPLES_PER_RULE = 3
@@ -205,6 +206,55 @@ def ceiling_message(report: dict[str, Any]) -> str:
     )
 
 
+def share(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole`` for people: one decimal,
+    ``<0.1%`` for a sliver that would otherwise read as none."""
+    if not whole:
+        return "0%"
+    value = 100.0 * part / whole
+    if 0 < value < 0.05:
+        return "<0.1%"
+    text = f"{value:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+@dataclass(frozen=True)
+class ListFiles:
+    """The names of a run's row files (in the list's own format) and its
+    workbooks, and whether they were written (not above the ceiling)."""
+
+    cleaned: str
+    suppressed: str
+    flagged: str
+    suppressed_xlsx: str
+    flagged_xlsx: str
+    written: bool
+
+
+def list_files(result: AuditResult, report: dict[str, Any]) -> ListFiles:
+    fmt = result.recipients.table.dialect.format
+    written = not report.get("ceiling", {}).get("exceeded")
+    return ListFiles(*row_files(fmt), *SPREADSHEETS, written)
+
+
+def workbook_note(files: ListFiles, report: dict[str, Any]) -> str:
+    """What the workbooks hold, when a list is longer than a workbook takes:
+    ``suppressed.xlsx holds the first 20,000 of the 48,000 suppressed people
+    (suppressed.csv has them all)``; "" when each holds its whole list."""
+    parts = []
+    cap = spreadsheets.MAX_ROWS
+    for key, book, csv_name in (
+        ("suppressed", files.suppressed_xlsx, files.suppressed),
+        ("flagged", files.flagged_xlsx, files.flagged),
+    ):
+        if report[key] > cap:
+            parts.append(
+                f"{book} holds the first {cap:,} of the {report[key]:,} {key} "
+                f"people ({csv_name} has them all)"
+            )
+    return "; ".join(parts)
+
+
 def _encoding(table: Table) -> str | None:
     """The encoding a CSV input was read in (a preset's is only a default: a
     BOM or valid UTF-8 may have decided otherwise); None for Parquet."""
@@ -242,11 +292,14 @@ def _cell(text: object, blank: str = "") -> str:
 def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) -> str:
     """report.md, from the report and the tally's examples."""
     camp = report["campaign"]
+    files = list_files(result, report)
+    rows = report["input_rows"]
     lines = ["# cxaudit report", ""]
-    if report.get("ceiling", {}).get("exceeded"):
+    if not files.written:
         lines += [
-            f"**cleaned.csv and suppressed.csv were not written**: "
-            f"{_cell(ceiling_message(report))}. Look at the rules below before sending.",
+            f"**{files.cleaned}, {files.suppressed} and {files.flagged} (and their workbooks) "
+            f"were not written**: {_cell(ceiling_message(report))}. Look at the rules below "
+            "before sending.",
             "",
         ]
     lines += [
@@ -259,17 +312,29 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
             else "."
         ),
         "",
-        "| recipients | rows |",
-        "| --- | ---: |",
-        f"| in the list | {report['input_rows']} |",
-        f"| kept (cleaned.csv) | {report['kept']} |",
-        f"| suppressed (suppressed.csv) | {report['suppressed']} |",
-        f"| kept but flagged | {report['flagged']} |",
+        "| recipients | people | share |",
+        "| --- | ---: | ---: |",
+        f"| in the list | {rows:,} | {share(rows, rows)} |",
+        f"| kept ({files.cleaned}) | {report['kept']:,} | {share(report['kept'], rows)} |",
+        f"| suppressed ({files.suppressed}, {files.suppressed_xlsx}) "
+        f"| {report['suppressed']:,} | {share(report['suppressed'], rows)} |",
+        f"| kept but flagged ({files.flagged}, {files.flagged_xlsx}) "
+        f"| {report['flagged']:,} | {share(report['flagged'], rows)} |",
+    ]
+    note = workbook_note(files, report)
+    if note and files.written:
+        lines += ["", f"{_cell(note)}."]
+    lines += [
         "",
         "## Rules",
         "",
-        "| rule | what it is for | action | rows | meaning of rows |",
-        "| --- | --- | --- | ---: | --- |",
+        "People per rule: a suppress rule counts the people it held back, a flag rule the "
+        "kept people it flagged, an allow rule the people it exempted from a suppress rule; "
+        "shares are of the whole list. "
+        + overlap_sentence(report, totals.multi_rule, suppress_rows(result, report)),
+        "",
+        "| rule | what it is for | action | people | share | meaning of people |",
+        "| --- | --- | --- | ---: | ---: | --- |",
     ]
     meaning = {
         "suppress": "suppressed",
@@ -277,13 +342,15 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
         "allow": "exempted from a suppress rule",
     }
     for rule in result.applicable:
+        count = report["by_rule"][rule.id]
         lines.append(
             f"| {_cell(rule.id)} | {_cell(rule.description or '', '-')} | {rule.action} "
-            f"| {report['by_rule'][rule.id]:,} | {meaning[rule.action]} |"
+            f"| {count:,} | {share(count, rows)} | {meaning[rule.action]} |"
         )
     for special, what in SPECIAL_MEANING.items():
+        count = report["by_rule"][special]
         lines.append(
-            f"| {special} | {what} | suppress | {report['by_rule'][special]:,} | suppressed |"
+            f"| {special} | {what} | suppress | {count:,} | {share(count, rows)} | suppressed |"
         )
     if result.skipped:
         lines += ["", "## Skipped rules", ""]
@@ -310,38 +377,90 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
             examples.append(f"| {number} | {_cell(label)} | {_cell(reason)} |")
         total = totals.effects.get(rule_id, 0)
         if total > EXAMPLES_PER_RULE:
-            examples.append(f"| | | … and {total - EXAMPLES_PER_RULE} more |")
+            examples.append(f"| | | … and {total - EXAMPLES_PER_RULE:,} more |")
     if examples:
         lines += ["", "## Examples", *examples]
 
     if report["flags"]:
+        flags = report["flags"]
+        listed = flags[:MAX_FLAGS_LISTED]
+        rest_in = files.flagged if files.written else "report.json"
         lines += [
             "",
             "## Flagged recipients (kept, for support to know)",
             "",
+            flags_intro(len(listed), len(flags), files),
+            "",
             "| row | recipient | rules | reasons |",
             "| ---: | --- | --- | --- |",
         ]
-        for item in report["flags"][:MAX_FLAGS_LISTED]:
+        for item in listed:
             lines.append(
                 f"| {item['row']} | {_cell(item['recipient'])} | {_cell(', '.join(item['rules']))} "
                 f"| {_cell('; '.join(item['reasons']))} |"
             )
-        if len(report["flags"]) > MAX_FLAGS_LISTED:
-            rest = len(report["flags"]) - MAX_FLAGS_LISTED
-            lines.append(f"| | | | … and {rest} more in report.json |")
+        if len(flags) > len(listed):
+            lines.append(f"| | | | … and {len(flags) - len(listed):,} more in {rest_in} |")
 
     if "baseline" in report:
         lines.append(_baseline_markdown(report["baseline"]))
 
-    lines += ["", "## Inputs", "", "| input | path | rows | sha256 |", "| --- | --- | ---: | --- |"]
+    lines += [
+        "",
+        "## Inputs",
+        "",
+        "| input | path | rows | sha256 |",
+        "| --- | --- | ---: | --- |",
+    ]
     for item in report["inputs"]:
         lines.append(
-            f"| {item['name']} | {_cell(item['path'])} | {item['rows']} | `{item['sha256'][:12]}` |"
+            f"| {item['name']} | {_cell(item['path'])} | {item['rows']:,} "
+            f"| `{item['sha256'][:12]}` |"
         )
     rf = report["rules_file"]
     lines.append(f"| rules | {_cell(rf['path'])} | | `{rf['sha256'][:12]}` |")
     return "\n".join(lines) + "\n"
+
+
+def suppress_rows(result: AuditResult, report: dict[str, Any]) -> int:
+    """The suppress rows of the rules table added up (the rules that ran and
+    the ``cxaudit:`` ids): more than the suppressed people when some were
+    held by several rules."""
+    ids = [r.id for r in result.applicable if r.action == "suppress"] + [UNVERIFIABLE, DUPLICATE]
+    return sum(int(report["by_rule"].get(i, 0)) for i in ids)
+
+
+def overlap_sentence(report: dict[str, Any], multi_rule: int, rows: int) -> str:
+    """How the suppress rows (``rows``, see :func:`suppress_rows`) add up:
+    one person can be held by several rules."""
+    suppressed = report["suppressed"]
+    people = "person" if suppressed == 1 else "people"
+    if not suppressed:
+        return "Nobody was held back."
+    if not multi_rule:
+        return (
+            f"No one was held by more than one rule: the suppress rows add up to the "
+            f"{suppressed:,} suppressed {people}."
+        )
+    verb = "was" if multi_rule == 1 else "were"
+    return (
+        f"{multi_rule:,} of the {suppressed:,} suppressed {people} {verb} held by more than "
+        f"one rule, so the suppress rows add up to {rows:,}, not {suppressed:,}."
+    )
+
+
+def flags_intro(listed: int, total: int, files: ListFiles) -> str:
+    """The sentence above the flagged recipients: how many are listed and
+    where all of them are."""
+    where = (
+        f"{files.flagged} and {files.flagged_xlsx} list them with their whole rows"
+        if files.written
+        else f"report.json lists them ({files.flagged} was not written)"
+    )
+    if listed == total:
+        noun = "recipient" if total == 1 else "recipients"
+        return f"All {total:,} flagged {noun}, in list order; {where}."
+    return f"The first {listed:,} of the {total:,} flagged recipients, in list order; {where}."
 
 
 def _baseline_markdown(change: dict[str, Any]) -> str:
@@ -349,8 +468,8 @@ def _baseline_markdown(change: dict[str, Any]) -> str:
         "",
         f"## Changes since {_cell(change['path'])}",
         "",
-        f"{len(change['newly_suppressed'])} newly suppressed, "
-        f"{len(change['released'])} released (suppressed before, kept now).",
+        f"{len(change['newly_suppressed']):,} newly suppressed, "
+        f"{len(change['released']):,} released (suppressed before, kept now).",
     ]
     for title, key, rules_key in (
         ("Newly suppressed", "newly_suppressed", "rules"),
@@ -366,7 +485,7 @@ def _baseline_markdown(change: dict[str, Any]) -> str:
         ]
         if len(items) > MAX_FLAGS_LISTED:
             rest = len(items) - MAX_FLAGS_LISTED
-            lines.append(f"| | | … and {rest} more in report.json |")
+            lines.append(f"| | | … and {rest:,} more in report.json |")
     return "\n".join(lines)
 
 

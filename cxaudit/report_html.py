@@ -25,7 +25,17 @@ from typing import Any
 from cxaudit.audit import AuditResult
 from cxaudit.escaping import spreadsheet, visible
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
-from cxaudit.report import EXAMPLES_PER_RULE, MAX_FLAGS_LISTED, Tally, ceiling_message
+from cxaudit.report import (
+    EXAMPLES_PER_RULE,
+    MAX_FLAGS_LISTED,
+    Tally,
+    ceiling_message,
+    flags_intro,
+    list_files,
+    share,
+    suppress_rows,
+    workbook_note,
+)
 
 ACTIONS = ("suppress", "flag", "allow")
 _SPECIAL = {
@@ -63,18 +73,6 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
-def _share(part: int, whole: int) -> str:
-    """``part`` as a percentage of ``whole``: one decimal, ``<0.1%`` for a
-    sliver that would otherwise read as none."""
-    if not whole:
-        return "0%"
-    share = 100.0 * part / whole
-    if 0 < share < 0.05:
-        return "<0.1%"
-    text = f"{share:.1f}"
-    return (text[:-2] if text.endswith(".0") else text) + "%"
-
-
 def _moment(stamp: str) -> str:
     """report.json's ``as_of`` (``2026-11-20T09:00:00Z``) as people read it:
     ``2026-11-20 09:00 UTC`` (seconds only when there are some)."""
@@ -103,7 +101,7 @@ def _environment() -> Any:
         keep_trailing_newline=True,
     )
     env.filters["n"] = _number
-    env.filters["share"] = _share
+    env.filters["share"] = share
     env.filters["moment"] = _moment
     return env
 
@@ -185,25 +183,42 @@ def render_html(result: AuditResult, report: dict[str, Any], totals: Tally) -> s
     ceiling = report.get("ceiling")
     baseline = report.get("baseline")
     flags = report["flags"]
+    files = list_files(result, report)
+    listed = flags[:MAX_FLAGS_LISTED]
     context = {
         "report": report,
         "camp": report["campaign"],
         "actions": ACTIONS,
         "headline": [
             ("input_rows", "in the list", report["input_rows"], "every row of the campaign file"),
-            ("kept", "kept", report["kept"], "cleaned.csv: send to these"),
-            ("suppressed", "suppressed", report["suppressed"], "suppressed.csv: held back"),
-            ("flagged", "flagged", report["flagged"], "kept, but support should know"),
+            ("kept", "kept", report["kept"], f"{files.cleaned}: send to these"),
+            (
+                "suppressed",
+                "suppressed",
+                report["suppressed"],
+                f"{files.suppressed} ({files.suppressed_xlsx}): held back",
+            ),
+            (
+                "flagged",
+                "flagged",
+                report["flagged"],
+                f"kept, but support should know: {files.flagged} ({files.flagged_xlsx})",
+            ),
         ],
         "composition": _composition(report),
         "rules": _rules(result, report, totals),
         "multi_rule": totals.multi_rule,
+        "suppress_rows": suppress_rows(result, report),
         "skipped": _skipped(result, report),
         "warnings": report["warnings"],
         "ceiling": ceiling,
         "ceiling_text": ceiling_message(report) if ceiling else "",
-        "flags": flags[:MAX_FLAGS_LISTED],
-        "flags_more": max(len(flags) - MAX_FLAGS_LISTED, 0),
+        "files": files,
+        "workbook_note": workbook_note(files, report) if files.written else "",
+        "flags": listed,
+        "flags_intro": flags_intro(len(listed), len(flags), files) if flags else "",
+        "flags_more": len(flags) - len(listed),
+        "flags_rest_in": files.flagged if files.written else "report.json",
         "baseline": baseline,
         "baseline_limit": MAX_FLAGS_LISTED,
         "identity": report.get("identity") or {},

@@ -125,8 +125,8 @@ def test_send_at_is_the_default_moment_and_as_of_overrides_it(ws: Workspace) -> 
     assert report["campaign"]["send_at"] == "2026-12-01T09:00:00Z"
     assert report["campaign_settings_file"] == "campaign.campaign.yaml"
     assert result.stdout.splitlines()[0] == (
-        "cxaudit: 4 recipients: 2 kept, 2 suppressed, 0 flagged (campaign type promotional, "
-        "channel email, offer Aurora X2; as of 2026-12-01T09:00:00Z); settings from "
+        "cxaudit: 4 recipients: 2 kept (50%), 2 suppressed (50%), 0 flagged (0%); campaign type "
+        "promotional, channel email, offer Aurora X2; as of 2026-12-01T09:00:00Z; settings from "
         "campaign.campaign.yaml"
     )
     explicit = ws.audit("-q")  # --as-of 2026-11-20

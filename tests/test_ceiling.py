@@ -45,9 +45,9 @@ def test_above_the_ceiling_exit_3_reports_written_lists_kept(ws: Workspace) -> N
     assert report["by_rule"]["severe"] == 2
     md = (run.out / "report.md").read_text()
     assert md.splitlines()[2] == (
-        "**cleaned.csv and suppressed.csv were not written**: 2 of 4 recipients (50%) would be "
-        "suppressed, above the ceiling of 20% (--max-suppressed). Look at the rules below "
-        "before sending."
+        "**cleaned.csv, suppressed.csv and flagged.csv (and their workbooks) were not written**: "
+        "2 of 4 recipients (50%) would be suppressed, above the ceiling of 20% "
+        "(--max-suppressed). Look at the rules below before sending."
     )
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",

@@ -48,10 +48,10 @@ def test_audit_exits_0_even_when_rows_are_suppressed_and_prints_a_summary(ws: Wo
         "done: 3 kept, 1 suppressed, 0 flagged",
     ]
     assert run.stdout.splitlines()[0] == (
-        "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged (campaign type -, channel -, "
-        "offer -; as of 2026-11-20T00:00:00Z)"
+        "cxaudit: 4 recipients: 3 kept (75%), 1 suppressed (25%), 0 flagged (0%); campaign "
+        "type -, channel -, offer -; as of 2026-11-20T00:00:00Z"
     )
-    assert "│ severe " in run.stdout and "│ suppress │    1 │" in run.stdout
+    assert "│ severe " in run.stdout and "│ suppress │      1 │   25% │" in run.stdout
     assert sorted(p.name for p in run.out.iterdir()) == [
         "cleaned.csv",
         "flagged.csv",

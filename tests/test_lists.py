@@ -1,5 +1,6 @@
-"""The lists a marketer opens: flagged.csv, the cxaudit_row column and the
-suppressed.xlsx and flagged.xlsx workbooks.
+"""The lists a marketer opens: flagged.csv, the cxaudit_row column, the
+suppressed.xlsx and flagged.xlsx workbooks, and the numbers people read
+(report.md, report.html, the terminal summary).
 
 The cast: Ann has an urgent open case (suppressed; her low case's flag does
 not count), Bob a low one (flagged by minor-case), Cara a low one and a
@@ -21,7 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxaudit import spreadsheets
+from cxaudit import report as report_module
+from cxaudit import report_html, spreadsheets
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = CASES_HEADER + (
@@ -317,6 +319,13 @@ def test_a_list_longer_than_a_workbook_takes_says_where_the_rest_are(
             [],
             ["… and 1 more row in suppressed.csv: this workbook holds the first 2"],
         ]
+        md = (run.out / "report.md").read_text()
+        assert (
+            "suppressed.xlsx holds the first 2 of the 3 suppressed people "
+            "(suppressed.csv has them all)."
+        ) in md
+        html = (run.out / "report.html").read_text()
+        assert "suppressed.xlsx holds the first 2 of the 3 suppressed people" in html
 
 
 def test_parquet_list_gets_flagged_parquet_and_workbooks(ws: Workspace) -> None:
@@ -395,6 +404,8 @@ def test_above_the_ceiling_no_list_or_workbook_is_written(ws: Workspace) -> None
         assert (run.out / name).read_text() == "previous\n"
     assert not (run.out / "cleaned.csv").exists()
     assert not [p for p in os.listdir(run.out) if p.startswith(".")]
+    md = (run.out / "report.md").read_text()
+    assert "All 2 flagged recipients, in list order; report.json lists them (flagged.csv was not written)." in md
 
 
 def test_a_failed_commit_leaves_the_previous_flagged_files(ws: Workspace) -> None:
@@ -440,3 +451,108 @@ def test_a_link_to_the_list_under_a_workbook_name_is_refused(ws: Workspace, name
     assert f"out/{name}: would be replaced by this run, but it is the input {campaign}" in (
         run.stderr
     )
+
+
+# --------------------------------------------------------------------------
+# Numbers people read
+
+
+def test_report_md_says_how_many_flagged_it_lists_and_where_the_rest_are(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_module, "MAX_FLAGS_LISTED", 1)
+    monkeypatch.setattr(report_html, "MAX_FLAGS_LISTED", 1)
+    _setup(ws)
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    md = (run.out / "report.md").read_text()
+    section = md[md.index("## Flagged recipients") : md.index("## Inputs")]
+    assert section.splitlines()[2] == (
+        "The first 1 of the 2 flagged recipients, in list order; flagged.csv and flagged.xlsx "
+        "list them with their whole rows."
+    )
+    assert "| 3 | b***@example.com | minor-case | '=SUM(1) (case 13) |" in section
+    assert "c***@example.com" not in section
+    assert "| | | | … and 1 more in flagged.csv |" in section
+    html = (run.out / "report.html").read_text()
+    assert "… and 1 more in flagged.csv</td>" in html
+    assert "The first 1 of the 2 flagged recipients" in html
+
+
+def test_report_md_counts_all_flagged_when_it_lists_them_all(ws: Workspace) -> None:
+    _setup(ws)
+    md = (ws.audit("-q").out / "report.md").read_text()
+    assert (
+        "All 2 flagged recipients, in list order; flagged.csv and flagged.xlsx list them with "
+        "their whole rows."
+    ) in md
+    assert "| kept but flagged (flagged.csv, flagged.xlsx) | 2 | 50% |" in md
+
+
+def _big(ws: Workspace) -> None:
+    """1,500 recipients, 1,200 of them with an urgent case; C1 is also held
+    by a rule on her zip."""
+    people = "".join(f"C{i},p{i}@example.com,P{i},0{i:04d}\n" for i in range(1, 1501))
+    ws.write("campaign.csv", "customer_id,email,name,zip\n" + people)
+    cases = "".join(f"\n{i},C{i},,open,urgent,X,S,,2026-11-01," for i in range(1, 1201))
+    ws.write("cases.csv", CASES_HEADER + cases + "\n")
+    ws.rules(
+        """
+        - {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}
+        - {id: zip-00001, where: {zip: {equals: "00001"}}, action: suppress, reason: "zip"}
+        """
+    )
+
+
+def test_report_md_numbers_have_separators_and_shares(ws: Workspace) -> None:
+    _big(ws)
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    md = (run.out / "report.md").read_text()
+    for line in (
+        "| in the list | 1,500 | 100% |",
+        "| kept (cleaned.csv) | 300 | 20% |",
+        "| suppressed (suppressed.csv, suppressed.xlsx) | 1,200 | 80% |",
+        "| kept but flagged (flagged.csv, flagged.xlsx) | 0 | 0% |",
+        "| severe | - | suppress | 1,200 | 80% | suppressed |",
+        "| zip-00001 | - | suppress | 1 | 0.1% | suppressed |",
+        "| | | … and 1,197 more |",
+        "| campaign | campaign.csv | 1,500 | ",
+        "| cases | cases.csv | 1,200 | ",
+    ):
+        assert line in md, line
+    assert (
+        "1 of the 1,200 suppressed people was held by more than one rule, so the suppress "
+        "rows add up to 1,201, not 1,200."
+    ) in md
+    report = run.report()  # report.json keeps plain numbers
+    assert (report["input_rows"], report["suppressed"]) == (1500, 1200)
+
+
+def test_terminal_summary_has_separators_shares_and_an_exact_caption(ws: Workspace) -> None:
+    _big(ws)
+    run = ws.audit()
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (
+        "cxaudit: 1,500 recipients: 300 kept (20%), 1,200 suppressed (80%), 0 flagged (0%); "
+        "campaign type -, channel -, offer -; as of 2026-11-20T00:00:00Z"
+    )
+    assert "│ severe " in run.stdout and "│ suppress │  1,200 │   80% │" in run.stdout
+    assert "│ suppress │      1 │  0.1% │" in run.stdout
+    text = " ".join(run.stdout.split())
+    assert (
+        "people: held back by a suppress rule, kept but flagged by a flag rule, exempted from "
+        "a suppress rule by an allow rule; share: of the 1,500 in the list. 1 of the 1,200 "
+        "suppressed people was held by more than one rule, so the suppress rows add up to "
+        "1,201, not 1,200."
+    ) in text
+
+
+def test_terminal_caption_when_no_one_is_held_twice(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.audit()
+    text = " ".join(run.stdout.split())
+    assert (
+        "No one was held by more than one rule: the suppress rows add up to the 1 suppressed "
+        "person."
+    ) in text

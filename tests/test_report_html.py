@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 
+from cxaudit.csvfile import Dialect
 from cxaudit.report import Tally
 from cxaudit.report_html import html_text, render_html
 from tests.conftest import CAMPAIGN, CASES_HEADER, REPO, Workspace
@@ -218,7 +219,7 @@ def test_thousands_separators_shares_and_descriptions() -> None:
         "kept": 1_200_000,
         "suppressed": 34_567,
         "flagged": 5,
-        "by_rule": {"severe": 34_000, "note": 5, "cxaudit:unverifiable": 560,
+        "by_rule": {"severe": 35_001, "note": 5, "cxaudit:unverifiable": 560,
                     "cxaudit:duplicate": 7},
         "skipped_rules": ["survey-only"],
         "warnings": ["cases.csv: 12 rows without a key"],
@@ -232,7 +233,8 @@ def test_thousands_separators_shares_and_descriptions() -> None:
     severe = SimpleNamespace(id="severe", action="suppress", description="Urgent <cases> first")
     note = SimpleNamespace(id="note", action="flag")  # a Rule from before descriptions
     survey = SimpleNamespace(id="survey-only", action="suppress", applies_to={"type": {"survey"}})
-    result = SimpleNamespace(applicable=[severe, note], skipped=[survey])
+    recipients = SimpleNamespace(table=SimpleNamespace(dialect=Dialect()))
+    result = SimpleNamespace(applicable=[severe, note], skipped=[survey], recipients=recipients)
     totals = Tally(multi_rule=1_001)
     text = render_html(result, report, totals)  # type: ignore[arg-type]
     _structure(text)
@@ -247,6 +249,13 @@ def test_thousands_separators_shares_and_descriptions() -> None:
     assert "2026-11-20 09:30 UTC" in text and ">—</dd>" in text  # no offer
     assert "2.8% suppressed, within the ceiling of 5%" in text
     assert "cases.csv: 12 rows without a key" in text
+    # 1,001 people held by two rules: the suppress bars add up to 35,001 + 560 + 7
+    assert (
+        ">1,001</strong> of the 34,567 suppressed people were held by more than one rule, so "
+        "the suppress bars add up to 35,568, not 34,567;"
+    ) in text
+    assert '<span class="count">35,001 suppressed (2.8%)</span>' in text
+    assert '<span class="count">5 kept, flagged (&lt;0.1%)</span>' in text
 
 
 def test_html_text_is_report_md_s_reading() -> None:
@@ -354,7 +363,7 @@ def test_above_the_ceiling_report_html_is_written_and_says_why(ws: Workspace) ->
         r'<section class="alert" id="ceiling" role="alert">(.*?)</section>', text, re.S
     )
     assert alert is not None
-    assert "cleaned.csv and suppressed.csv were not written" in alert.group(1)
+    assert "cleaned.csv, suppressed.csv and flagged.csv were not written" in alert.group(1)
     assert "2 of 4 recipients (50%) would be suppressed, above the ceiling of 20%" in alert.group(1)
     assert text.index('id="ceiling"') < text.index('id="headline"')  # the first thing read
 

@@ -65,8 +65,8 @@ def test_file_names_options_and_paths_are_shown_as_written(ws: Workspace) -> Non
     assert " cxaudit: writing [red]out:x:" in result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "cxaudit: 4 recipients: 3 kept, 1 suppressed, 0 flagged (campaign type -, channel -, "
-        "offer [bold]upsell[/bold] :smile: [/x]; as of 2026-11-20T00:00:00Z)"
+        "cxaudit: 4 recipients: 3 kept (75%), 1 suppressed (25%), 0 flagged (0%); campaign type "
+        "-, channel -, offer [bold]upsell[/bold] :smile: [/x]; as of 2026-11-20T00:00:00Z"
     )
     assert lines[-1] == (
         "wrote [red]out:x:/cleaned.csv, [red]out:x:/suppressed.csv, [red]out:x:/flagged.csv, "
