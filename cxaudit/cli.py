@@ -418,8 +418,8 @@ def audit(
         _err_console().print(result_line(run.report, target, run.exceeded))
     if run.exceeded:
         _err(
-            f"{ceiling_message(run.report)}; cleaned and suppressed lists were not written "
-            "(the previous ones stay), report.json and report.md say why"
+            f"{ceiling_message(run.report)}; the lists (cleaned, suppressed, flagged) were not "
+            "written (the previous ones stay); report.html, report.md and report.json say why"
         )
         raise typer.Exit(EXIT_CEILING)
 

@@ -335,7 +335,8 @@ def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
                 f"{at}: rule {pending.rule_id!r}, {pending.key}: the campaign file "
                 f"{recipients.path} has no column {pending.column!r}; its columns are {shown}"
             )
-    reserved = [h for h in recipients.table.header if h in ("cxaudit_rules", "cxaudit_reasons")]
+    added = ("cxaudit_row", "cxaudit_rules", "cxaudit_reasons")  # the columns cxaudit adds
+    reserved = [h for h in recipients.table.header if h in added]
     if reserved:
         raise CxauditError(
             f"{recipients.path}: already has a {reserved[0]!r} column; is it a suppressed.csv "

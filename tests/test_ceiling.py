@@ -31,8 +31,8 @@ def test_above_the_ceiling_exit_3_reports_written_lists_kept(ws: Workspace) -> N
         "cxaudit: 4 recipients: 2 kept, 2 suppressed, 0 flagged; over the ceiling: only the "
         "reports were written to out\n"
         "cxaudit: error: 2 of 4 recipients (50%) would be suppressed, above the ceiling of 20% "
-        "(--max-suppressed); cleaned and suppressed lists were not written (the previous ones "
-        "stay), report.json and report.md say why\n"
+        "(--max-suppressed); the lists (cleaned, suppressed, flagged) were not written (the "
+        "previous ones stay); report.html, report.md and report.json say why\n"
     )
     assert (run.out / "cleaned.csv").read_text() == "previous\n"
     assert (run.out / "suppressed.csv").read_text() == "previous\n"
