@@ -15,6 +15,7 @@ import difflib
 import math
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,37 +252,33 @@ class Rule:
     line: int | None
     description: str | None = None
 
-    def campaign_refs(self) -> set[str]:
-        """The campaign facts its conditions compare with (``$campaign.X``)."""
-        found: set[str] = set()
+    def conditions(self) -> Iterator[Condition]:
+        """Every condition of ``where``, those inside ``any:`` included."""
 
-        def walk(nodes: tuple[Node, ...]) -> None:
+        def walk(nodes: tuple[Node, ...]) -> Iterator[Condition]:
             for node in nodes:
                 if isinstance(node, AnyOf):
                     for option in node.options:
-                        walk(option)
-                elif isinstance(node.value, Ref) and node.value.scope == "campaign":
-                    found.add(node.value.name)
+                        yield from walk(option)
+                else:
+                    yield node
 
-        walk(self.where)
-        return found
+        return walk(self.where)
+
+    def campaign_refs(self) -> set[str]:
+        """The campaign facts its conditions compare with (``$campaign.X``)."""
+        return {
+            c.value.name
+            for c in self.conditions()
+            if isinstance(c.value, Ref) and c.value.scope == "campaign"
+        }
 
     def uses_recipient(self) -> bool:
         return any(_node_uses_recipient(n) for n in self.where)
 
     def fields(self) -> set[str]:
         """The fields of its source this rule reads (conditions and reason)."""
-        found: set[str] = set()
-
-        def walk(nodes: tuple[Node, ...]) -> None:
-            for node in nodes:
-                if isinstance(node, AnyOf):
-                    for option in node.options:
-                        walk(option)
-                else:
-                    found.add(node.field)
-
-        walk(self.where)
+        found = {c.field for c in self.conditions()}
         for _lit, name, _spec, _conv in string.Formatter().parse(self.reason or ""):
             if name is not None:
                 root = name.partition(".")[0]
