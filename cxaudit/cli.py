@@ -14,8 +14,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -35,7 +34,6 @@ from cxaudit.errors import (
     EXIT_OK,
     EXIT_TEMPFAIL,
     CxauditError,
-    OutputBusy,
 )
 from cxaudit.escaping import terminal
 
@@ -386,7 +384,7 @@ def audit(
         from dataclasses import replace
 
         from cxaudit.audit import resolve_as_of
-        from cxaudit.outputs import check_out_dir, expand_out
+        from cxaudit.outputs import check_out_dir, expand_out, output_lock
         from cxaudit.pipeline import audit_to_folder
         from cxaudit.stdin import campaign_inputs
 
@@ -398,7 +396,7 @@ def audit(
             request = replace(request, as_of=moment.isoformat())
             target = expand_out(out, moment)
             check_out_dir(target)
-            with progress, _out_lock(target, wait):
+            with progress, output_lock(target, wait):
                 finished = audit_to_folder(
                     request, target, progress, chunk_size, baseline, show_pii, max_suppressed
                 )
@@ -443,26 +441,6 @@ def result_line(report: dict[str, Any], folder: Path, exceeded: bool = False) ->
     else:
         line += f"; wrote {folder}"
     return terminal(line)
-
-
-_BUSY = "another cxaudit run is writing there"
-
-
-@contextmanager
-def _out_lock(target: Path, wait: float) -> Iterator[None]:
-    """The output folder's lock; another run holding it is :class:`OutputBusy`
-    (exit 75: try again later), not a problem with the input."""
-    from cxaudit.outputs import output_lock
-
-    entered = False
-    try:
-        with output_lock(target, wait):
-            entered = True
-            yield
-    except CxauditError as exc:
-        if entered or isinstance(exc, OutputBusy) or _BUSY not in exc.message:
-            raise
-        raise OutputBusy(exc.message, exc.details) from None
 
 
 _PHASES = (

@@ -24,7 +24,7 @@ from cxaudit import records
 from cxaudit.audit import AuditResult
 from cxaudit.csvfile import Dialect, RawRows, bom_bytes, render_csv
 from cxaudit.dates import iso
-from cxaudit.errors import CxauditError
+from cxaudit.errors import CxauditError, OutputBusy
 from cxaudit.files import remove_quietly, unwritable
 from cxaudit.spreadsheets import Spreadsheet
 
@@ -526,7 +526,7 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise CxauditError(
+                    raise OutputBusy(
                         f"--out {out}: another cxaudit run is writing there; wait for it to "
                         "finish or pass --wait SECONDS"
                     ) from None
