@@ -102,3 +102,13 @@ def markdown(text: str) -> str:
     folded = spreadsheet(folded)
     escaped = folded.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return visible(_MARKDOWN_SPECIAL.sub(r"\\\1", escaped))
+
+
+def html_text(text: str) -> str:
+    """Data in report.html, before Jinja's autoescaping (which turns ``<``,
+    ``>``, ``&`` and quotes into entities, so ``<!--`` or ``<script>`` in a
+    case subject are shown, not obeyed): white space folded to single
+    spaces, a formula defused (a table pasted into a spreadsheet), invisible
+    and direction-changing characters shown as escapes (``\\u202e``), as in
+    report.md."""
+    return visible(spreadsheet(" ".join(text.split())))

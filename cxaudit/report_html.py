@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from cxaudit.audit import AuditResult
-from cxaudit.escaping import spreadsheet, visible
+from cxaudit.escaping import html_text
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.report import (
     EXAMPLES_PER_RULE,
@@ -47,16 +47,6 @@ _MEANING = {
     "flag": "kept, flagged",
     "allow": "exempted from a suppress rule",
 }
-
-
-def html_text(text: str) -> str:
-    """Data in report.html, before Jinja's autoescaping (which turns ``<``,
-    ``>``, ``&`` and quotes into entities, so ``<!--`` or ``<script>`` in a
-    case subject are shown, not obeyed): white space folded to single
-    spaces, a formula defused (a table pasted into a spreadsheet), invisible
-    and direction-changing characters shown as escapes (``\\u202e``), as in
-    report.md."""
-    return visible(spreadsheet(" ".join(text.split())))
 
 
 def _finalize(value: Any) -> Any:
