@@ -13,6 +13,7 @@ generated on a laptop (give it the 1M run's sources with --cases 1000000
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,39 @@ def _times(rng: np.random.Generator, n: int, days: float, fmt: str) -> pd.Series
     return pd.Series(moments).dt.strftime(fmt)
 
 
+SIZES_FILE = "sizes.json"  # the row counts of a generated folder, written last
+
+
+def table_sizes(
+    n: int,
+    m: int | None = None,
+    k: int | None = None,
+    orders_rows: int | None = None,
+    consent_rows: int | None = None,
+) -> dict[str, int]:
+    """The rows of each table for these options (None: the default)."""
+    return {
+        "campaign": n,
+        "cases": m or n,
+        "orders": orders_rows or max(1, n // 2),
+        "consent": consent_rows or max(1, n // 10),
+        "contact_history": k or 2 * n,
+        "seed_list": min(n, 50),
+    }
+
+
+def read_sizes(folder: Path) -> dict[str, int] | None:
+    """The sizes a generated folder says it holds (None: no or unreadable
+    sizes.json, e.g. generation was interrupted or predates it)."""
+    try:
+        data = json.loads((folder / SIZES_FILE).read_text())
+        return {name: int(data["tables"][name]) for name in table_sizes(1)} | {
+            "seed": int(data["seed"])
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 BLOCK = 1_000_000  # rows generated and written at a time, so any size fits in memory
 AREAS = np.array(["617", "212", "312", "415", "206", "503", "720"])
 
@@ -61,8 +95,12 @@ def generate(
 ) -> dict[str, Path]:
     """Write the tables block by block; each block draws from its own
     generator (seeded by seed, table and block), so the output is the same
-    for a given seed whatever the machine."""
+    for a given seed whatever the machine. ``sizes.json`` in ``out`` records
+    the row counts and seed, so the benchmark can tell what a folder holds."""
     out.mkdir(parents=True, exist_ok=True)
+    # sizes.json goes last: a folder whose generation stopped half-way has none.
+    (out / SIZES_FILE).unlink(missing_ok=True)
+    sizes = table_sizes(n, m, k, orders_rows, consent_rows)
     rng = np.random.default_rng(seed)
     # Rows that repeat the next person's email (upper-cased), and rows with
     # no usable key at all: chosen over the whole list, applied per block.
@@ -162,21 +200,15 @@ def generate(
         return pd.DataFrame({"email": _emails(idx), "owner": "QA", "purpose": "proof"})
 
     paths = {}
-    tables = (
-        ("campaign", campaign, n),
-        ("cases", cases, m),
-        ("orders", orders, orders_rows or max(1, n // 2)),
-        ("consent", consent, consent_rows or max(1, n // 10)),
-        ("contact_history", history, k),
-        ("seed_list", seeds, min(n, 50)),
-    )
-    for number, (name, make, rows) in enumerate(tables):
+    makers = (campaign, cases, orders, consent, history, seeds)
+    for number, ((name, rows), make) in enumerate(zip(sizes.items(), makers, strict=True)):
         paths[name] = out / f"{name}.csv"
         with open(paths[name], "w", encoding="utf-8", newline="") as fh:
             for block, start in enumerate(range(0, rows, BLOCK)):
                 r = np.random.default_rng([seed, number, block])
                 frame = make(r, np.arange(start, min(rows, start + BLOCK)))
                 frame.to_csv(fh, index=False, header=block == 0, lineterminator="\n")
+    (out / SIZES_FILE).write_text(json.dumps({"tables": sizes, "seed": seed}, indent=2) + "\n")
     return paths
 
 

@@ -2,30 +2,55 @@
 the same suppression logic as one DuckDB SQL query over the same CSVs.
 
     pip install -e '.[bench]'
-    python -m benchmarks.run --recipients 100000
+    python -m benchmarks.run --recipients 100000 --phases
     python -m benchmarks.run --recipients 1000000 --cases 1000000 --history 2000000
+    python -m benchmarks.run --data /tmp/bench1m --repeat 3
 
 Prints, for each tool: wall time (process start to exit, imports included),
 rows per second and peak RSS; then the ratio cxaudit / DuckDB and whether the
-two agree on how many recipients to suppress. Both run as fresh processes.
+two agree on how many recipients to suppress (exit status 1 if not). Both run
+as fresh processes; with ``--repeat N`` each runs N times and the best time
+and the largest peak RSS are reported. The last lines are a Markdown table,
+one row per tool, to paste into the README.
+
+``--phases`` then runs the same audit once more inside this process, through
+the library, and prints a timeline of where its time went (from the audit's
+progress messages), and the import time of a fresh process.
+
+Data is generated into a temporary folder (removed at exit) unless ``--data
+DIR`` is given: DIR is generated once and reused. Its ``sizes.json`` says what
+it holds; a folder that holds other sizes than the ones asked for is refused
+(``--regenerate`` overwrites it), and without size options its sizes are used.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import functools
+import importlib
+import importlib.util
+import json
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from benchmarks.generate import generate
+from benchmarks.generate import SIZES_FILE, generate, read_sizes, table_sizes
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-20"
 OFFER = "Aurora X2"
+SOURCES = ["cases", "orders", "consent", "contact_history", "seed_list"]
+DEFAULT_RECIPIENTS = 100_000
+CHUNK_ROWS = 1_000_000  # cxaudit audit's --chunk-size default
 
 # The default rules.yaml for a promotional email campaign offering "Aurora X2"
 # (rules that apply_to other campaigns are skipped, as cxaudit skips them).
@@ -128,27 +153,71 @@ import sys, duckdb
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 con.execute(sys.argv[1])
+print(duckdb.__version__)
 print(con.execute("SELECT count(*) FROM decision WHERE cxaudit_rules IS NOT NULL").fetchone()[0])
 """
 
+IMPORT_SCRIPT = """
+import time
+t0 = time.perf_counter()
+import cxaudit.pipeline
+t1 = time.perf_counter()
+import cxaudit.cli
+print(t1 - t0, time.perf_counter() - t1)
+"""
 
-def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+
+# --- fresh processes -------------------------------------------------------
+
+
+def _run(argv: list[str]) -> tuple[float, int, str]:
     """Run a fresh process; wall seconds, peak RSS in bytes, stdout."""
+    import os
+
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
+    err: list[bytes] = []
+    # stderr is drained beside stdout, so neither pipe can fill up and stall it
+    drain = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
+    drain.start()
     out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    drain.join()
+    _pid, status, usage = os.wait4(proc.pid, 0)  # wait4, not wait(): its peak RSS
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"{argv[:3]} failed ({proc.returncode}):\n{err[-2000:]}")
+        text = b"".join(err).decode(errors="replace")
+        raise SystemExit(f"{' '.join(argv[:4])} failed ({proc.returncode}):\n{text[-2000:]}")
     return wall, usage.ru_maxrss * 1024, out
 
 
+@dataclass
+class Measured:
+    """A tool's runs: the best wall time and the largest peak RSS count."""
+
+    tool: str
+    walls: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    suppressed: int = 0
+
+    @property
+    def best(self) -> float:
+        return min(self.walls)
+
+    @property
+    def peak(self) -> int:
+        return max(self.rss)
+
+    def line(self, rows: int) -> str:
+        runs = f"best of {len(self.walls)}" if len(self.walls) > 1 else "1 run"
+        return (
+            f"{self.tool:<8} {self.best:7.2f} s  {rows / self.best:>12,.0f} rows/s  "
+            f"peak RSS {self.peak / 2**20:7,.0f} MiB  suppressed {self.suppressed:,}  ({runs})"
+        )
+
+
 def cxaudit_argv(data: Path, out: Path, extra: list[str]) -> list[str]:
-    sources = ["cases", "orders", "consent", "contact_history", "seed_list"]
     argv = [
         sys.executable,
         "-m",
@@ -167,59 +236,546 @@ def cxaudit_argv(data: Path, out: Path, extra: list[str]) -> list[str]:
         "json",
         *extra,
     ]
-    for name in sources:
+    for name in SOURCES:
         argv += ["--source", f"{name}={data / (name + '.csv')}"]
     return argv
 
 
-def main() -> None:
+def run_cxaudit(data: Path, work: Path, extra: list[str], repeat: int) -> Measured:
+    measured = Measured("cxaudit")
+    for _ in range(repeat):
+        wall, rss, out = _run(cxaudit_argv(data, work / "cx", extra))
+        shutil.rmtree(work / "cx")  # a 50M run writes gigabytes; the data stays
+        measured.walls.append(wall)
+        measured.rss.append(rss)
+        measured.suppressed = json.loads(out)["suppressed"]
+    return measured
+
+
+def run_duckdb(data: Path, work: Path, repeat: int) -> tuple[Measured, str]:
+    measured = Measured("duckdb")
+    version = ""
+    for _ in range(repeat):
+        (work / "dd").mkdir()
+        sql = (
+            DUCKDB_SQL.replace("{d}", str(data))
+            .replace("{out}", str(work / "dd"))
+            .replace("{as_of}", AS_OF)
+            .replace("{offer}", OFFER)
+        )
+        wall, rss, out = _run([sys.executable, "-c", DUCKDB_SCRIPT, sql])
+        shutil.rmtree(work / "dd")
+        version, count = out.split()
+        measured.walls.append(wall)
+        measured.rss.append(rss)
+        measured.suppressed = int(count)
+    return measured, version
+
+
+# --- data ------------------------------------------------------------------
+
+
+def describe(sizes: dict[str, int]) -> str:
+    return (
+        f"{sizes['campaign']:,} recipients, {sizes['cases']:,} cases, "
+        f"{sizes['contact_history']:,} history, {sizes['orders']:,} orders, "
+        f"{sizes['consent']:,} consent rows"
+    )
+
+
+def _short(n: int) -> str:
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if n >= size:
+            text = f"{n / size:.1f}".removesuffix(".0")
+            return f"{text}{unit}"
+    return str(n)
+
+
+def work_cell(sizes: dict[str, int]) -> str:
+    """The README's 'recipients (cases, history)', plus orders and consent
+    when they are not the defaults for the list."""
+    n = sizes["campaign"]
+    cell = f"{n:,} ({_short(sizes['cases'])}, {_short(sizes['contact_history'])})"
+    default = table_sizes(n)
+    for name in ("orders", "consent"):
+        if sizes[name] != default[name]:
+            cell += f", {name} {_short(sizes[name])}"
+    return cell
+
+
+def count_rows(folder: Path) -> dict[str, int]:
+    """Data rows of each generated CSV, by counting lines (the generator
+    writes no line breaks inside fields): for folders without sizes.json."""
+    counts = {}
+    for name in table_sizes(1):
+        lines = 0
+        with open(folder / f"{name}.csv", "rb") as fh:
+            while block := fh.read(1 << 22):
+                lines += block.count(b"\n")
+        counts[name] = max(0, lines - 1)
+    return counts
+
+
+def prepare_data(args: argparse.Namespace, work: Path) -> tuple[Path, dict[str, int]]:
+    """The folder to benchmark and the sizes it holds: generated, or reused
+    from --data when it holds what was asked for."""
+    given = (args.recipients, args.cases, args.history, args.orders, args.consent)
+    n = args.recipients if args.recipients is not None else DEFAULT_RECIPIENTS
+    wanted = table_sizes(n, args.cases, args.history, args.orders, args.consent)
+    data = args.data if args.data is not None else work / "data"
+    if args.data is not None and (data / "campaign.csv").exists() and not args.regenerate:
+        missing = [name for name in wanted if not (data / f"{name}.csv").exists()]
+        if missing:
+            raise SystemExit(
+                f"--data {data}: has no {', '.join(m + '.csv' for m in missing)}; "
+                "pass --regenerate to generate the data there again, or another --data"
+            )
+        recorded = read_sizes(data)
+        if recorded is not None:
+            held, how = {name: recorded[name] for name in wanted}, SIZES_FILE
+        else:
+            held, how = count_rows(data), f"counted lines: no {SIZES_FILE}"
+        if all(v is None for v in given) or held == wanted:
+            print(f"reusing {data}: {describe(held)} ({how})")
+            return data, held
+        diff = "; ".join(
+            f"{name} {held[name]:,} (asked {wanted[name]:,})"
+            for name in wanted
+            if held[name] != wanted[name]
+        )
+        raise SystemExit(
+            f"--data {data}: holds other sizes than asked for: {diff}. Pass --regenerate to "
+            "overwrite it, another --data, or no size options to benchmark what it holds."
+        )
+    t0 = time.perf_counter()
+    generate(
+        wanted["campaign"],
+        wanted["cases"],
+        wanted["contact_history"],
+        data,
+        orders_rows=wanted["orders"],
+        consent_rows=wanted["consent"],
+    )
+    kept = "" if args.data is not None else " (removed at exit; --data DIR keeps it)"
+    print(f"generated {describe(wanted)} in {time.perf_counter() - t0:.1f} s -> {data}{kept}")
+    return data, wanted
+
+
+# --- phases ----------------------------------------------------------------
+
+# How a progress message is named as a phase: first match of its words (paths
+# left out) wins; any other message is named by its first two words. Only the
+# names depend on the wording: an unknown message is a phase of its own.
+PHASE_NAMES = (
+    (r"^read(?:ing)? source (\S+)", "source {0}"),
+    (r"^read(?:ing)? rules", "rules"),
+    (r"\bkeys?\b|\bduplicat", "duplicate keys"),
+    (r"^read(?:ing)? (?:the )?campaign", "campaign"),
+    (r"^(?:evaluat|match)", "evaluating"),
+    (r"^(?:writ|sav)", "writing outputs"),
+    (r"^compar", "baseline"),
+    (r"^(?:done|finish)", "done"),
+)
+
+# Library calls timed besides the messages, where they exist (another
+# engineer may rename them: a missing one is left out, never an error).
+# (module, attribute path, phase)
+PROBES = (
+    ("cxaudit.audit", "match_sources", "matching sources to rules"),
+    ("cxaudit.audit", "DuplicateFinder.finish", "judging duplicates"),
+    ("cxaudit.pipeline", "OutputWriter.add", "writing rows"),
+    ("cxaudit.pipeline", "Tally.add", "tallying report"),
+    ("cxaudit.pipeline", "build_report", "building report"),
+    ("cxaudit.pipeline", "render_markdown", "rendering report.md"),
+    ("cxaudit.pipeline", "render_html", "rendering report.html"),
+    ("cxaudit.pipeline", "OutputWriter.commit", "committing outputs"),
+)
+
+
+def classify(message: object) -> tuple[str, bool]:
+    """(phase, whether the message starts it): "reading X" starts phase X,
+    "read X: 5 rows" ends it. Never raises."""
+    try:
+        tokens = [t for t in str(message).lower().split() if "/" not in t and "\\" not in t]
+        words = re.findall(r"[a-z][a-z0-9_'.-]*[a-z0-9_]|[a-z]", " ".join(tokens))
+        text = " ".join(words)
+        starts = bool(words) and words[0].endswith("ing")
+        for pattern, name in PHASE_NAMES:
+            found = re.search(pattern, text)
+            if found:
+                return name.format(*found.groups()), starts
+        return " ".join(words[:2]) or "(no words)", starts
+    except Exception:  # a benchmark must not fail on a message it does not know
+        return "(unreadable message)", False
+
+
+@dataclass
+class Event:
+    at: float
+    thread: int  # 0: the thread that made the Recorder
+    kind: str  # "message", "enter" or "exit"
+    text: str
+    rows: int = 0
+
+
+class Recorder:
+    """A cxaudit progress callback that records when each message came, and
+    from which thread (sources load beside the campaign)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._thread()  # this thread is thread 0
+        self.start = time.perf_counter()
+        self.end = self.start
+
+    def _thread(self) -> int:
+        serial = getattr(self._local, "serial", None)
+        if serial is None:  # a thread-local serial: thread ids are reused
+            with self._lock:
+                serial = self._local.serial = self._threads
+                self._threads += 1
+        return serial
+
+    def __call__(self, message: str, rows: int = 0) -> None:
+        self.events.append(Event(time.perf_counter(), self._thread(), "message", message, rows))
+
+    def mark(self, kind: str, phase: str) -> None:
+        self.events.append(Event(time.perf_counter(), self._thread(), kind, phase))
+
+
+@contextmanager
+def probes(recorder: Recorder) -> Iterator[list[str]]:
+    """Time the PROBES calls that exist; yields the phases probed."""
+    undo: list[Callable[[], None]] = []
+    found: list[str] = []
+    try:
+        for module_name, path, phase in PROBES:
+            try:
+                owner: Any = importlib.import_module(module_name)
+                *parents, name = path.split(".")
+                for parent in parents:
+                    owner = getattr(owner, parent)
+                original = getattr(owner, name)
+            except (ImportError, AttributeError):
+                continue
+            if not callable(original):
+                continue
+            own = name in vars(owner)
+
+            def probed(*a: Any, _f: Any = original, _p: str = phase, **kw: Any) -> Any:
+                recorder.mark("enter", _p)
+                try:
+                    return _f(*a, **kw)
+                finally:
+                    recorder.mark("exit", _p)
+
+            setattr(owner, name, functools.wraps(original)(probed))
+            undo.append(
+                functools.partial(setattr, owner, name, original)
+                if own
+                else functools.partial(delattr, owner, name)
+            )
+            found.append(phase)
+        yield found
+    finally:
+        for step in reversed(undo):
+            step()
+
+
+@dataclass
+class Span:
+    phase: str
+    thread: int
+    start: float
+    end: float
+    rows: int = 0
+
+
+def spans(recorder: Recorder) -> list[Span]:
+    """Each thread's time cut at its events: from a message that starts a
+    phase to the next event, that phase; from the message that ends it, "after
+    <phase>" (work the audit does not announce), unless the next message ends
+    a phase again (then the gap was that phase's). Probed calls nest. The
+    main thread runs to the end; another thread's time after its last event
+    is unknown and left out."""
+    out: list[Span] = []
+    threads = sorted({e.thread for e in recorder.events} | {0})
+    for thread in threads:
+        events = [e for e in recorder.events if e.thread == thread]
+        current: str | None = "start" if thread == 0 else None
+        last = recorder.start if thread == 0 else None
+        started: set[str] = set()
+        stack: list[str | None] = []
+        for event in events:
+            label, next_label, rows = current, current, 0
+            if event.kind == "message":
+                phase, starts = classify(event.text)
+                rows = event.rows
+                if starts:
+                    started.add(phase)
+                    next_label = phase
+                else:
+                    next_label = f"after {phase}"
+                    if current is not None and not stack:
+                        if current == phase or current.startswith("after "):
+                            label = phase
+                        elif phase in started:
+                            label = f"{current} + {phase}"
+            elif event.kind == "enter":
+                stack.append(current)
+                next_label = event.text
+            else:
+                next_label = stack.pop() if stack else None
+            if label is not None and last is not None:
+                out.append(Span(label, thread, last - recorder.start, event.at - recorder.start))
+            if rows:
+                phase = classify(event.text)[0]
+                out.append(
+                    Span(phase, thread, event.at - recorder.start, event.at - recorder.start, rows)
+                )
+            current, last = next_label, event.at
+        if thread == 0 and current is not None and last is not None:
+            out.append(Span(current, 0, last - recorder.start, recorder.end - recorder.start))
+    return out
+
+
+@dataclass
+class Phase:
+    phase: str
+    thread: int
+    start: float
+    end: float
+    busy: float = 0.0
+    times: int = 0
+    rows: int = 0
+
+
+def phase_table(recorder: Recorder, width: int = 24) -> list[str]:
+    """The timeline, one line per (phase, thread) in order of start."""
+    grouped: dict[tuple[str, int], Phase] = {}
+    for span in spans(recorder):
+        key = (span.phase, span.thread)
+        phase = grouped.setdefault(key, Phase(span.phase, span.thread, span.start, span.end))
+        phase.start, phase.end = min(phase.start, span.start), max(phase.end, span.end)
+        if span.rows:
+            phase.rows += span.rows
+        else:
+            phase.busy += span.end - span.start
+            phase.times += 1
+    total = max(recorder.end - recorder.start, 1e-9)
+    shown = [
+        p
+        for p in grouped.values()
+        # gaps between announced steps that took no time are noise
+        if not (p.phase.startswith("after ") and p.busy < 0.005 and not p.rows)
+    ]
+    lines = [f"  {'start':>7} {'end':>7} {'busy':>7}  {'thread':<6} {'timeline':<{width}}  phase"]
+    for p in sorted(shown, key=lambda p: (p.start, p.thread, p.end)):
+        first = min(width - 1, int(p.start / total * width))
+        last = max(first + 1, min(width, round(p.end / total * width)))
+        bar = " " * first + "#" * (last - first) + " " * (width - last)
+        thread = "main" if p.thread == 0 else f"bg{p.thread}"
+        extra = f" x{p.times}" if p.times > 1 else ""
+        extra += f", {p.rows:,} rows" if p.rows else ""
+        lines.append(
+            f"  {p.start:7.3f} {p.end:7.3f} {p.busy:7.3f}  {thread:<6} {bar}  {p.phase}{extra}"
+        )
+    return lines
+
+
+def audit_in_process(data: Path, out: Path, chunk_rows: int) -> tuple[Recorder, int, list[str]]:
+    """The benchmark's audit run once more through the library, as the CLI
+    builds it (cxaudit/cli.py ``audit``), with a Recorder as its progress."""
+    from dataclasses import replace
+
+    from cxaudit.audit import AuditRequest, resolve_as_of
+    from cxaudit.pipeline import audit_to_folder
+
+    request = AuditRequest(
+        campaign=data / "campaign.csv",
+        rules=REPO / "rules.yaml",
+        sources={name: data / f"{name}.csv" for name in SOURCES},
+        as_of=AS_OF,
+        offer=OFFER,
+    )
+    recorder = Recorder()
+    with probes(recorder) as probed:
+        recorder.start = time.perf_counter()
+        request = replace(request, as_of=resolve_as_of(request).isoformat())
+        finished = audit_to_folder(request, out, recorder, chunk_rows)
+        recorder.end = time.perf_counter()
+    return recorder, finished.report["suppressed"], probed
+
+
+def import_times(repeat: int) -> list[str]:
+    """Start-up in fresh processes: the interpreter alone, import
+    cxaudit.pipeline, then cxaudit.cli on top; and the heaviest packages."""
+    bare = min(_run([sys.executable, "-c", "pass"])[0] for _ in range(repeat))
+    runs = [_run([sys.executable, "-c", IMPORT_SCRIPT])[2].split() for _ in range(repeat)]
+    pipeline = min(float(r[0]) for r in runs)
+    cli = min(float(r[1]) for r in runs)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import cxaudit.pipeline, cxaudit.cli"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    heavy: list[tuple[int, str]] = []
+    for line in proc.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            name = parts[2].strip()
+            if "." not in name and not name.startswith("_") and name not in ("site", "cxaudit"):
+                heavy.append((int(parts[1]), name))
+    heavy.sort(reverse=True)
+    top = ", ".join(f"{name} {us / 1e6:.2f} s" for us, name in heavy[:6])
+    return [
+        f"imports (fresh process, best of {repeat}): python start {bare:.2f} s; "
+        f"import cxaudit.pipeline {pipeline:.2f} s; then cxaudit.cli {cli:.2f} s",
+        f"heaviest top-level packages (-X importtime, cumulative): {top or 'n/a'}",
+    ]
+
+
+def print_phases(data: Path, work: Path, chunk_rows: int, cli: Measured, repeat: int) -> int | None:
+    """Print the phase timeline; the in-process run's suppressed count (None
+    if it failed: the figures above stand, the reason is printed)."""
+    print()
+    print("phases: the same audit in-process (cxaudit.pipeline.audit_to_folder), timed by its")
+    print("progress messages; sources load beside the campaign, so phases overlap: read the")
+    print("offsets (seconds from the start), not a sum of the durations")
+    try:
+        recorder, suppressed, probed = audit_in_process(data, work / "phases", chunk_rows)
+    except Exception as exc:  # the internals are being changed as this runs
+        print(f"phases: the in-process run failed: {type(exc).__name__}: {exc}")
+        return None
+    finally:
+        shutil.rmtree(work / "phases", ignore_errors=True)
+    for line in phase_table(recorder):
+        print(line)
+    total = recorder.end - recorder.start
+    print(
+        f"total {total:.3f} s in-process, {len(recorder.events)} events (probed calls: "
+        f"{len(probed)} of {len(PROBES)}); the CLI run took {cli.best:.2f} s with start-up, "
+        "imports and printing (timed apart: noise shows in the difference)"
+    )
+    for line in import_times(repeat):
+        print(line)
+    return suppressed
+
+
+# --- main ------------------------------------------------------------------
+
+
+def chunk_rows_of(extra: list[str]) -> int:
+    """--chunk-size among the extra cxaudit options, for the in-process run."""
+    for i, arg in enumerate(extra):
+        if arg == "--chunk-size" and i + 1 < len(extra):
+            return int(extra[i + 1])
+        if arg.startswith("--chunk-size="):
+            return int(arg.partition("=")[2])
+    return CHUNK_ROWS
+
+
+def summary(sizes: dict[str, int], tools: list[Measured], duckdb: Measured | None) -> list[str]:
+    """One Markdown table row per tool, for the README."""
+    repeat = len(tools[0].walls)
+    time_head = f"time (best of {repeat})" if repeat > 1 else "time"
+    lines = [
+        f"| tool | recipients (cases, history) | {time_head} | peak RSS | ratio to DuckDB |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for tool in tools:
+        ratio = f"{tool.best / duckdb.best:.2f}" if duckdb is not None else "not run"
+        lines.append(
+            f"| {tool.tool} | {work_cell(sizes)} | {tool.best:.2f} s | "
+            f"{tool.peak / 2**20:,.0f} MiB | {ratio} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument(
+        "--recipients",
+        type=int,
+        default=None,
+        help=f"default: {DEFAULT_RECIPIENTS:,} (with --data: what it holds)",
+    )
     parser.add_argument("--cases", type=int, default=None, help="default: = recipients")
     parser.add_argument("--history", type=int, default=None, help="default: 2 x recipients")
-    parser.add_argument("--data", type=Path, default=None, help="reuse generated data here")
+    parser.add_argument("--orders", type=int, default=None, help="default: recipients / 2")
+    parser.add_argument("--consent", type=int, default=None, help="default: recipients / 10")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="generate the data here once and reuse it"
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="with --data: generate it again even if it is there",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run each tool N times: best time, largest peak RSS",
+    )
+    parser.add_argument(
+        "--phases", action="store_true", help="then print where cxaudit's time went"
+    )
     parser.add_argument("--skip-duckdb", action="store_true")
     parser.add_argument("cxaudit_args", nargs="*", help="extra cxaudit options after --")
-    args = parser.parse_args()
-    n = args.recipients
-    m, k = args.cases or n, args.history or 2 * n
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
+    if not args.skip_duckdb and importlib.util.find_spec("duckdb") is None:
+        parser.error("duckdb is not installed: pip install -e '.[bench]', or pass --skip-duckdb")
+
     work = Path(tempfile.mkdtemp(prefix="cxbench-"))
-    data = args.data or work / "data"
-    if not (data / "campaign.csv").exists():
-        t0 = time.perf_counter()
-        generate(n, m, k, data)
-        print(
-            f"generated {n:,} recipients, {m:,} cases, {k:,} history rows in "
-            f"{time.perf_counter() - t0:.1f} s -> {data}"
-        )
+    try:
+        data, sizes = prepare_data(args, work)
+        n = sizes["campaign"]
+        cx = run_cxaudit(data, work, args.cxaudit_args, args.repeat)
+        print(cx.line(n))
+        tools = [cx]
+        duckdb: Measured | None = None
+        status = 0
+        if not args.skip_duckdb:
+            duckdb, version = run_duckdb(data, work, args.repeat)
+            print(duckdb.line(n))
+            duckdb.tool = f"DuckDB {version}"
+            agree = "agree" if duckdb.suppressed == cx.suppressed else "DISAGREE"
+            print(f"ratio cxaudit/duckdb {cx.best / duckdb.best:.2f}; suppressed counts {agree}")
+            status = 0 if agree == "agree" else 1
+            tools.append(duckdb)
+        if args.phases:
+            if [a for a in args.cxaudit_args if not a.startswith("--chunk-size")]:
+                print("(the in-process run takes only --chunk-size from the extra options)")
+            suppressed = print_phases(data, work, chunk_rows_of(args.cxaudit_args), cx, args.repeat)
+            if suppressed is None:
+                status = status or 1
+            elif suppressed != cx.suppressed:
+                print(
+                    f"phases: the in-process run suppressed {suppressed:,}, the CLI "
+                    f"{cx.suppressed:,}"
+                )
+                status = status or 1
+        try:
+            from importlib.metadata import version as package_version
 
-    import json
-
-    wall, rss, out = _run(cxaudit_argv(data, work / "cx", args.cxaudit_args))
-    report = json.loads(out)
-    shutil.rmtree(work / "cx")  # a 50M run writes gigabytes; the data stays
-    print(
-        f"cxaudit  {wall:7.2f} s  {n / wall:>12,.0f} rows/s  peak RSS {rss / 2**20:7.0f} MiB"
-        f"  suppressed {report['suppressed']:,}"
-    )
-    if args.skip_duckdb:
-        return
-    (work / "dd").mkdir()
-    sql = (
-        DUCKDB_SQL.replace("{d}", str(data))
-        .replace("{out}", str(work / "dd"))
-        .replace("{as_of}", AS_OF)
-        .replace("{offer}", OFFER)
-    )
-    dwall, drss, dout = _run([sys.executable, "-c", DUCKDB_SCRIPT, sql])
-    print(
-        f"duckdb   {dwall:7.2f} s  {n / dwall:>12,.0f} rows/s  peak RSS {drss / 2**20:7.0f} MiB"
-        f"  suppressed {int(dout):,}"
-    )
-    agree = "agree" if int(dout) == report["suppressed"] else "DISAGREE"
-    print(f"ratio cxaudit/duckdb {wall / dwall:.2f}; suppressed counts {agree}")
-    shutil.rmtree(work / "dd")
+            cx.tool = f"cxaudit {package_version('cxaudit')}"
+        except Exception:
+            pass
+        print()
+        for line in summary(sizes, tools, duckdb):
+            print(line)
+        return status
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
