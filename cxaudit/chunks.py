@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from cxaudit import files, records
+from cxaudit import files, parts, records
 from cxaudit.csvfile import (
     Position,
     Table,
@@ -29,6 +29,7 @@ from cxaudit.csvfile import (
     read_csv_bytes,
     read_table,
     sniff_encoding,
+    table_from_bytes,
     unreadable,
 )
 from cxaudit.errors import CxauditError
@@ -53,13 +54,16 @@ class _Hashing:
     """A file object that hashes the bytes read through it (the compressed
     bytes of a .gz, which is what the report's sha256 describes)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], also: Any = None) -> None:
         self.raw = raw
         self.hash = hashlib.sha256()
+        self.also = also  # a partitioned input's hash, fed every part's bytes
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         self.hash.update(data)
+        if self.also is not None:
+            self.also.update(data)
         return data
 
     def readable(self) -> bool:
@@ -94,38 +98,63 @@ def iter_chunks(
     select: Callable[[Table], list[int]] | None = None,
     totals: Totals | None = None,
     forced: bool = True,
+    digest: Any = None,
 ) -> Iterator[Table]:
     """The file's rows, ``chunk_rows`` records at a time (all at once when
     ``chunk_rows`` is None, or when the file cannot be cut safely). Unless
     ``forced``, ``encoding`` is a default and the file's start decides
-    (:func:`~cxaudit.csvfile.sniff_encoding`), once for every chunk."""
+    (:func:`~cxaudit.csvfile.sniff_encoding`), once for every chunk.
+
+    A folder of parts or a glob is read part after part, each part in
+    chunks of its own (see :mod:`cxaudit.parts`). ``digest`` (a hashlib
+    object) is also fed the file's bytes: a partitioned input's SHA-256."""
     totals = totals if totals is not None else Totals()
-    name = path.name.lower()
-    if not forced and chunk_rows is not None and not name.endswith(".parquet"):
-        encoding = sniff_encoding(_head(path), encoding, complete=False)
-        forced = True
-    whole = chunk_rows is None or not (name.endswith(".parquet") or _streamable(encoding, footer))
-    if whole:
-        table = read_table(
+    if parts.is_partitioned(path):
+        yield from parts.iter_parts(
             path,
+            chunk_rows,
             encoding=encoding,
             delimiter=delimiter,
             encoding_setting=encoding_setting,
             footer=footer,
             select=select,
+            totals=totals,
             forced=forced,
         )
+        return
+    name = path.name.lower()
+    if not forced and chunk_rows is not None and not name.endswith(".parquet"):
+        encoding = sniff_encoding(head(path), encoding, complete=False)
+        forced = True
+    whole = chunk_rows is None or not (name.endswith(".parquet") or _streamable(encoding, footer))
+    if whole:
+        options: dict[str, Any] = {
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "encoding_setting": encoding_setting,
+            "footer": footer,
+            "select": select,
+            "forced": forced,
+        }
+        if digest is None:
+            table = read_table(path, **options)
+        else:
+            raw = files.read_bytes(path)
+            digest.update(raw)
+            table = table_from_bytes(path, raw, hashlib.sha256(raw).hexdigest(), **options)
         totals.rows, totals.sha256 = table.rows, table.sha256
         yield table
         return
     assert chunk_rows is not None
     if name.endswith(".parquet"):
-        yield from _parquet_chunks(path, chunk_rows, select, totals)
+        yield from _parquet_chunks(path, chunk_rows, select, totals, digest)
         return
-    yield from _csv_chunks(path, chunk_rows, encoding, delimiter, encoding_setting, select, totals)
+    yield from _csv_chunks(
+        path, chunk_rows, encoding, delimiter, encoding_setting, select, totals, digest
+    )
 
 
-def _head(path: Path) -> bytes:
+def head(path: Path) -> bytes:
     """The file's first block (decompressed for a .gz), to choose its encoding."""
     hashing, stream = _open(path)
     try:
@@ -135,9 +164,9 @@ def _head(path: Path) -> bytes:
         hashing.close()
 
 
-def _open(path: Path) -> tuple[_Hashing, IO[bytes] | Any]:
+def _open(path: Path, also: Any = None) -> tuple[_Hashing, IO[bytes] | Any]:
     try:
-        raw = _Hashing(files.open_input(path))
+        raw = _Hashing(files.open_input(path), also)
     except OSError as exc:
         raise unreadable(path, exc) from None
     if path.name.lower().endswith(".gz"):
@@ -244,8 +273,9 @@ def _csv_chunks(
     encoding_setting: str,
     select: Callable[[Table], list[int]] | None,
     totals: Totals,
+    digest: Any = None,
 ) -> Iterator[Table]:
-    hashing, stream = _open(path)
+    hashing, stream = _open(path, digest)
     gz = path.name.lower().endswith(".gz")
 
     def parse(data: bytes, at: Position = Position(), ends: np.ndarray | None = None) -> Table:
@@ -312,24 +342,27 @@ def _parquet_chunks(
     chunk_rows: int,
     select: Callable[[Table], list[int]] | None,
     totals: Totals,
+    digest: Any = None,
 ) -> Iterator[Table]:
     """Row batches of a Parquet list, each read as :func:`read_table` reads a
     whole file (text columns for the rules, the typed batch for outputs)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    digest = hashlib.sha256()
+    own = hashlib.sha256()
     try:
         with files.open_input(path) as fh:
             while block := fh.read(BLOCK):
-                digest.update(block)
+                own.update(block)
+                if digest is not None:
+                    digest.update(block)
     except OSError as exc:
         raise unreadable(path, exc) from None
     try:
         reader = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
-    sha = digest.hexdigest()
+    sha = own.hexdigest()
     offset = 0
     batches = reader.iter_batches(batch_size=chunk_rows)
     first = True

@@ -17,6 +17,7 @@ import hashlib
 import io
 import re
 import zlib
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,6 +70,32 @@ class Position:
     bytes: int = 0
 
 
+class Origin:
+    """The part files a partitioned input's rows come from (see
+    :mod:`cxaudit.parts`). Rows are numbered as if the parts were one file
+    with one header; part ``i``'s own row number is that number minus
+    ``offsets[i]``. Shared by every table read from the same pass over the
+    input (parts are added as they are reached), so tables joined from
+    several parts still find each row's file."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+        self.offsets: list[int] = []
+        self.firsts: list[int] = []
+
+    def add(self, path: Path, offset: int, first: int) -> None:
+        """Part ``path``, whose rows are numbered from ``first`` on (the
+        input's numbering), ``offset`` more than in the part itself."""
+        self.paths.append(path)
+        self.offsets.append(offset)
+        self.firsts.append(first)
+
+    def locate(self, number: int) -> tuple[Path, int]:
+        """The part holding the input's row ``number``, and its row there."""
+        i = max(bisect_right(self.firsts, number) - 1, 0)
+        return self.paths[i], number - self.offsets[i]
+
+
 @dataclass(frozen=True)
 class Table:
     """A CSV file as text: its header, its rows and where each row came from.
@@ -87,10 +114,26 @@ class Table:
     sha256: str
     raw: RawRows | None = None
     arrow: Any = None  # the typed pyarrow table of a Parquet campaign list
+    origin: Origin | None = None  # the part files of a partitioned input (a folder, a glob)
 
     @property
     def rows(self) -> int:
         return len(self.frame)
+
+    def locate(self, position: int) -> tuple[Path, int]:
+        """The file and the row in it a person opens to see the row at
+        ``position``: ``path`` and its row number, or for a partitioned
+        input the part file and the row within that part."""
+        number = int(self.row_numbers[position])
+        if self.origin is None or not self.origin.paths:
+            return self.path, number
+        return self.origin.locate(number)
+
+    def where(self, position: int) -> str:
+        """``PATH: row N`` for messages about the row at ``position`` (the
+        part file and its own row number for a partitioned input)."""
+        path, number = self.locate(position)
+        return f"{path}: row {number}"
 
     def line_numbers(self) -> np.ndarray:
         """Each row's first physical line in the file (differs from the row
@@ -303,9 +346,39 @@ def read_table(
     The fast path is pyarrow's CSV reader; anything it cannot take exactly
     (blank lines in the middle, a footer, a malformed row) is read by the
     csv module, which also writes the precise error messages.
+
+    A folder of parts or a glob is read part after part as one table (see
+    :mod:`cxaudit.parts`).
     """
+    from cxaudit import parts
+
+    options: dict[str, Any] = {
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "encoding_setting": encoding_setting,
+        "footer": footer,
+        "select": select,
+        "forced": forced,
+    }
+    if parts.is_partitioned(path):
+        return parts.read_parts(path, **options)
     raw = files.read_bytes(path)
-    sha = hashlib.sha256(raw).hexdigest()
+    return table_from_bytes(path, raw, hashlib.sha256(raw).hexdigest(), **options)
+
+
+def table_from_bytes(
+    path: Path,
+    raw: bytes,
+    sha: str,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    encoding_setting: str = "`encoding:`",
+    footer: tuple[str, ...] = (),
+    select: Callable[[Table], list[int]] | None = None,
+    forced: bool = True,
+) -> Table:
+    """The table in file ``path``'s bytes ``raw`` (as :func:`read_table`)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return _read_parquet(path, raw, sha, select)

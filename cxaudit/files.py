@@ -99,15 +99,28 @@ def read_text(path: Path, encoding: str = "utf-8-sig") -> str:
 
 def refuse_overwriting_inputs(inputs: Iterable[Path], outputs: Iterable[Path]) -> None:
     """Exit 2 when a path the run would replace is (by device and inode,
-    so links count) one of its inputs."""
+    so links count) one of its inputs, or any part of a partitioned one
+    (a folder of parts, a glob), or would become a part of one (written
+    into its folder, matched by its glob)."""
+    from cxaudit import parts
+
+    inputs, outputs = list(inputs), list(outputs)
     seen: dict[tuple[int, int], Path] = {}
-    for path in inputs:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        seen.setdefault((info.st_dev, info.st_ino), path)
+    for given in inputs:
+        for path in parts.expand(given):
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            seen.setdefault((info.st_dev, info.st_ino), path)
+    partitioned = [p for p in inputs if parts.is_partitioned(p)]
     for path in outputs:
+        for given in partitioned:
+            if parts.would_join(given, path):
+                raise CxauditError(
+                    f"{path}: would be written among the parts of the input {given}, and read "
+                    "as one of them next time; choose an --out outside it"
+                )
         try:
             info = os.stat(path)
         except OSError:

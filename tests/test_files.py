@@ -66,12 +66,18 @@ def test_a_device_is_refused_not_read_until_memory_runs_out(ws: Workspace, devic
     assert f"{device}: is not a regular file" in run.stderr
 
 
-def test_a_folder_is_refused(ws: Workspace) -> None:
+def test_a_folder_without_parts_is_refused(ws: Workspace) -> None:
+    # A folder is a partitioned input (see test_parts.py); one without a
+    # part, or with a file that is not one, is named.
     _setup(ws)
     (ws.root / "cases_dir").mkdir()
     run = ws.audit("-q", "--source", "cases=cases_dir")
     assert run.code == 2
-    assert "cases_dir: is a folder, expected a file" in run.stderr
+    assert "cases_dir: the folder holds no part" in run.stderr
+    (ws.root / "cases_dir" / "cases.xlsx").write_bytes(b"PK")
+    run = ws.audit("-q", "--source", "cases=cases_dir")
+    assert run.code == 2
+    assert "cases.xlsx: is not a part of cases_dir" in run.stderr
 
 
 def test_reauditing_last_runs_cleaned_list_into_the_same_folder_is_refused(
