@@ -365,3 +365,66 @@ def test_what_counts_as_partitioned(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_bytes(b"")
     with pytest.raises(CxauditError, match=r"notes\.md: is not a part of"):
         list_parts(tmp_path)
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_a_part_without_a_last_line_ending_still_ends_its_row(
+    ws: Workspace, chunk: list[str]
+) -> None:
+    _setup(ws)
+    ws.write(
+        "crlf/p-1.csv", b"\xef\xbb\xbf" + HEADER.replace("\n", "\r\n").encode() + b"C7,a@x.io,A,1"
+    )
+    ws.write("crlf/p-2.csv", HEADER.replace("\n", "\r\n").encode() + b"C8,b@x.io,B,2\r\n")
+    ws.write(
+        "joined.csv",
+        b"\xef\xbb\xbf"
+        + HEADER.replace("\n", "\r\n").encode()
+        + b"C7,a@x.io,A,1\r\nC8,b@x.io,B,2\r\n",
+    )
+    whole = ws.audit("-q", *chunk, campaign="joined.csv", out="whole")
+    parts = ws.audit("-q", *chunk, campaign="crlf", out="parts-out")
+    assert whole.code == parts.code == 0, parts.stderr
+    _same_outputs(whole.out, parts.out)
+    assert (parts.out / "cleaned.csv").read_bytes() == (ws.root / "joined.csv").read_bytes()
+
+
+def test_a_part_in_another_encoding_is_named_with_its_line(ws: Workspace) -> None:
+    _setup(ws)
+    ws.write("enc/p-1.csv", (HEADER + "C1,a@x.io,Zoë,1\n").encode("utf-8"))
+    ws.write("enc/p-2.csv", (HEADER + "C2,b@x.io,Zoë,2\n").encode("cp1252"))
+    run = ws.audit("-q", campaign="enc")
+    assert run.code == 2
+    assert f"{Path('enc/p-2.csv')}: line 2 (byte offset 39) is not valid utf-8" in run.stderr
+
+
+def test_parts_that_sniff_to_different_encodings_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "p-1.csv").write_bytes((HEADER + "C1,a@x.io,Zoë,1\n").encode("utf-8"))
+    (tmp_path / "p-2.csv").write_bytes((HEADER + "C2,b@x.io,plain,2\n").encode("cp1252"))
+    (tmp_path / "p-3.csv").write_bytes((HEADER + "C2,b@x.io,Zoë,2\n").encode("cp1252"))
+    with pytest.raises(CxauditError, match=r"p-3\.csv: reads as cp1252 but .*p-1\.csv reads as"):
+        read_table(tmp_path, encoding="cp1252", forced=False)
+    (tmp_path / "p-1.csv").write_bytes((HEADER + "C1,a@x.io,plain,1\n").encode("utf-8"))
+    table = read_table(tmp_path, encoding="cp1252", forced=False)  # ASCII parts have no say
+    assert table.dialect.encoding == "cp1252"
+    assert table.frame[2].tolist() == ["plain", "plain", "Zoë"]
+
+
+def test_parquet_parts_with_other_column_types_are_refused(ws: Workspace) -> None:
+    _setup(ws)
+    (ws.root / "pq").mkdir()
+    pq.write_table(pa.table({"email": ["a@x.io"], "zip": [1]}), ws.root / "pq" / "p-1.parquet")
+    pq.write_table(pa.table({"email": ["b@x.io"], "zip": ["2"]}), ws.root / "pq" / "p-2.parquet")
+    run = ws.audit("-q", campaign="pq")
+    assert run.code == 2
+    assert "p-2.parquet: its column types differ from" in run.stderr
+    assert "(email: string, zip: string here, email: string, zip: int64 there)" in run.stderr
+
+
+def test_check_and_explain_read_parts(ws: Workspace) -> None:
+    _setup(ws)
+    run = ws.cli("check", "parts", "--as-of", "2026-11-20", "--format", "json")
+    assert run.exit_code == 1, run.stderr
+    run = ws.cli("explain", "parts", "--recipient", "eve@example.com", "--as-of", "2026-11-20")
+    assert run.exit_code == 0, run.stderr
+    assert "open-severe-case" in run.stdout
