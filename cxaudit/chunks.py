@@ -154,11 +154,12 @@ def iter_chunks(
     )
 
 
-def head(path: Path) -> bytes:
-    """The file's first block (decompressed for a .gz), to choose its encoding."""
+def head(path: Path, size: int = BLOCK) -> bytes:
+    """The file's first ``size`` bytes (decompressed for a .gz), to choose
+    its encoding."""
     hashing, stream = _open(path)
     try:
-        return _read_block(path, stream)
+        return _read_block(path, stream, size)
     finally:
         stream.close()
         hashing.close()
@@ -174,9 +175,9 @@ def _open(path: Path, also: Any = None) -> tuple[_Hashing, IO[bytes] | Any]:
     return raw, raw
 
 
-def _read_block(path: Path, stream: Any) -> bytes:
+def _read_block(path: Path, stream: Any, size: int = BLOCK) -> bytes:
     try:
-        return stream.read(BLOCK)
+        return stream.read(size)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise CxauditError(f"{path}: is not a valid gzip file ({exc}); check the file") from None
     except OSError as exc:

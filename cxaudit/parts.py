@@ -40,7 +40,7 @@ from cxaudit.errors import CxauditError
 
 GLOB_CHARS = "*?["
 _CSV = (".csv", ".tsv", ".txt")
-KINDS = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
+SNIFF = 1 << 16  # bytes of each part read to choose the parts' encoding
 
 
 def is_partitioned(path: Path) -> bool:
@@ -166,18 +166,19 @@ def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
     """One encoding for every part. Forced (``--encoding``, the rules file),
     it is ``encoding``; otherwise each part's start decides as for one file
     (:func:`~cxaudit.csvfile.sniff_encoding`), a part of plain ASCII having
-    no say, and parts that disagree are an error."""
+    no say, and parts that disagree are an error. Only each part's first
+    :data:`SNIFF` bytes are read for this (there may be thousands of parts)."""
     if forced or part_format(parts[0].name) == "parquet":
         return encoding
-    from cxaudit.chunks import BLOCK, head
+    from cxaudit.chunks import head
 
     chosen: str | None = None
     by: Path | None = None
     for part in parts:
-        start = head(part)
+        start = head(part, SNIFF)
         if start.isascii():
             continue
-        found = sniff_encoding(start, encoding, complete=len(start) < BLOCK)
+        found = sniff_encoding(start, encoding, complete=len(start) < SNIFF)
         if chosen is None:
             chosen, by = found, part
         elif found != chosen:
@@ -186,7 +187,7 @@ def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
                 "must share one encoding: export them again alike, or set the encoding"
             )
     if chosen is None:
-        return sniff_encoding(head(parts[0]), encoding, complete=False)
+        return sniff_encoding(head(parts[0], SNIFF), encoding, complete=False)
     return chosen
 
 
