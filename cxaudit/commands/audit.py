@@ -1,0 +1,142 @@
+"""``cxaudit audit``: audit one campaign file and write the lists and reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxaudit.cli import (
+    AsOfOpt,
+    ChannelOpt,
+    DebugOpt,
+    EncodingOpt,
+    Format,
+    FormatOpt,
+    MaxSuppressedOpt,
+    OfferOpt,
+    PresetOpt,
+    QuietOpt,
+    RulesOpt,
+    ShowPiiOpt,
+    SourceOpt,
+    TypeOpt,
+    _epilog,
+    _guard,
+    _request,
+    app,
+)
+from cxaudit.cli_progress import _Progress
+from cxaudit.cli_summary import _print_summary, result_line
+from cxaudit.console import _err, _err_console
+from cxaudit.errors import EXIT_CEILING
+from cxaudit.escaping import terminal
+
+
+@app.command(epilog=_epilog("audit"))
+def audit(
+    campaign: Annotated[
+        Path,
+        typer.Argument(
+            help="The campaign recipient list (CSV, .csv.gz or Parquet); - reads it from "
+            "standard input."
+        ),
+    ],
+    rules: RulesOpt = Path("rules.yaml"),
+    source: SourceOpt = None,
+    preset: PresetOpt = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for the outputs; {date} and {datetime} are filled in."
+        ),
+    ] = Path("cxaudit-out"),
+    as_of: AsOfOpt = None,
+    campaign_type: TypeOpt = None,
+    channel: ChannelOpt = None,
+    offer: OfferOpt = None,
+    encoding: EncodingOpt = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="DIR",
+            help="A previous run's --out: report newly suppressed and released recipients.",
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            help="If another run is writing to --out, wait up to this long (default: fail).",
+        ),
+    ] = 0.0,
+    chunk_size: Annotated[
+        int,
+        typer.Option(
+            "--chunk-size",
+            metavar="ROWS",
+            min=1,
+            help="Rows of the list audited at a time; bounds memory for lists of any size.",
+        ),
+    ] = 1_000_000,
+    fmt: FormatOpt = Format.text,
+    quiet: QuietOpt = False,
+    show_pii: ShowPiiOpt = False,
+    max_suppressed: MaxSuppressedOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
+
+    Off the terminal summary (--quiet, --format json), one line on stderr
+    tells the result: cxaudit: 523 recipients: 475 kept, 48 suppressed, 12
+    flagged; wrote cxaudit-out. Warnings go to stderr with or without --quiet.
+
+    Example:
+
+        cxaudit audit sample_data/campaign.csv --offer "Aurora X2" --as-of 2026-11-20
+    """
+    progress = _Progress(silent=quiet)
+
+    def work() -> tuple[Any, Path]:
+        from dataclasses import replace
+
+        from cxaudit.audit import resolve_as_of
+        from cxaudit.outputs import check_out_dir, expand_out, output_lock
+        from cxaudit.pipeline import audit_to_folder
+        from cxaudit.stdin import campaign_inputs
+
+        with campaign_inputs([campaign]) as (path,):
+            request = _request(
+                path, rules, source, preset, as_of, campaign_type, channel, offer, encoding
+            )
+            moment = resolve_as_of(request)  # --as-of, else the campaign's send_at, else now
+            request = replace(request, as_of=moment.isoformat())
+            target = expand_out(out, moment)
+            check_out_dir(target)
+            with progress, output_lock(target, wait):
+                finished = audit_to_folder(
+                    request, target, progress, chunk_size, baseline, show_pii, max_suppressed
+                )
+        return finished, target
+
+    run, target = _guard(debug, work)
+    from cxaudit.report import ceiling_message
+
+    for warning in run.report["warnings"]:
+        _err_console().print(f"cxaudit: warning: {terminal(warning)}")
+    if not quiet:
+        if fmt is Format.json:
+            typer.echo(run.report_text, nl=False)
+        else:
+            _print_summary(run.result, run.report, run.written, run.multi_rule)
+    if quiet or fmt is Format.json:
+        _err_console().print(result_line(run.report, target, run.exceeded))
+    if run.exceeded:
+        _err(
+            f"{ceiling_message(run.report)}; the lists (cleaned, suppressed, flagged) were not "
+            "written (the previous ones stay); report.html, report.md and report.json say why"
+        )
+        raise typer.Exit(EXIT_CEILING)

@@ -1,0 +1,240 @@
+"""``cxaudit check``: gate campaign files in CI; its --format NAME[=PATH]
+handling, the format files it writes and the GitHub job summary."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxaudit.cli import (
+    AsOfOpt,
+    ChannelOpt,
+    DebugOpt,
+    EncodingOpt,
+    MaxSuppressedOpt,
+    OfferOpt,
+    PresetOpt,
+    RulesOpt,
+    ShowPiiOpt,
+    SourceOpt,
+    TypeOpt,
+    _epilog,
+    _guard,
+    _request,
+    app,
+)
+from cxaudit.console import _err, _err_console
+from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
+
+CHECK_FORMATS = ("text", "json", "junit", "github", "markdown", "sarif")
+
+
+class FailOn(StrEnum):
+    suppress = "suppress"
+    flag = "flag"
+
+
+def parse_formats(values: list[str] | None) -> list[tuple[str, Path | None]]:
+    """``--format NAME`` (standard output) or ``NAME=PATH`` (written to PATH),
+    repeatable; at most one goes to standard output, and each PATH once."""
+    import difflib
+
+    out: list[tuple[str, Path | None]] = []
+    for item in values or ["text"]:
+        name, sep, target = item.partition("=")
+        name = name.strip()
+        if name not in CHECK_FORMATS:
+            close = difflib.get_close_matches(name, CHECK_FORMATS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise CxauditError(
+                f"{item!r}: unknown format {name!r}{hint}; formats are "
+                f"{', '.join(CHECK_FORMATS)}, each as NAME or NAME=PATH"
+            )
+        if sep and not target.strip():
+            raise CxauditError(f"{item!r}: write it as NAME=PATH, e.g. junit=junit.xml")
+        out.append((name, Path(target) if sep and target.strip() != "-" else None))
+    to_stdout = [name for name, path in out if path is None]
+    if len(to_stdout) > 1:
+        raise CxauditError(
+            f"{' and '.join(to_stdout)} would both go to standard output; "
+            "write all but one to files with NAME=PATH"
+        )
+    paths = [str(path) for _, path in out if path is not None]
+    for path in paths:
+        if paths.count(path) > 1:
+            raise CxauditError(f"{path} is named twice; give each format its own file")
+    return out
+
+
+def _check_formats(values: list[str] | None) -> list[str] | None:
+    """Refuse a bad --format as click refuses a bad choice (usage error, exit 2)."""
+    try:
+        parse_formats(values)
+    except CxauditError as exc:
+        raise typer.BadParameter(exc.message) from None
+    return values
+
+
+@app.command(epilog=_epilog("check"))
+def check(
+    campaigns: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Campaign files (CSV, .csv.gz, Parquet) to check; - reads one from standard "
+            "input.",
+            metavar="CAMPAIGN",
+        ),
+    ],
+    rules: RulesOpt = Path("rules.yaml"),
+    source: SourceOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    campaign_type: TypeOpt = None,
+    channel: ChannelOpt = None,
+    offer: OfferOpt = None,
+    encoding: EncodingOpt = None,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="NAME[=PATH]",
+            callback=_check_formats,
+            help="text (default), json, junit (XML), github (annotations), markdown or sarif "
+            "(code scanning); NAME prints to standard output, NAME=PATH writes PATH. "
+            "Repeatable: one run, every format.",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="suppress: fail when anyone would be suppressed; "
+            "flag: also when anyone is flagged.",
+        ),
+    ] = FailOn.suppress,
+    show_pii: ShowPiiOpt = False,
+    max_suppressed: MaxSuppressedOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Gate campaign files in CI: exit 1 when any recipient would be suppressed.
+
+    Writes nothing but the --format NAME=PATH files. Each file is judged on its
+    own: one that cannot be read is an error for that file in every format,
+    and the others are still judged. Each CAMPAIGN may have a
+    NAME.campaign.yaml beside it with its type, channel and offer. When
+    $GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it. The
+    exit code is the worst of the files': 2, then 3, then 1, then 0.
+
+    Example:
+
+        cxaudit check campaigns/*.csv --format github --format junit=junit.xml
+    """
+    from cxaudit.check import run_check
+    from cxaudit.renderers import RENDERERS, omitted_markdown, plan_annotations
+    from cxaudit.stdin import campaign_inputs
+
+    formats = parse_formats(fmt)  # checked by _check_formats
+
+    def work() -> tuple[Any, dict[str, str]]:
+        with campaign_inputs(campaigns) as paths:
+            base = _request(
+                Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
+            )
+            _refuse_format_over_input(formats, [*paths, rules, *base.sources.values()])
+            failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
+            run = run_check(paths, base, failing, show_pii, max_suppressed)
+            texts = {name: RENDERERS[name].render(run) for name, _ in formats}
+            summary = RENDERERS["markdown"].render(run)
+            if "github" in texts:
+                summary += omitted_markdown(plan_annotations(run)[1])
+            for name, path in formats:
+                if path is not None:
+                    _write_file(path, texts[name])
+            return run, {**texts, "summary": summary}
+
+    run, texts = _guard(debug, work)
+    for name, path in formats:
+        if path is None:
+            typer.echo(texts[name], nl=False)
+    _write_step_summary(texts["summary"])
+    from cxaudit.report import ceiling_message
+
+    for c in run.checks:
+        if c.error is not None:
+            _err(c.error)
+        elif c.exceeded:
+            _err(f"{c.path}: {ceiling_message(c.report)}")
+    raise typer.Exit(run.exit_code)
+
+
+def _refuse_format_over_input(formats: list[tuple[str, Path | None]], inputs: list[Path]) -> None:
+    """No --format NAME=PATH may replace one of the check's inputs (by
+    device and inode, so links count)."""
+    seen = {}
+    for path in inputs:
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            seen.setdefault((info.st_dev, info.st_ino), path)
+    for name, target in formats:
+        if target is None:
+            continue
+        try:
+            info = os.stat(target)
+        except OSError:
+            continue
+        source = seen.get((info.st_dev, info.st_ino))
+        if source is not None:
+            raise CxauditError(
+                f"--format {name}={target}: {target} is the input {source} of this check; "
+                "write the format to another file"
+            )
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write a --format file whole or not at all (a temporary file renamed
+    into place), creating its folder."""
+    import tempfile
+
+    from cxaudit.files import unwritable
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise unwritable(path, exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise unwritable(path, exc) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_step_summary(markdown: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown)
+    except OSError as exc:
+        _err_console().print(
+            f"cxaudit: warning: cannot append to $GITHUB_STEP_SUMMARY "
+            f"{terminal(target)} ({exc.strerror})"
+        )

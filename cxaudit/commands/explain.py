@@ -1,0 +1,75 @@
+"""``cxaudit explain``: every rule evaluated for one recipient."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxaudit.cli import (
+    AsOfOpt,
+    ChannelOpt,
+    DebugOpt,
+    EncodingOpt,
+    Format,
+    FormatOpt,
+    OfferOpt,
+    PresetOpt,
+    RulesOpt,
+    ShowPiiOpt,
+    SourceOpt,
+    TypeOpt,
+    _epilog,
+    _guard,
+    _request,
+    app,
+)
+
+
+@app.command(epilog=_epilog("explain"))
+def explain(
+    campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
+    recipient: Annotated[
+        str,
+        typer.Option(
+            "--recipient", "-R", metavar="EMAIL_OR_ID", help="Email, customer id or phone."
+        ),
+    ],
+    rules: RulesOpt = Path("rules.yaml"),
+    source: SourceOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    campaign_type: TypeOpt = None,
+    channel: ChannelOpt = None,
+    offer: OfferOpt = None,
+    encoding: EncodingOpt = None,
+    fmt: FormatOpt = Format.text,
+    show_pii: ShowPiiOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Show every rule evaluated for one recipient and the source rows behind each match.
+
+    Emails, phones, ids and other personal fields are masked unless --show-pii.
+
+    Example:
+
+        cxaudit explain sample_data/campaign.csv --recipient ann@example.com --offer "Aurora X2"
+    """
+    from cxaudit.audit import run_audit
+    from cxaudit.explain import as_dict, to_text
+    from cxaudit.explain import explain as explain_recipient
+
+    def work() -> tuple[Any, Any]:
+        request = _request(
+            campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
+        )
+        result = run_audit(request)
+        return result, explain_recipient(result, recipient, show_pii)
+
+    result, items = _guard(debug, work)
+    if fmt is Format.json:
+        typer.echo(json.dumps(as_dict(items), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(to_text(result, items), nl=False)

@@ -1,0 +1,66 @@
+"""``cxaudit test``: run the rule tests kept beside the rules."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxaudit.cli import (
+    DebugOpt,
+    _epilog,
+    _guard,
+    app,
+)
+from cxaudit.errors import EXIT_FAILED, EXIT_OK, CxauditError
+
+
+class TestFormat(StrEnum):
+    text = "text"
+    junit = "junit"
+    json = "json"
+
+
+@app.command("test", epilog=_epilog("test"))
+def test_rules(
+    rules: Annotated[
+        Path, typer.Argument(help="Rules file whose tests to run.", show_default=True)
+    ] = Path("rules.yaml"),
+    fmt: Annotated[
+        TestFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text; junit (XML: a test case per rule test, with its file and line); json.",
+        ),
+    ] = TestFormat.text,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the rule tests kept beside the rules (a tests: section or RULES.test.yaml).
+
+    Exit 0 when all pass, 1 when any fails (with what was expected and what
+    happened), 2 when the tests cannot be read (junit and json then say why
+    on stdout too).
+
+    Example:
+
+        cxaudit test rules.yaml --format junit > rule-tests.xml
+    """
+    from cxaudit import ruletests
+
+    def report(exc: CxauditError) -> None:
+        if fmt is TestFormat.json:
+            typer.echo(ruletests.error_json(rules, exc), nl=False)
+        elif fmt is TestFormat.junit:
+            typer.echo(ruletests.error_junit(rules, exc), nl=False)
+
+    run = _guard(debug, lambda: ruletests.run_tests(rules), on_error=report)
+    render = {
+        TestFormat.text: ruletests.to_text,
+        TestFormat.junit: ruletests.to_junit,
+        TestFormat.json: ruletests.to_json,
+    }[fmt]
+    typer.echo(render(run), nl=False)
+    raise typer.Exit(EXIT_FAILED if run.failed else EXIT_OK)

@@ -1,0 +1,96 @@
+"""``cxaudit validate``: check a rules file and its sources, listing every problem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxaudit.cli import (
+    DebugOpt,
+    Format,
+    PresetOpt,
+    SourceOpt,
+    _epilog,
+    _guard,
+    _parse_presets,
+    _parse_sources,
+    app,
+)
+from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
+
+
+@app.command(epilog=_epilog("validate"))
+def validate(
+    rules: Annotated[Path, typer.Argument(help="Rules file to check.", show_default=True)] = Path(
+        "rules.yaml"
+    ),
+    source: SourceOpt = None,
+    preset: PresetOpt = None,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: one line per problem; json: {valid, rules, sources, problems: "
+            "[{file, line, rule, key, message}]}.",
+        ),
+    ] = Format.text,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a rules file, and that every source exists and has the mapped columns.
+
+    Prints every problem with its file:line, rule id and key; exit 2 if any.
+
+    Example:
+
+        cxaudit validate rules.yaml --format json
+    """
+    from cxaudit.audit import AuditRequest, validate_rules
+
+    def report(exc: CxauditError) -> None:
+        if fmt is Format.json:
+            files = (str(rules), *(str(p) for p in _parse_sources(source).values()))
+            problems = [p.as_dict() for p in exc.problems(files)]
+            typer.echo(_validation_json(rules, False, None, {}, problems), nl=False)
+
+    request = _guard(
+        debug,
+        lambda: AuditRequest(
+            campaign=Path(),
+            rules=rules,
+            sources=_parse_sources(source),
+            presets=_parse_presets(preset),
+        ),
+        on_error=report,
+    )
+    ruleset, sources = _guard(
+        debug, lambda: validate_rules(request), every_problem=True, on_error=report
+    )
+    if fmt is Format.json:
+        typer.echo(_validation_json(rules, True, len(ruleset.rules), sources, []), nl=False)
+        return
+    counts = ", ".join(f"{name} ({len(t)} rows)" for name, t in sources.items())
+    typer.echo(terminal(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
+
+
+def _validation_json(
+    rules: Path,
+    valid: bool,
+    count: int | None,
+    sources: dict[str, Any],
+    problems: list[dict[str, Any]],
+) -> str:
+    data = {
+        "rules_file": str(rules),
+        "valid": valid,
+        "rules": count,
+        "sources": [
+            {"name": name, "path": str(t.path), "rows": len(t)} for name, t in sources.items()
+        ],
+        "problems": problems,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
