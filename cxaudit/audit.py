@@ -15,24 +15,24 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+import pyarrow as pa
 
 from cxaudit.chunks import Totals, iter_chunks
-from cxaudit.coverage import Coverage, check_source, keyless_rows
+from cxaudit.coverage import Coverage, keyless_rows
 from cxaudit.csvfile import Table
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
+from cxaudit.digest import Digest, digest_source, empty_matches
 from cxaudit.duplicates import DuplicateFinder, Duplicates
 from cxaudit.errors import CxauditError
-from cxaudit.evaluate import aggregate, link_matches, match_sources
-from cxaudit.identity import KEY_NAMES
+from cxaudit.evaluate import aggregate, link_matches
+from cxaudit.identity import KEY_NAMES, candidate_idents, identity_long
 from cxaudit.outcome import Outcome, decide
-from cxaudit.rules import RECIPIENTS, Rule, RuleSet, TableConfig, load_rules
+from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
 from cxaudit.sidecar import read_sidecar
 from cxaudit.sources import (
     LoadedTable,
-    check_fields_available,
     check_recipient_columns,
     key_positions,
-    load_table,
     prepare_table,
     read_options,
     table_idents,
@@ -160,35 +160,48 @@ def resolve_as_of(request: AuditRequest) -> pd.Timestamp:
 
 
 def load_sources(
-    rules: RuleSet, names: list[str], progress: Progress = _silent
-) -> dict[str, LoadedTable]:
-    """Read the sources side by side: parsing and key normalisation run in
-    pyarrow, which releases the GIL, so threads use both cores."""
-    jobs = []
-    for name in names:
+    rules: RuleSet,
+    names: list[str],
+    progress: Progress = _silent,
+    applicable: list[Rule] | None = None,
+    as_of: pd.Timestamp | None = None,
+    focus: pa.Array | None = None,
+) -> dict[str, Digest]:
+    """Phase 1: read each source chunk by chunk and reduce it to the keys the
+    ``applicable`` rules matched (:mod:`cxaudit.digest`). Sources are read
+    side by side: parsing and key normalisation run in pyarrow, which
+    releases the GIL, so threads use both cores."""
+    applicable = applicable or []
+    moment = as_of if as_of is not None else utc_now()
+    used: dict[str, set[str]] = {}
+    for rule in applicable:
+        used.setdefault(rule.source, set()).update(rule.fields())
+
+    def one(name: str) -> Digest:
         config = rules.sources[name]
         assert config.path is not None
-        jobs.append((name, config))
-    if len(jobs) <= 1:
-        return {name: _load_one(rules, name, cfg, progress) for name, cfg in jobs}
-    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-        futures = [(name, pool.submit(_load_one, rules, name, cfg, progress)) for name, cfg in jobs]
+        progress(f"reading source {name} {config.path}")
+        return digest_source(
+            rules, config, applicable, moment, focus, used.get(name, set()), progress
+        )
+
+    if len(names) <= 1:
+        return {name: one(name) for name in names}
+    with ThreadPoolExecutor(max_workers=min(len(names), os.cpu_count() or 1)) as pool:
+        futures = [(name, pool.submit(one, name)) for name in names]
         return {name: future.result() for name, future in futures}
 
 
-def _load_one(rules: RuleSet, name: str, config: TableConfig, progress: Progress) -> LoadedTable:
-    assert config.path is not None
-    progress(f"reading source {name} {config.path}")
-    table = load_table(rules, config, config.path)
-    table.warnings += check_source(table)
-    progress(f"read source {name}: {len(table):,} rows", rows=len(table))
-    return table
-
-
-def run_audit(request: AuditRequest, progress: Progress = _silent) -> AuditResult:
+def run_audit(
+    request: AuditRequest, progress: Progress = _silent, evidence_for: str | None = None
+) -> AuditResult:
     """Run the audit over the whole list at once (for ``check``, ``explain``
-    and rule tests, which look at every row together)."""
-    (result,) = iter_audit(request, progress, chunk_rows=None)
+    and rule tests, which look at every row together).
+
+    ``evidence_for`` (``explain``'s ``--recipient``): keep every source row
+    linked to the recipients with that key, not only the first row of each
+    match, and nothing else; only those recipients' results are complete."""
+    (result,) = iter_audit(request, progress, chunk_rows=None, evidence_for=evidence_for)
     return result
 
 
@@ -197,6 +210,7 @@ def iter_audit(
     progress: Progress = _silent,
     chunk_rows: int | None = None,
     totals: Totals | None = None,
+    evidence_for: str | None = None,
 ) -> Iterator[AuditResult]:
     """Audit the campaign list ``chunk_rows`` rows at a time (all at once when
     None), one result per chunk (row numbers are the whole file's). Every source is read and
@@ -227,12 +241,15 @@ def iter_audit(
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Sources load while the campaign is read and its duplicates judged:
         # both are mostly pyarrow work.
-        pending = pool.submit(_sources_and_matches, rules, applicable, needed, as_of, progress)
+        phase1 = (_sources_and_matches, rules, applicable, needed, as_of, progress)
+        pending = None if evidence_for is not None else pool.submit(*phase1)
         progress(f"reading campaign {request.campaign}")
         try:
             first = prepare_table(rules, rules.recipients, next(reader))
             check_recipient_columns(rules, first)
             progress(f"read campaign: {len(first):,} rows", rows=len(first))
+            if evidence_for is not None:  # the sources' rows linked to these people
+                pending = pool.submit(*phase1, _linked_idents(first, evidence_for, rules))
             if totals.complete:  # the whole list was one chunk: judge it now
                 finder = DuplicateFinder(list(KEY_NAMES))
                 finder.add(first.idents, 0, first.table.row_numbers)
@@ -244,8 +261,10 @@ def iter_audit(
                 reader.close()
                 del first
         except BaseException:
-            pending.cancel()
+            if pending is not None:
+                pending.cancel()
             raise  # the campaign's problem is reported first, as it always was
+        assert pending is not None
         sources, matches = pending.result()
     if not totals.complete:
         # The key pass runs after the sources are in, not beside them: their
@@ -303,6 +322,16 @@ def iter_audit(
         del table, recipients, pairs, hits, outcome
 
 
+def _linked_idents(recipients: LoadedTable, key: str, rules: RuleSet) -> pa.Array:
+    """The key typed and every key of the recipients who have it (a case may
+    name the customer id of someone looked up by email)."""
+    wanted = candidate_idents(key, rules.phone_region)
+    long = identity_long(recipients.idents)
+    rows = long.loc[long["ident"].isin(wanted), "row"]
+    found = set(long.loc[long["row"].isin(rows), "ident"]) | wanted
+    return pa.array(sorted(found), pa.large_string())
+
+
 def _key_pass(rules: RuleSet, tables: Iterator[Table], progress: Progress) -> Duplicates:
     """Read only the key columns of the whole list and judge its duplicates
     (a malformed row anywhere fails here, before any output exists)."""
@@ -322,15 +351,16 @@ def _sources_and_matches(
     names: list[str],
     as_of: pd.Timestamp,
     progress: Progress,
+    focus: pa.Array | None = None,
 ) -> tuple[dict[str, LoadedTable], pd.DataFrame]:
     """Phase 1, beside the campaign read: every source read, checked for the
     fields its rules use, and reduced to the keys its rules matched."""
-    sources = load_sources(rules, names, progress)
-    used: dict[str, set[str]] = {}
-    for rule in applicable:
-        used.setdefault(rule.source, set()).update(rule.fields())
-    check_fields_available(rules, sources, used)
-    return sources, match_sources(applicable, sources, rules.campaign, as_of)
+    digests = load_sources(rules, names, progress, applicable, as_of, focus)
+    sources = {name: d.table for name, d in digests.items()}
+    matches = pd.concat(
+        [empty_matches(), *(d.matches for d in digests.values())], ignore_index=True
+    )
+    return sources, matches
 
 
 def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:
@@ -341,7 +371,7 @@ def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTabl
     problems: list[str] = []
     for name in rules.sources:
         try:
-            sources.update(load_sources(rules, [name]))
+            sources.update({n: d.table for n, d in load_sources(rules, [name]).items()})
         except CxauditError as exc:
             problems += exc.details
     if problems:

@@ -10,9 +10,12 @@ that links to no recipient of the list, is a warning with the counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxaudit.errors import CxauditError
@@ -30,32 +33,79 @@ def keyless_rows(idents: pd.DataFrame) -> np.ndarray:
     return ~idents.notna().any(axis=1).to_numpy()
 
 
-def check_source(table: LoadedTable) -> list[str]:
+KEYS_KEPT = 5_000_000  # distinct keys of a source kept to tell whether it links anyone
+
+
+@dataclass
+class SourceStats:
+    """What coverage needs from every row of a source, gathered chunk by
+    chunk as it streams past: row counts, its distinct keys (up to
+    :data:`KEYS_KEPT`) and a sample value of each key column."""
+
+    name: str
+    rows: int = 0
+    keyless: int = 0
+    keys: list[pa.Array] = field(default_factory=list)
+    distinct: int = 0
+    capped: bool = False
+    samples: dict[str, str] = field(default_factory=dict)  # key -> first non-blank value
+    columns: dict[str, str] = field(default_factory=dict)  # key -> its column's header
+    path: Path | None = None
+    config: Any = None
+    sha256: str = ""
+
+    def add(self, chunk: LoadedTable) -> None:
+        self.rows += len(chunk)
+        keyless = keyless_rows(chunk.idents)
+        self.keyless += int(keyless.sum())
+        for key in chunk.idents.columns:
+            self.columns.setdefault(key, chunk.table.header[chunk.column_of(key)])
+            if key not in self.samples:
+                values = chunk.text(key).str.strip()
+                filled = values[values != ""]
+                if len(filled):
+                    self.samples[key] = str(filled.iloc[0])
+        if self.capped or keyless.all():
+            return
+        theirs = pc.unique(arrow_text(identity_long(chunk.idents)["ident"]))
+        self.keys.append(theirs)
+        self.distinct += len(theirs)
+        if self.distinct > 2 * KEYS_KEPT:
+            self.keys = [pc.unique(pa.chunked_array(self.keys)).slice(0, KEYS_KEPT)]
+            self.distinct = len(self.keys[0])
+            self.capped = self.distinct >= KEYS_KEPT
+
+    def key_set(self) -> pa.Array:
+        if not self.keys:
+            return pa.array([], pa.large_string())
+        if len(self.keys) > 1:
+            self.keys = [pc.unique(pa.chunked_array(self.keys))]
+        return self.keys[0]
+
+
+def check_source(stats: SourceStats) -> list[str]:
     """Exit 2 for a source none of whose rows has a usable key (naming its key
     columns and what they hold, as a shape); a warning when a notable share
     has none."""
-    rows = len(table)
+    rows, keyless = stats.rows, stats.keyless
     if not rows:
         return []
-    keyless = int(keyless_rows(table.idents).sum())
     if keyless == rows:
         held = []
-        for key in table.idents.columns:
-            values = table.text(key).str.strip()
-            filled = values[values != ""]
-            what = f"values like {shape(str(filled.iloc[0]))}" if len(filled) else "nothing"
-            column = column_name(table.table.header[table.column_of(key)])
-            held.append(f"{column} ({key}) holds {what}")
+        for key, header in stats.columns.items():
+            sample = stats.samples.get(key)
+            what = f"values like {shape(sample)}" if sample is not None else "nothing"
+            held.append(f"{column_name(header)} ({key}) holds {what}")
         raise CxauditError(
-            f"{table.path}: no row has a usable customer_id, email or phone, so no rule on "
-            f"source {table.name!r} could match anyone: {'; '.join(held)}; map a column of "
-            f"emails, customer ids or phones under sources.{table.name}.keys (or add one to "
-            f"the export){keys_hint(table.config)}"
+            f"{stats.path}: no row has a usable customer_id, email or phone, so no rule on "
+            f"source {stats.name!r} could match anyone: {'; '.join(held)}; map a column of "
+            f"emails, customer ids or phones under sources.{stats.name}.keys (or add one to "
+            f"the export){keys_hint(stats.config)}"
         )
     if keyless / rows >= NOTABLE_SHARE:
         return [
-            f"{table.path}: {keyless:,} of {rows:,} rows ({100 * keyless / rows:.0f}%) have no "
-            f"usable customer_id, email or phone; rules on source {table.name!r} cannot match "
+            f"{stats.path}: {keyless:,} of {rows:,} rows ({100 * keyless / rows:.0f}%) have no "
+            f"usable customer_id, email or phone; rules on source {stats.name!r} cannot match "
             "them to anyone"
         ]
     return []
@@ -85,8 +135,8 @@ class Coverage:
             return
         mine = arrow_text(identity_long(recipients.idents)["ident"])
         for name in waiting:
-            theirs = arrow_text(identity_long(self.sources[name].idents)["ident"])
-            self.linked[name] = bool(pc.any(pc.is_in(mine, value_set=pc.unique(theirs))).as_py())
+            theirs = self.sources[name].stats.key_set()
+            self.linked[name] = bool(pc.any(pc.is_in(mine, value_set=theirs)).as_py())
 
     def warnings(self, list_path: str) -> list[str]:
         out = []
@@ -98,9 +148,15 @@ class Coverage:
                 "check recipients.keys"
             )
         for name, table in self.sources.items():
-            if len(table) >= SIZEABLE_SOURCE and self.list_rows and not self.linked.get(name):
+            stats = table.stats
+            if stats.rows >= SIZEABLE_SOURCE and self.list_rows and not self.linked.get(name):
+                which = (
+                    f"the first {len(stats.key_set()):,} distinct keys of its {stats.rows:,} rows"
+                    if stats.capped
+                    else f"its {stats.rows:,} rows"
+                )
                 out.append(
-                    f"{table.path}: none of its {len(table):,} rows shares a customer_id, "
+                    f"{table.path}: none of {which} shares a customer_id, "
                     f"email or phone with any recipient, so no rule on source {name!r} can "
                     "match; check that its keys map the same kind of values as the list's"
                 )
@@ -114,8 +170,8 @@ class Coverage:
         }
         for name, table in self.sources.items():
             out[name] = {
-                "rows": len(table),
-                "without_key": int(keyless_rows(table.idents).sum()),
+                "rows": table.stats.rows,
+                "without_key": table.stats.keyless,
                 "links_recipients": bool(self.linked.get(name)),
             }
         return out

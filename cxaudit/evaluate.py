@@ -1,8 +1,9 @@
 """Rule evaluation in two phases.
 
-Phase 1 (:func:`match_sources`) runs each rule's conditions over its source
-alone and keeps a small table of ``(rule, source_row, ident)``: the identity
-keys of the source rows that hold. Phase 2 joins that table to the
+Phase 1 (:mod:`cxaudit.digest`) runs each rule's conditions over its source
+alone, chunk by chunk, and keeps a small table of ``(rule, source_row,
+count, ident)``: the identity keys of the groups of source rows that hold.
+Phase 2 joins that table to the
 recipients' keys, a single vectorised merge (:func:`link_matches`), then
 applies ``min_count`` and ``match: none`` (:func:`aggregate`). Only the rules that compare with
 ``$recipient.X`` look at recipient values after the join. Because phase 1
@@ -24,51 +25,9 @@ from cxaudit.sources import LoadedTable
 HIT_COLUMNS = ("row", "rule", "count", "source_row")
 
 
-def _empty_matches() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "rule": pd.Series(dtype="int64"),
-            "source_row": pd.Series(dtype="int64"),
-            "ident": pd.Series(dtype="str"),
-        }
-    )
-
-
-def _source_only(nodes: tuple[Node, ...]) -> list[Node]:
+def source_only(nodes: tuple[Node, ...]) -> list[Node]:
+    """The conditions phase 1 can judge on a source row alone."""
     return [n for n in nodes if not _node_uses_recipient(n)]
-
-
-def match_sources(
-    rules: list[Rule],
-    sources: dict[str, LoadedTable],
-    campaign: Campaign,
-    as_of: pd.Timestamp,
-) -> pd.DataFrame:
-    """Phase 1: ``(rule, source_row, ident)`` for every source row whose
-    conditions hold (for ``$recipient`` rules: whose source-only conditions
-    hold; the rest is checked after the join)."""
-    parts = [_empty_matches()]
-    longs: dict[str, pd.DataFrame] = {}
-    for rule in rules:
-        if rule.source == RECIPIENTS:
-            continue
-        table = sources[rule.source]
-        scope = Scope(table, campaign, as_of, rule.id)
-        mask = evaluate(_source_only(rule.where), scope)
-        if rule.source not in longs:
-            longs[rule.source] = identity_long(table.idents)
-        keys = longs[rule.source]
-        keys = keys[mask[keys["row"].to_numpy()]] if len(keys) else keys
-        parts.append(
-            pd.DataFrame(
-                {
-                    "rule": np.full(len(keys), rule.order, dtype=np.int64),
-                    "source_row": keys["row"].to_numpy(dtype=np.int64),
-                    "ident": keys["ident"].reset_index(drop=True),  # stays Arrow text
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
 
 
 def link_matches(
@@ -80,8 +39,12 @@ def link_matches(
     campaign: Campaign,
     as_of: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Phase 2a: every ``(row, rule, source_row)`` where a source row held for
-    an auditable recipient (for recipients rules, ``source_row`` is the row)."""
+    """Phase 2a: every ``(row, rule, source_row, count)`` where a group of
+    source rows held for an auditable recipient (``source_row``: the group's
+    first row; for recipients rules, the row itself, count 1).
+
+    ``matches`` is phase 1's table (:mod:`cxaudit.digest`): one line per key
+    of each matched group."""
     rlong = identity_long(recipients.idents)
     rlong = rlong[auditable[rlong["row"].to_numpy()]] if len(rlong) else rlong
     # Among auditable rows every ident is unique (a repeat makes a row a
@@ -97,10 +60,12 @@ def link_matches(
             "row": rlong["row"].to_numpy(dtype=np.int64)[where[hit]],
             "rule": matches["rule"].to_numpy(dtype=np.int64)[hit],
             "source_row": matches["source_row"].to_numpy(dtype=np.int64)[hit],
+            "count": matches["count"].to_numpy(dtype=np.int64)[hit],
         }
     )
-    # A source row reaches the same recipient twice only through two keys
-    # (email and id); sources with one key need no de-duplication.
+    # A group reaches the same recipient twice only through two keys (email
+    # and id); sources with one key need no de-duplication. A group is
+    # named by its first row, so (row, rule, source_row) is one group.
     multi_key = [
         r.order for r in rules if r.source in sources and len(sources[r.source].idents.columns) > 1
     ]
@@ -114,7 +79,9 @@ def link_matches(
             scope = Scope(recipients, campaign, as_of, rule.id, recipients=recipients)
             holds = evaluate(rule.where, scope) & auditable
             rows = np.flatnonzero(holds)
-            parts.append(pd.DataFrame({"row": rows, "rule": rule.order, "source_row": rows}))
+            parts.append(
+                pd.DataFrame({"row": rows, "rule": rule.order, "source_row": rows, "count": 1})
+            )
         elif rule.uses_recipient():
             mine = pairs["rule"].to_numpy() == rule.order
             subset = pairs[mine]
@@ -130,7 +97,7 @@ def link_matches(
             keep = evaluate([n for n in rule.where if _node_uses_recipient(n)], scope)
             parts[0] = parts[0].drop(index=subset.index[~keep])
     held = pd.concat(parts, ignore_index=True)
-    held = held.astype({"row": "int64", "rule": "int64", "source_row": "int64"})
+    held = held.astype({"row": "int64", "rule": "int64", "source_row": "int64", "count": "int64"})
     return held.sort_values(["row", "rule", "source_row"], kind="stable").reset_index(drop=True)
 
 
@@ -144,7 +111,7 @@ def aggregate(pairs: pd.DataFrame, rules: list[Rule], auditable: np.ndarray) -> 
     by_order = {r.order: r for r in rules}
     agg = (
         pairs.groupby(["row", "rule"], sort=True)
-        .agg(count=("source_row", "size"), source_row=("source_row", "min"))
+        .agg(count=("count", "sum"), source_row=("source_row", "min"))
         .reset_index()
     )
     min_count = agg["rule"].map({o: r.min_count for o, r in by_order.items()})

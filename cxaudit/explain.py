@@ -17,7 +17,7 @@ from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
-from cxaudit.identity import e164, identity_long
+from cxaudit.identity import candidate_idents, identity_long
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.privacy import mask
 from cxaudit.rules import RECIPIENTS, Rule
@@ -54,18 +54,9 @@ class RecipientExplanation:
     rules: list[RuleExplanation]
 
 
-def _candidate_idents(key: str, region: str) -> set[str]:
-    text = key.strip()
-    found = {f"c:{text}", f"e:{text.lower()}"}
-    phone = e164(text, region)
-    if phone:
-        found.add(f"p:{phone}")
-    return found
-
-
 def find_rows(result: AuditResult, key: str) -> list[int]:
     """Positions of campaign rows with ``key`` as customer id, email or phone."""
-    wanted = _candidate_idents(key, result.rules.phone_region)
+    wanted = candidate_idents(key, result.rules.phone_region)
     idents = result.recipients.idents
     hit = np.zeros(len(idents), dtype=bool)
     for col in idents.columns:

@@ -123,6 +123,17 @@ def identity_columns(keys: Mapping[str, pd.Series], region: str) -> pd.DataFrame
     return pd.DataFrame(data, index=next(iter(keys.values())).index if keys else None)
 
 
+def candidate_idents(key: str, region: str) -> set[str]:
+    """Every ident a person typed as ``--recipient`` could be: an id, an
+    email, a phone."""
+    text = key.strip()
+    found = {f"c:{text}", f"e:{text.lower()}"}
+    phone = e164(text, region)
+    if phone:
+        found.add(f"p:{phone}")
+    return found
+
+
 def identity_long(idents: pd.DataFrame) -> pd.DataFrame:
     """Long table ``(row, ident)`` of every usable key, for joins."""
     parts = []

@@ -143,7 +143,7 @@ def build_report(
             {
                 "name": name,
                 "path": str(src.path),
-                "rows": len(src),
+                "rows": src.rows_read,
                 "sha256": src.table.sha256,
                 "encoding": _encoding(src.table),
             }

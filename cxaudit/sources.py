@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxaudit.csvfile import Table, read_table
@@ -35,6 +36,39 @@ class LoadedTable:
     derived: dict[str, pd.Series] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _numbers: dict[str, pd.Series] = field(default_factory=dict)
+    # vendor values a derive map does not know, with their counts (summed
+    # over a source's chunks before the warning is written)
+    unknown: dict[str, pd.Series] = field(default_factory=dict)
+    # a source read in chunks keeps only some rows; these describe all of them
+    stats: Any = None
+
+    @property
+    def rows_read(self) -> int:
+        """Rows of the whole file (a digested source keeps only some)."""
+        return self.stats.rows if self.stats is not None else len(self)
+
+    def take(self, rows: np.ndarray) -> LoadedTable:
+        """These rows only (positions), row numbers and all, for a digest."""
+        index = pd.RangeIndex(len(rows))
+
+        def pick(series: pd.Series) -> pd.Series:
+            return series.take(rows).set_axis(index)
+
+        table = replace(
+            self.table,
+            frame=self.table.frame.take(rows).set_axis(index),
+            row_numbers=self.table.row_numbers[rows],
+            raw=None,
+            arrow=None,
+        )
+        return LoadedTable(
+            self.config,
+            table,
+            self.field_columns,
+            {k: pick(v) for k, v in self.moments.items()},
+            self.idents.take(rows).set_axis(index),
+            {k: pick(v) for k, v in self.derived.items()},
+        )
 
     @property
     def name(self) -> str:
@@ -209,31 +243,70 @@ def _resolve_columns(
 
 def _derive(
     config: TableConfig, table: Table, columns: dict[str, int]
-) -> tuple[dict[str, pd.Series], list[str]]:
-    """Canonical fields (``state``, ``severity``) mapped from vendor values.
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Canonical fields (``state``, ``severity``) mapped from vendor values,
+    and the counts of the values the map does not know.
 
     A value the map does not know is passed through trimmed, and reported as
-    a warning: a custom status must not silently count as "not open".
+    a warning (:func:`derive_warnings`): a custom status must not silently
+    count as "not open".
     """
     derived: dict[str, pd.Series] = {}
-    warnings: list[str] = []
+    unknown: dict[str, pd.Series] = {}
     for name, (source, values) in config.derive.items():
         if source not in columns:
             continue
         raw = table.frame[columns[source]].str.strip()
         folded = {k.strip().lower(): v for k, v in values.items()}
         mapped = raw.str.lower().map(folded)
-        unknown = raw[mapped.isna() & (raw != "")]
+        missing = raw[mapped.isna() & (raw != "")]
         derived[name] = mapped.fillna(raw).astype("str")
-        if len(unknown):
-            counts = unknown.value_counts()
-            shown = ", ".join(f"{v!r} ({n})" for v, n in counts.head(5).items())
-            warnings.append(
-                f"{table.path}: {name} has no mapping for {table.header[columns[source]]} "
-                f"value(s) {shown}; they are kept as written. Map them under "
-                f"sources.{config.name}.derive.{name}.map"
-            )
-    return derived, warnings
+        if len(missing):
+            unknown[name] = missing.value_counts()
+    return derived, unknown
+
+
+def derive_warnings(
+    config: TableConfig, table: Table, columns: dict[str, int], unknown: dict[str, pd.Series]
+) -> list[str]:
+    """One warning per derived field with vendor values its map lacks."""
+    warnings = []
+    for name, counts in unknown.items():
+        source = config.derive[name][0]
+        counts = counts.astype("int64").sort_values(ascending=False, kind="stable")
+        shown = ", ".join(f"{v!r} ({n})" for v, n in counts.head(5).items())
+        warnings.append(
+            f"{table.path}: {name} has no mapping for {table.header[columns[source]]} "
+            f"value(s) {shown}; they are kept as written. Map them under "
+            f"sources.{config.name}.derive.{name}.map"
+        )
+    return warnings
+
+
+def concat_tables(first: LoadedTable, parts: list[LoadedTable]) -> LoadedTable:
+    """Rows kept from several chunks of one file, as one table (``first``
+    gives the header and mappings when no row was kept)."""
+    parts = parts or [first.take(np.zeros(0, dtype=np.int64))]
+    if len(parts) == 1:
+        return parts[0]
+    index = pd.RangeIndex(sum(len(p) for p in parts))
+
+    def join(series: list[pd.Series]) -> pd.Series:
+        return pd.concat(series, ignore_index=True).set_axis(index)
+
+    table = replace(
+        parts[0].table,
+        frame=pd.concat([p.table.frame for p in parts], ignore_index=True),
+        row_numbers=np.concatenate([p.table.row_numbers for p in parts]),
+    )
+    return LoadedTable(
+        first.config,
+        table,
+        first.field_columns,
+        {k: join([p.moments[k] for p in parts]) for k in first.moments},
+        pd.concat([p.idents for p in parts], ignore_index=True),
+        {k: join([p.derived[k] for p in parts]) for k in first.derived},
+    )
 
 
 def _mapped_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], list[int]]:
@@ -318,8 +391,11 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
                 f"e.g. {format_hint(exc.value)}"
             ) from None
     idents = _idents(rules, table, columns, key_names)
-    derived, warnings = _derive(config, table, columns)
-    return LoadedTable(config, table, columns, moments, idents, derived, warnings)
+    derived, unknown = _derive(config, table, columns)
+    warnings = derive_warnings(config, table, columns, unknown)
+    return LoadedTable(
+        config, table, columns, moments, idents, derived, warnings, unknown=unknown
+    )
 
 
 def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
