@@ -65,7 +65,7 @@ def explain(
         request = _request(
             campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
-        result = run_audit(request)
+        result = run_audit(request, evidence_for=recipient)
         return result, explain_recipient(result, recipient, show_pii)
 
     result, items = _guard(debug, work)

@@ -73,7 +73,7 @@ def validate(
     if fmt is Format.json:
         typer.echo(_validation_json(rules, True, len(ruleset.rules), sources, []), nl=False)
         return
-    counts = ", ".join(f"{name} ({len(t)} rows)" for name, t in sources.items())
+    counts = ", ".join(f"{name} ({t.rows_read} rows)" for name, t in sources.items())
     typer.echo(terminal(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
 
 
@@ -89,7 +89,7 @@ def _validation_json(
         "valid": valid,
         "rules": count,
         "sources": [
-            {"name": name, "path": str(t.path), "rows": len(t)} for name, t in sources.items()
+            {"name": name, "path": str(t.path), "rows": t.rows_read} for name, t in sources.items()
         ],
         "problems": problems,
     }
