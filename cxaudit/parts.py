@@ -114,6 +114,8 @@ def list_parts(path: Path) -> list[Path]:
                 f"{path}: the folder holds no part (a .csv, .csv.gz or .parquet file); "
                 "check the path"
             )
+        if not any(c in text for c in "*?"):  # list[1].csv: a file's name more likely
+            raise CxauditError(f"{path}: file not found; check the path")
         raise CxauditError(
             f"{path}: matches no file; check the pattern (quote it so the shell does not "
             "expand it) and that the parts are .csv, .csv.gz or .parquet files"

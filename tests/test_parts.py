@@ -251,6 +251,12 @@ def test_an_empty_glob_or_folder_is_an_error(ws: Workspace) -> None:
     run = ws.audit("-q", campaign="nothing-*.csv")
     assert run.code == 2
     assert "nothing-*.csv: matches no file" in run.stderr
+    run = ws.audit("-q", campaign="list[1].csv")  # brackets alone: most likely a name
+    assert run.code == 2
+    assert "list[1].csv: file not found; check the path" in run.stderr
+    ws.write("lists/list-1.csv", HEADER + PART_ROWS[0])
+    run = ws.audit("-q", campaign="lists/list-[0-9].csv")
+    assert run.code == 0, run.stderr
     (ws.root / "empty").mkdir()
     (ws.root / "empty" / "_SUCCESS").write_bytes(b"")
     run = ws.audit("-q", campaign="empty")
