@@ -33,7 +33,10 @@ def keyless_rows(idents: pd.DataFrame) -> np.ndarray:
     return ~idents.notna().any(axis=1).to_numpy()
 
 
-KEYS_KEPT = 5_000_000  # distinct keys of a source kept to tell whether it links anyone
+# Distinct keys of a source kept to tell whether it links anyone at all: a
+# source whose first million distinct keys link no recipient has the wrong
+# keys; hashing every key of a 50M-row send log would cost seconds.
+KEYS_KEPT = 1_000_000
 
 
 @dataclass
@@ -46,7 +49,8 @@ class SourceStats:
     rows: int = 0
     keyless: int = 0
     keys: list[pa.Array] = field(default_factory=list)
-    distinct: int = 0
+    distinct: int = 0  # keys held (some repeated until the next pc.unique)
+    unique: int = 0  # keys held after the last pc.unique
     capped: bool = False
     samples: dict[str, str] = field(default_factory=dict)  # key -> first non-blank value
     columns: dict[str, str] = field(default_factory=dict)  # key -> its column's header
@@ -54,9 +58,11 @@ class SourceStats:
     config: Any = None
     sha256: str = ""
 
-    def add(self, chunk: LoadedTable) -> None:
+    def add(self, chunk: LoadedTable, keyed: np.ndarray | None = None) -> None:
+        """One chunk of the source (``keyed``: its rows with a usable key,
+        when the caller knows them already)."""
         self.rows += len(chunk)
-        keyless = keyless_rows(chunk.idents)
+        keyless = keyless_rows(chunk.idents) if keyed is None else ~keyed
         self.keyless += int(keyless.sum())
         for key in chunk.idents.columns:
             self.columns.setdefault(key, chunk.table.header[chunk.column_of(key)])
@@ -67,12 +73,15 @@ class SourceStats:
                     self.samples[key] = str(filled.iloc[0])
         if self.capped or keyless.all():
             return
-        theirs = pc.unique(arrow_text(identity_long(chunk.idents)["ident"]))
-        self.keys.append(theirs)
-        self.distinct += len(theirs)
-        if self.distinct > 2 * KEYS_KEPT:
+        for key in chunk.idents.columns:
+            theirs = pc.drop_null(pc.unique(pa.array(chunk.idents[key], pa.large_string())))
+            self.keys.append(theirs)
+            self.distinct += len(theirs)
+        # pc.unique again once the keys held double: linear work overall;
+        # past KEYS_KEPT distinct keys, no more are collected
+        if self.distinct > max(2 * self.unique, KEYS_KEPT):
             self.keys = [pc.unique(pa.chunked_array(self.keys)).slice(0, KEYS_KEPT)]
-            self.distinct = len(self.keys[0])
+            self.distinct = self.unique = len(self.keys[0])
             self.capped = self.distinct >= KEYS_KEPT
 
     def key_set(self) -> pa.Array:

@@ -65,45 +65,53 @@ class Digest:
     stats: SourceStats
 
 
+def fold(keys: pa.Array, first: np.ndarray, count: np.ndarray):
+    """Lines with equal ``keys`` as one: the ``first`` of the earliest line
+    (lines come in file order) and the ``count`` summed. A hash pass and two
+    numpy passes, linear in the lines."""
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    encoded = pc.dictionary_encode(keys)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    n = len(encoded.dictionary)
+    earliest = np.empty(n, dtype=np.int64)
+    earliest[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the earliest write wins
+    counts = np.bincount(codes, weights=count, minlength=n).astype(np.int64)
+    return encoded.dictionary, first[earliest], counts
+
+
 @dataclass
 class _Groups:
-    """Matched groups so far, reduced now and then: pending chunk results
-    are folded into the state once they outgrow it, so the work stays
-    linear in the rows read."""
+    """One rule's matched groups so far: folded (:func:`fold`) now and then,
+    once the chunks' results outgrow what was folded before, so the work
+    stays linear in the rows read. Unfolded (``each_row``), every matched
+    row stays its own group."""
 
-    state: pa.Table | None = None
-    pending: list[pa.Table] = field(default_factory=list)
-    pending_rows: int = 0
+    each_row: bool
+    keys: list[pa.Array] = field(default_factory=list)
+    first: list[np.ndarray] = field(default_factory=list)
+    count: list[np.ndarray] = field(default_factory=list)
+    folded: int = 0  # lines at the last fold
 
-    def add(self, part: pa.Table) -> None:
-        self.pending.append(part)
-        self.pending_rows += part.num_rows
-        if self.pending_rows > max(1_000_000, self.state.num_rows if self.state else 0):
-            self.reduce()
+    def add(self, keys: pa.Array | None, first: np.ndarray, count: np.ndarray) -> None:
+        if keys is not None:
+            self.keys.append(keys)
+        self.first.append(first)
+        self.count.append(count)
 
-    def reduce(self) -> pa.Table:
-        parts = ([self.state] if self.state is not None else []) + self.pending
-        if not parts:
-            return _group_table([], [], [], [])
-        whole = pa.concat_tables(parts)
-        self.state = (
-            whole.group_by(["rule", "group"], use_threads=False)
-            .aggregate([("first", "min"), ("count", "sum")])
-            .rename_columns(["rule", "group", "first", "count"])
-        )
-        self.pending, self.pending_rows = [], 0
-        return self.state
+    @property
+    def lines(self) -> int:
+        return sum(len(f) for f in self.first)
 
-
-def _group_table(rule: list, group: list, first: list, count: list) -> pa.Table:
-    return pa.table(
-        {
-            "rule": pa.array(rule, pa.int64()),
-            "group": pa.array(group, pa.large_string()),
-            "first": pa.array(first, pa.int64()),
-            "count": pa.array(count, pa.int64()),
-        }
-    )
+    def reduce(self) -> tuple[np.ndarray, np.ndarray]:
+        """The groups' first rows and counts (folding what is pending)."""
+        first = np.concatenate(self.first) if self.first else np.zeros(0, np.int64)
+        count = np.concatenate(self.count) if self.count else np.zeros(0, np.int64)
+        if not self.each_row and len(self.first) > 1:
+            keys, first, count = fold(pa.chunked_array(self.keys), first, count)
+            self.keys = [keys]
+        self.first, self.count, self.folded = [first], [count], len(first)
+        return first, count
 
 
 def _group_keys(idents: pd.DataFrame) -> pa.Array:
@@ -136,7 +144,7 @@ class _Builder:
         self.campaign = campaign
         self.as_of = as_of
         self.focus = focus
-        self.groups = _Groups()
+        self.groups = {r.order: _Groups(focus is not None or r.uses_recipient()) for r in rules}
         self.kept: list[LoadedTable] = []  # rows a group may still point at
         self.kept_positions: list[np.ndarray] = []
         self.stats = SourceStats(name=name)
@@ -147,12 +155,12 @@ class _Builder:
         """``chunk``'s rows are the source's rows ``start``, ``start + 1``…"""
         if self.first is None:
             self.first = chunk
-        self.stats.add(chunk)
         for name, counts in chunk.unknown.items():
             seen = self.unknown.get(name)
             self.unknown[name] = counts if seen is None else seen.add(counts, fill_value=0)
-        groups = _group_keys(chunk.idents)
-        keyed = pc.is_valid(groups).to_numpy(zero_copy_only=False)
+        tuples = _group_keys(chunk.idents)
+        keyed = pc.is_valid(tuples).to_numpy(zero_copy_only=False)
+        self.stats.add(chunk, keyed)
         linked = None
         if self.focus is not None:
             linked = np.zeros(len(chunk), dtype=bool)
@@ -168,56 +176,51 @@ class _Builder:
             rows = np.flatnonzero(evaluate(source_only(rule.where), scope) & keyed)
             if not len(rows):
                 continue
-            if self.focus is not None or rule.uses_recipient():
-                # each row on its own: decided per pair after the join
-                part = _group_table(
-                    [rule.order] * len(rows),
-                    [f"#{start + r}" for r in rows.tolist()],
-                    (rows + start).tolist(),
-                    [1] * len(rows),
-                )
+            groups = self.groups[rule.order]
+            if groups.each_row:  # decided per (row, recipient) after the join
+                groups.add(None, rows + start, np.ones(len(rows), dtype=np.int64))
                 keep[rows] = True
             else:
-                part = (
-                    pa.table({"group": groups.take(pa.array(rows)), "first": rows + start})
-                    .group_by("group", use_threads=False)
-                    .aggregate([("first", "min"), ("first", "count")])
-                )
-                firsts = part.column("first_min").to_numpy()
-                keep[firsts - start] = True
-                part = pa.table(
-                    {
-                        "rule": pa.array(np.full(part.num_rows, rule.order), pa.int64()),
-                        "group": part.column("group"),
-                        "first": part.column("first_min"),
-                        "count": part.column("first_count").cast(pa.int64()),
-                    }
-                )
-            self.groups.add(part)
+                ones = np.ones(len(rows), dtype=np.int64)
+                keys, first, count = fold(tuples.take(pa.array(rows)), rows + start, ones)
+                groups.add(keys, first, count)
+                keep[first - start] = True
         rows = np.flatnonzero(keep)
         if len(rows):
             self.kept.append(chunk.take(rows))
             self.kept_positions.append(rows + start)
+        pending = sum(g.lines - g.folded for g in self.groups.values())
+        if pending > max(1_000_000, sum(g.folded for g in self.groups.values())):
+            self._compact()
 
-    def finish(self, totals: Totals, rules: RuleSet) -> Digest:
-        groups = self.groups.reduce()
-        assert self.first is not None
+    def _compact(self) -> None:
+        """Fold every rule's groups and let go of kept rows no group points
+        at any more (a key seen in an earlier chunk keeps its first row)."""
+        firsts = [g.reduce()[0] for g in self.groups.values()]
+        if self.focus is not None:
+            return
         positions = (
             np.concatenate(self.kept_positions) if self.kept_positions else np.zeros(0, np.int64)
         )
-        firsts = groups.column("first").to_numpy()
-        if self.focus is None:  # only the rows a group still points at
-            wanted = np.isin(positions, firsts)
-            parts, start = [], 0
-            for part in self.kept:
-                mine = wanted[start : start + len(part)]
-                start += len(part)
-                if mine.any():
-                    parts.append(part.take(np.flatnonzero(mine)))
-            positions = positions[wanted]
-        else:
-            parts = self.kept
-        table = concat_tables(self.first, parts)
+        wanted = np.isin(positions, np.concatenate(firsts) if firsts else np.zeros(0, np.int64))
+        parts, start = [], 0
+        for part in self.kept:
+            mine = wanted[start : start + len(part)]
+            start += len(part)
+            if mine.all():
+                parts.append(part)
+            elif mine.any():
+                parts.append(part.take(np.flatnonzero(mine)))
+        self.kept = parts
+        self.kept_positions = [positions[wanted]] if wanted.any() else []
+
+    def finish(self, totals: Totals) -> Digest:
+        assert self.first is not None
+        self._compact()
+        positions = (
+            np.concatenate(self.kept_positions) if self.kept_positions else np.zeros(0, np.int64)
+        )
+        table = concat_tables(self.first, self.kept)
         table.table = replace(table.table, sha256=totals.sha256)
         table.warnings = derive_warnings(
             table.config, table.table, table.field_columns, self.unknown
@@ -226,13 +229,18 @@ class _Builder:
         self.stats.path = table.path
         self.stats.config = table.config
         table.stats = self.stats
-        source_row = np.searchsorted(positions, firsts)
-        matches = _long(
-            table,
-            groups.column("rule").to_numpy(),
-            source_row,
-            groups.column("count").to_numpy(),
+        rule, first, count = (
+            [np.zeros(0, np.int64)],
+            [np.zeros(0, np.int64)],
+            [np.zeros(0, np.int64)],
         )
+        for order, groups in self.groups.items():
+            f, c = groups.reduce()
+            rule.append(np.full(len(f), order, dtype=np.int64))
+            first.append(f)
+            count.append(c)
+        source_row = np.searchsorted(positions, np.concatenate(first))
+        matches = _long(table, np.concatenate(rule), source_row, np.concatenate(count))
         return Digest(table, matches, self.stats)
 
 
@@ -301,6 +309,6 @@ def digest_source(
         start += len(chunk)
     if progress is not None:
         progress(f"read source {config.name}: {start:,} rows", start - reported)
-    digest = builder.finish(totals, rules)
+    digest = builder.finish(totals)
     digest.table.warnings += check_source(digest.stats)
     return digest

@@ -117,9 +117,10 @@ def identity_columns(keys: Mapping[str, pd.Series], region: str) -> pd.DataFrame
     is not a usable key."""
     data = {}
     for key, values in keys.items():
-        norm = normalise(key, values, region)
-        text = norm.astype("str") if norm.dtype == object else norm
-        data[key] = (_PREFIX[key] + text).where(norm.notna(), None)
+        norm = arrow_text(normalise(key, values, region)).cast(pa.large_string())
+        prefix = pa.scalar(_PREFIX[key], pa.large_string())
+        joined = pc.binary_join_element_wise(prefix, norm, pa.scalar("", pa.large_string()))
+        data[key] = _series(joined, values.index)  # a missing key stays missing
     return pd.DataFrame(data, index=next(iter(keys.values())).index if keys else None)
 
 
