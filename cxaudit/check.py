@@ -22,11 +22,12 @@ from typing import Any
 from cxaudit.audit import (
     AuditRequest,
     AuditResult,
-    _sources_and_matches,
     load_ruleset,
     parse_as_of,
     run_audit,
 )
+from cxaudit.engine import Engine
+from cxaudit.engine.local import sources_and_matches
 from cxaudit.errors import EXIT_CEILING, EXIT_ERROR, EXIT_FAILED, EXIT_OK, CxauditError
 from cxaudit.report import apply_ceiling, build_report, recipient_labels
 from cxaudit.rules import RECIPIENTS
@@ -116,8 +117,9 @@ def check_campaign(
     fail_on: tuple[str, ...],
     show_pii: bool,
     max_suppressed: float | None = None,
+    engine: Engine | None = None,
 ) -> CampaignCheck:
-    result = run_audit(request)
+    result = run_audit(request, engine=engine)
     report = build_report(result, show_pii)
     limit = max_suppressed if max_suppressed is not None else result.rules.max_suppressed
     exceeded = apply_ceiling(report, limit)
@@ -158,6 +160,7 @@ def run_check(
     fail_on: tuple[str, ...] = ("suppress",),
     show_pii: bool = False,
     max_suppressed: float | None = None,
+    engine: Engine | None = None,
 ) -> CheckRun:
     """Judge every file. A :class:`CxauditError` about one campaign file is
     that file's error result; one about the rules file, the command line or
@@ -170,7 +173,7 @@ def run_check(
     for path in campaigns:
         request = replace(base, campaign=path)
         try:
-            checks.append(check_campaign(request, fail_on, show_pii, max_suppressed))
+            checks.append(check_campaign(request, fail_on, show_pii, max_suppressed, engine))
         except CxauditError as exc:
             shared.raise_if_broken(request)  # a source's problem is every file's
             checks.append(CampaignCheck.unreadable(path, exc))
@@ -198,7 +201,7 @@ class _SharedInputs:
         key = repr((needed, [r.id for r in applicable], as_of, rules.campaign.facts()))
         if key in self.fine:
             return
-        _sources_and_matches(rules, applicable, needed, as_of, _silent)
+        sources_and_matches(rules, applicable, needed, as_of, _silent)
         self.fine.add(key)
 
 

@@ -165,6 +165,23 @@ ShowPiiOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        metavar="NAME",
+        help="local: this process; dask: a Dask cluster (pip install 'cxaudit[dask]'), the "
+        "one at --scheduler or one started here with a worker process per core.",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A Dask scheduler's address (tcp://host:8786) for --engine dask.",
+    ),
+]
 MaxSuppressedOpt = Annotated[
     float | None,
     typer.Option(

@@ -84,6 +84,22 @@ class SourceStats:
             self.distinct = self.unique = len(self.keys[0])
             self.capped = self.distinct >= KEYS_KEPT
 
+    def merge(self, other: SourceStats) -> None:
+        """Add the stats of the rows that follow these (the next part)."""
+        self.rows += other.rows
+        self.keyless += other.keyless
+        for key, header in other.columns.items():
+            self.columns.setdefault(key, header)
+        for key, sample in other.samples.items():
+            self.samples.setdefault(key, sample)
+        if not self.capped:
+            self.keys += other.keys
+            self.distinct += other.distinct
+            if self.distinct > max(2 * self.unique, KEYS_KEPT) or other.capped:
+                self.keys = [pc.unique(pa.chunked_array(self.keys)).slice(0, KEYS_KEPT)]
+                self.distinct = self.unique = len(self.keys[0])
+                self.capped = self.distinct >= KEYS_KEPT
+
     def key_set(self) -> pa.Array:
         if not self.keys:
             return pa.array([], pa.large_string())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.coverage import SourceStats, check_source
 from cxaudit.csvfile import Table
+from cxaudit.errors import CxauditError
 from cxaudit.evaluate import source_only
 from cxaudit.rules import Campaign, Rule, RuleSet, TableConfig
 from cxaudit.sources import (
@@ -149,12 +151,13 @@ class _Builder:
         self.kept_positions: list[np.ndarray] = []
         self.stats = SourceStats(name=name)
         self.first: LoadedTable | None = None
+        self.path: Path | None = None  # the file (or part) read
         self.unknown: dict[str, pd.Series] = {}
 
     def add(self, chunk: LoadedTable, start: int) -> None:
         """``chunk``'s rows are the source's rows ``start``, ``start + 1``…"""
-        if self.first is None:
-            self.first = chunk
+        if self.first is None:  # its header and mappings, without its rows
+            self.first = chunk.take(np.zeros(0, dtype=np.int64))
         for name, counts in chunk.unknown.items():
             seen = self.unknown.get(name)
             self.unknown[name] = counts if seen is None else seen.add(counts, fill_value=0)
@@ -214,18 +217,18 @@ class _Builder:
         self.kept = parts
         self.kept_positions = [positions[wanted]] if wanted.any() else []
 
-    def finish(self, totals: Totals) -> Digest:
+    def finish(self, sha256: str) -> Digest:
         assert self.first is not None
         self._compact()
         positions = (
             np.concatenate(self.kept_positions) if self.kept_positions else np.zeros(0, np.int64)
         )
         table = concat_tables(self.first, self.kept)
-        table.table = replace(table.table, sha256=totals.sha256)
+        table.table = replace(table.table, sha256=sha256)
         table.warnings = derive_warnings(
             table.config, table.table, table.field_columns, self.unknown
         )
-        self.stats.sha256 = totals.sha256
+        self.stats.sha256 = sha256
         self.stats.path = table.path
         self.stats.config = table.config
         table.stats = self.stats
@@ -289,13 +292,34 @@ def digest_source(
     """Read source ``config`` chunk by chunk and reduce it for the rules in
     ``applicable`` that read it. Every row is still read and checked (dates,
     numbers a rule compares, keys), so a bad row fails the run as before."""
+    totals = Totals()
+    builder = build(rules, config, applicable, as_of, focus, used_fields, progress, totals)
+    return finish(builder, totals.sha256)
+
+
+def build(
+    rules: RuleSet,
+    config: TableConfig,
+    applicable: list[Rule],
+    as_of: pd.Timestamp,
+    focus: pa.Array | None = None,
+    used_fields: set[str] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    totals: Totals | None = None,
+    options: dict | None = None,
+) -> _Builder:
+    """The digest of ``config.path`` (a source, or one part of it on a
+    cluster worker), not yet finished: :func:`merge` joins the parts'."""
     assert config.path is not None
     mine = [r for r in applicable if r.source == config.name]
     builder = _Builder(config.name, mine, rules.campaign, as_of, focus)
-    totals = Totals()
+    builder.path = config.path
     start = 0
     chunks: Iterator[Table] = iter_chunks(
-        config.path, chunk_rows(), **read_options(rules, config), totals=totals
+        config.path,
+        chunk_rows(),
+        **(options if options is not None else read_options(rules, config)),
+        totals=totals,
     )
     reported = 0
     for table in chunks:
@@ -309,6 +333,40 @@ def digest_source(
         start += len(chunk)
     if progress is not None:
         progress(f"read source {config.name}: {start:,} rows", start - reported)
-    digest = builder.finish(totals)
+    return builder
+
+
+def merge(a: _Builder, b: _Builder) -> _Builder:
+    """Two parts' digests as one, ``a``'s rows before ``b``'s (a tree of
+    merges keeps file order, so first rows and counts are those of one pass
+    over the joined parts)."""
+    assert a.first is not None and b.first is not None
+    if b.first.table.header != a.first.table.header:
+        raise CxauditError(
+            f"{b.path}: its header differs from {a.path}'s; every part of source "
+            f"{a.name!r} must have the same columns in the same order"
+        )
+    shift = a.stats.rows
+    for part in b.kept:
+        part.table = replace(part.table, row_numbers=part.table.row_numbers + shift)
+    a.kept += b.kept
+    a.kept_positions += [p + shift for p in b.kept_positions]
+    for order, groups in a.groups.items():
+        theirs = b.groups[order]
+        groups.keys += theirs.keys
+        groups.first += [f + shift for f in theirs.first]
+        groups.count += theirs.count
+    for name, counts in b.unknown.items():
+        seen = a.unknown.get(name)
+        a.unknown[name] = counts if seen is None else seen.add(counts, fill_value=0)
+    a.stats.merge(b.stats)
+    a._compact()
+    return a
+
+
+def finish(builder: _Builder, sha256: str) -> Digest:
+    """The digest of a whole source, its coverage checked (a source none of
+    whose rows has a usable key is an error)."""
+    digest = builder.finish(sha256)
     digest.table.warnings += check_source(digest.stats)
     return digest

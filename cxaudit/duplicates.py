@@ -73,23 +73,7 @@ class DuplicateFinder:
     def add(self, idents: pd.DataFrame, start: int, numbers: np.ndarray) -> None:
         """``idents`` are the chunk's key columns (rows 0..n-1), ``start`` the
         chunk's first row position in the list, ``numbers`` its row numbers."""
-        parts = []
-        for code, key in enumerate(self.keys):
-            if key not in idents.columns:
-                continue
-            long = identity_long(idents[[key]])
-            local = long["row"].to_numpy(dtype=np.int64)
-            parts.append(
-                pa.table(
-                    {
-                        "row": pa.array(local + start, pa.int64()),
-                        "number": pa.array(numbers[local], pa.int64()),
-                        "key": pa.array(np.full(len(local), code, dtype=np.int8)),
-                        "ident": pa.array(long["ident"].astype("str"), pa.large_string()),
-                    },
-                    schema=_SCHEMA,
-                )
-            )
+        parts = [key_entries(self.keys, idents, start, numbers)]
         # Spill what is held before it would pass the limit, but never a
         # first chunk alone: a list that is one chunk is judged in memory.
         incoming = sum(p.num_rows for p in parts)
@@ -109,8 +93,7 @@ class DuplicateFinder:
                 )
                 folder = Path(self.spill.name)
                 self.writers = [
-                    pa.ipc.new_stream(str(folder / f"part{i}.arrow"), _SCHEMA)
-                    for i in range(PARTS)
+                    pa.ipc.new_stream(str(folder / f"part{i}.arrow"), _SCHEMA) for i in range(PARTS)
                 ]
             table = pa.concat_tables(self.buffer)
             self.buffer, self.buffered = [], 0
@@ -134,17 +117,9 @@ class DuplicateFinder:
     def _spill(self, table: pa.Table) -> None:
         """Append each entry to its part; hashing makes Python strings, so
         this runs on slices to keep that copy small."""
-        hashes = pd.util.hash_pandas_object(
-            pd.Series(table.column("ident").to_pandas(), dtype="str"), index=False
-        ).to_numpy()
-        part_of = (hashes % PARTS).astype(np.int64)
-        order = np.argsort(part_of, kind="stable")
-        bounds = np.searchsorted(part_of[order], np.arange(PARTS + 1))
-        ordered = table.take(pa.array(order))
-        for i, writer in enumerate(self.writers):
-            lo, hi = int(bounds[i]), int(bounds[i + 1])
-            if hi > lo:
-                writer.write_table(ordered.slice(lo, hi - lo))
+        for writer, piece in zip(self.writers, split_by_hash(table, PARTS), strict=True):
+            if piece.num_rows:
+                writer.write_table(piece)
 
     def finish(self) -> Duplicates:
         if self.spill is None:
@@ -176,6 +151,61 @@ def _spill_failed(exc: OSError) -> CxauditError:
         f"{folder}: cannot hold the campaign's keys while duplicates are found "
         f"({exc.strerror or exc}); free space there or set TMPDIR to a folder on a larger disk"
     )
+
+
+def key_entries(keys: list[str], idents: pd.DataFrame, start: int, numbers: np.ndarray) -> pa.Table:
+    """``(row, number, key, ident)`` for every usable key of a chunk whose
+    first row is the list's row ``start`` (``numbers``: its row numbers)."""
+    parts = [_SCHEMA.empty_table()]
+    for code, key in enumerate(keys):
+        if key not in idents.columns:
+            continue
+        long = identity_long(idents[[key]])
+        local = long["row"].to_numpy(dtype=np.int64)
+        parts.append(
+            pa.table(
+                {
+                    "row": pa.array(local + start, pa.int64()),
+                    "number": pa.array(numbers[local], pa.int64()),
+                    "key": pa.array(np.full(len(local), code, dtype=np.int8)),
+                    "ident": pa.array(long["ident"].astype("str"), pa.large_string()),
+                },
+                schema=_SCHEMA,
+            )
+        )
+    return pa.concat_tables(parts)
+
+
+def split_by_hash(table: pa.Table, parts: int) -> list[pa.Table]:
+    """``table``'s entries in ``parts`` groups by a hash of their key: every
+    copy of a key lands in the same group, which can then be judged alone
+    (on disk here, on another worker on a cluster). Hashing makes Python
+    strings, so large tables are cut into slices first."""
+    pieces: list[list[pa.Table]] = [[] for _ in range(parts)]
+    for lo in range(0, table.num_rows, SLICE):
+        piece = table.slice(lo, SLICE)
+        hashes = pd.util.hash_pandas_object(
+            pd.Series(piece.column("ident").to_pandas(), dtype="str"), index=False
+        ).to_numpy()
+        part_of = (hashes % parts).astype(np.int64)
+        order = np.argsort(part_of, kind="stable")
+        bounds = np.searchsorted(part_of[order], np.arange(parts + 1))
+        ordered = piece.take(pa.array(order))
+        for i in range(parts):
+            lo_, hi = int(bounds[i]), int(bounds[i + 1])
+            if hi > lo_:
+                pieces[i].append(ordered.slice(lo_, hi - lo_))
+    return [pa.concat_tables(p) if p else _SCHEMA.empty_table() for p in pieces]
+
+
+def repeats(entries: pa.Table) -> pd.DataFrame:
+    """The repeats among ``entries`` that hold every copy of their keys."""
+    return _repeats(entries)
+
+
+def resolve(found: list[pd.DataFrame], keys: list[str]) -> Duplicates:
+    """The verdicts from every group's repeats."""
+    return _resolve(found, keys)
 
 
 def _repeats(entries: pa.Table) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 from cxaudit.audit import AuditRequest, AuditResult, Progress, iter_audit
 from cxaudit.baseline import Comparison
 from cxaudit.chunks import Totals
+from cxaudit.engine import Engine
 from cxaudit.files import refuse_overwriting_inputs
 from cxaudit.outputs import OutputWriter
 from cxaudit.report import Tally, apply_ceiling, build_report, render_markdown, report_json
@@ -46,6 +47,7 @@ def audit_to_folder(
     baseline: Path | None = None,
     show_pii: bool = False,
     max_suppressed: float | None = None,
+    engine: Engine | None = None,
 ) -> Finished:
     """Audit and write the lists (cleaned, suppressed, flagged; the last two
     also as workbooks) and the reports (report.json, report.md, report.html)
@@ -57,7 +59,7 @@ def audit_to_folder(
     comparison: Comparison | None = None
     last: AuditResult | None = None
     with OutputWriter(out) as writer, ThreadPoolExecutor(max_workers=1) as pool:
-        for part in iter_audit(request, progress, chunk_rows, totals):
+        for part in iter_audit(request, progress, chunk_rows, totals, engine=engine):
             if last is None:  # before the first byte is written
                 fmt = part.recipients.table.dialect.format
                 refuse_overwriting_inputs(_inputs(part, baseline), writer.replaced(fmt))

@@ -131,7 +131,7 @@ class LoadedTable:
             if bad.any():
                 pos = int(bad.to_numpy().nonzero()[0][0])
                 raise CxauditError(
-                    f"{self.path}: row {self.table.row_numbers[pos]}, column "
+                    f"{self.table.where(pos)}, column "
                     f"{column_name(self.table.header[self.column_of(name)])}: not a number, "
                     f"but {why} compares it as one; fix the value or the rule"
                 )
@@ -385,7 +385,7 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
             fmt = config.date_format or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
             raise CxauditError(
-                f"{table.path}: row {table.row_numbers[exc.position]}, column "
+                f"{table.where(exc.position)}, column "
                 f"{column_name(table.header[pos])}: not a date in the format {fmt} (the value "
                 f"reads like {shape(exc.value)}); fix the value or set {prefix}.date_format, "
                 f"e.g. {format_hint(exc.value)}"

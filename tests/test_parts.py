@@ -218,7 +218,6 @@ def test_a_bad_date_in_a_source_part_names_the_part(ws: Workspace) -> None:
     assert "case-parts" in run.stderr and "not a date" in run.stderr, run.stderr
 
 
-@pytest.mark.xfail(reason="sources.py still names rows as table.path and table.row_numbers")
 def test_a_bad_date_in_a_source_part_names_the_part_and_its_own_row(ws: Workspace) -> None:
     _setup(ws)
     lines = CASES.splitlines(keepends=True)

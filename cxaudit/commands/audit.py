@@ -12,6 +12,7 @@ from cxaudit.cli import (
     ChannelOpt,
     DebugOpt,
     EncodingOpt,
+    EngineOpt,
     Format,
     FormatOpt,
     MaxSuppressedOpt,
@@ -19,6 +20,7 @@ from cxaudit.cli import (
     PresetOpt,
     QuietOpt,
     RulesOpt,
+    SchedulerOpt,
     ShowPiiOpt,
     SourceOpt,
     TypeOpt,
@@ -86,6 +88,8 @@ def audit(
     quiet: QuietOpt = False,
     show_pii: ShowPiiOpt = False,
     max_suppressed: MaxSuppressedOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
@@ -104,6 +108,7 @@ def audit(
         from dataclasses import replace
 
         from cxaudit.audit import resolve_as_of
+        from cxaudit.engine import open_engine
         from cxaudit.outputs import check_out_dir, expand_out, output_lock
         from cxaudit.pipeline import audit_to_folder
         from cxaudit.stdin import campaign_inputs
@@ -116,10 +121,21 @@ def audit(
             request = replace(request, as_of=moment.isoformat())
             target = expand_out(out, moment)
             check_out_dir(target)
-            with progress, output_lock(target, wait):
-                finished = audit_to_folder(
-                    request, target, progress, chunk_size, baseline, show_pii, max_suppressed
-                )
+            runner = open_engine(engine, scheduler)
+            try:
+                with progress, output_lock(target, wait):
+                    finished = audit_to_folder(
+                        request,
+                        target,
+                        progress,
+                        chunk_size,
+                        baseline,
+                        show_pii,
+                        max_suppressed,
+                        runner,
+                    )
+            finally:
+                runner.close()
         return finished, target
 
     run, target = _guard(debug, work)

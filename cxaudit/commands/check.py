@@ -16,10 +16,12 @@ from cxaudit.cli import (
     ChannelOpt,
     DebugOpt,
     EncodingOpt,
+    EngineOpt,
     MaxSuppressedOpt,
     OfferOpt,
     PresetOpt,
     RulesOpt,
+    SchedulerOpt,
     ShowPiiOpt,
     SourceOpt,
     TypeOpt,
@@ -121,6 +123,8 @@ def check(
     ] = FailOn.suppress,
     show_pii: ShowPiiOpt = False,
     max_suppressed: MaxSuppressedOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Gate campaign files in CI: exit 1 when any recipient would be suppressed.
@@ -137,6 +141,7 @@ def check(
         cxaudit check campaigns/*.csv --format github --format junit=junit.xml
     """
     from cxaudit.check import run_check
+    from cxaudit.engine import open_engine
     from cxaudit.renderers import RENDERERS, omitted_markdown, plan_annotations
     from cxaudit.stdin import campaign_inputs
 
@@ -149,7 +154,11 @@ def check(
             )
             _refuse_format_over_input(formats, [*paths, rules, *base.sources.values()])
             failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
-            run = run_check(paths, base, failing, show_pii, max_suppressed)
+            runner = open_engine(engine, scheduler)
+            try:
+                run = run_check(paths, base, failing, show_pii, max_suppressed, runner)
+            finally:
+                runner.close()
             texts = {name: RENDERERS[name].render(run) for name, _ in formats}
             summary = RENDERERS["markdown"].render(run)
             if "github" in texts:

@@ -1,0 +1,361 @@
+"""The Dask engine: the same audit, its work spread over a Dask cluster.
+
+Partitions are the parts of a partitioned input (a folder or a glob, see
+:mod:`cxaudit.parts`); a single file is one partition (a CSV cannot be cut
+safely without reading it from the start: a quoted value may hold line
+breaks). The work, as tasks:
+
+1. Phase 1 per source part: the part's digest (:func:`cxaudit.digest.build`,
+   the local engine's code on the part's rows); digests of neighbouring
+   parts are merged in a tree, keeping file order, so counts and first rows
+   are those of one pass over the joined parts.
+2. The list's keys per part; duplicates across the whole list by a shuffle:
+   each part's keys are split by hash into buckets, each bucket judged on
+   one worker (every copy of a key is in one bucket), the verdicts joined.
+3. Phase 2 per list part, with phase 1's matched keys and kept rows
+   broadcast to every worker (:func:`cxaudit.audit.decide_chunk`).
+
+Results come back in list order and are written by the caller exactly as the
+local engine's are, so the outputs are the same bytes. ``check`` and rule
+tests look at the whole list at once: they run phase 1 on the cluster and
+decide the list in this process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxaudit import parts
+from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk
+from cxaudit.chunks import Totals, iter_chunks
+from cxaudit.coverage import Coverage
+from cxaudit.csvfile import Origin, Table
+from cxaudit.digest import Digest, build, finish, merge
+from cxaudit.duplicates import Duplicates, key_entries, repeats, resolve, split_by_hash
+from cxaudit.engine.local import LocalEngine, tables_and_matches
+from cxaudit.errors import CxauditError
+from cxaudit.identity import KEY_NAMES
+from cxaudit.rules import RuleSet, TableConfig
+from cxaudit.sources import (
+    LoadedTable,
+    check_recipient_columns,
+    key_positions,
+    prepare_table,
+    read_options,
+    table_idents,
+)
+
+BUCKETS_PER_WORKER = 2  # shuffle buckets for the duplicate judgement
+
+
+def _client(scheduler: str | None) -> tuple[Any, Any]:
+    """A client of the scheduler at ``scheduler``, or of a cluster started
+    here (one single-threaded worker process per core: pandas work holds
+    Python's lock, so processes, not threads, use the cores)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise CxauditError(
+            "--engine dask needs Dask; install it with: pip install 'cxaudit[dask]'"
+        ) from None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout="15s"), None
+    except (OSError, TimeoutError) as exc:
+        raise CxauditError(
+            f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc}); start one "
+            "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out "
+            "--scheduler to run a cluster in this process"
+        ) from None
+
+
+class DaskEngine:
+    """Runs a plan on a Dask cluster (see the module's docstring)."""
+
+    def __init__(self, scheduler: str | None = None) -> None:
+        self.scheduler = scheduler
+        self.client, self.cluster = _client(scheduler)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def _workers(self) -> int:
+        return max(1, len(self.client.scheduler_info(n_workers=-1).get("workers", {})))
+
+    def audit(
+        self,
+        plan: Plan,
+        progress: Progress,
+        chunk_rows: int | None,
+        totals: Totals,
+        evidence_for: str | None,
+    ) -> Iterator[AuditResult]:
+        if chunk_rows is None or evidence_for is not None:
+            # the whole list at once (check, rule tests, explain): phase 1 on
+            # the cluster, the list decided here
+            # explain keeps every row linked to one person: a local job
+            local = LocalEngine(None if evidence_for is not None else self._phase1)
+            yield from local.audit(plan, progress, chunk_rows, totals, evidence_for)
+            return
+        sources, matches = self._phase1(plan, progress)
+        yield from self._phase2(plan, progress, totals, sources, matches)
+
+    def _gather(self, futures: Any) -> Any:
+        """Results of ``futures``; a user error raised on a worker is raised
+        here as it is (one line, naming the part), not as a traceback."""
+        return self.client.gather(futures)
+
+    def _phase1(
+        self, plan: Plan, progress: Progress
+    ) -> tuple[dict[str, LoadedTable], pd.DataFrame]:
+        """Every source digested part by part on the workers, merged in a tree."""
+        rules, used = plan.rules, plan.used_fields()
+        finals: dict[str, Any] = {}
+        for name in plan.needed:
+            config = rules.sources[name]
+            assert config.path is not None
+            files, options = _parts_and_options(rules, config, config.path)
+            progress(f"reading source {name} {config.path}: {len(files):,} part(s) on the cluster")
+            level = [
+                self.client.submit(
+                    _digest_part,
+                    rules,
+                    replace(config, path=part),
+                    plan.applicable,
+                    plan.as_of,
+                    used.get(name, set()),
+                    options,
+                    pure=False,
+                )
+                for part in files
+            ]
+            while len(level) > 1:  # neighbours merged pairwise: a tree, in file order
+                pairs = [
+                    self.client.submit(merge, level[i], level[i + 1], pure=False)
+                    for i in range(0, len(level) - 1, 2)
+                ]
+                level = pairs + ([level[-1]] if len(level) % 2 else [])
+            sha = self.client.submit(_sha256, files, pure=False)
+            finals[name] = self.client.submit(finish, level[0], sha, pure=False)
+        digests: dict[str, Digest] = dict(
+            zip(finals, self._gather(list(finals.values())), strict=True)
+        )
+        for name, digest in digests.items():
+            path = rules.sources[name].path  # the folder or glob as given, not a part
+            digest.table.table = replace(digest.table.table, path=path)
+            digest.stats.path = path
+            progress(f"read source {name}: {digest.stats.rows:,} rows", digest.stats.rows)
+        return tables_and_matches(digests)
+
+    def _phase2(
+        self,
+        plan: Plan,
+        progress: Progress,
+        totals: Totals,
+        sources: dict[str, LoadedTable],
+        matches: pd.DataFrame,
+    ) -> Iterator[AuditResult]:
+        rules, request = plan.rules, plan.request
+        files, options = _parts_and_options(rules, rules.recipients, request.campaign)
+        progress(f"reading campaign {request.campaign}: {len(files):,} part(s) on the cluster")
+        keys = [self.client.submit(_list_keys, rules, part, options, pure=False) for part in files]
+        sha = self.client.submit(_sha256, files, pure=False)
+        shapes = self._gather([self.client.submit(_shape, k, pure=False) for k in keys])
+        starts, origin = _numbering(request.campaign, files, shapes)
+        # duplicates across the whole list: a shuffle of the keys by hash
+        buckets = BUCKETS_PER_WORKER * self._workers()
+        split = [
+            self.client.submit(_buckets, k, int(starts[i]), buckets, pure=False)
+            for i, k in enumerate(keys)
+        ]
+        judged = [
+            self.client.submit(
+                _judge,
+                *[self.client.submit(_pick, s, b, pure=False) for s in split],
+                pure=False,
+            )
+            for b in range(buckets)
+        ]
+        duplicates = resolve(self._gather(judged), list(KEY_NAMES))
+        del keys, split, judged
+        shared = self.client.scatter(
+            {"duplicates": duplicates, "matches": matches, "sources": sources}, broadcast=True
+        )
+        decided = [
+            self.client.submit(
+                _decide_part,
+                plan,
+                part,
+                options,
+                int(starts[i]),
+                origin,
+                shapes[0].dialect,
+                shared["duplicates"],
+                shared["matches"],
+                shared["sources"],
+                request.campaign,
+                pure=False,
+            )
+            for i, part in enumerate(files)
+        ]
+        coverage = Coverage(sources)
+        total_rows = int(starts[-1])
+        for i, future in enumerate(decided):
+            result = future.result()
+            decided[i] = None  # let the worker's copy go
+            if i == len(files) - 1:
+                totals.rows, totals.sha256 = total_rows, sha.result()
+                result.recipients.table = replace(result.recipients.table, sha256=totals.sha256)
+            result.sources = sources
+            progress(f"read campaign: {len(result.recipients):,} rows", rows=len(result.recipients))
+            yield cover(coverage, result)
+
+
+def _parts_and_options(
+    rules: RuleSet, config: TableConfig, path: Path
+) -> tuple[list[Path], dict[str, Any]]:
+    """An input's files (its parts, or itself) and how every one is read:
+    the encoding chosen once for all (as the local engine chooses it)."""
+    options = read_options(rules, config)
+    if not parts.is_partitioned(path):
+        return [path], options
+    files = parts.list_parts(path)
+    encoding = parts.choose_encoding(files, options["encoding"], options["forced"])
+    return files, {**options, "encoding": encoding, "forced": True}
+
+
+# --- tasks: plain functions of plain data, run on the workers ---------------
+
+
+def _digest_part(
+    rules: RuleSet,
+    config: TableConfig,
+    applicable: list,
+    as_of: pd.Timestamp,
+    used: set[str],
+    options: dict[str, Any],
+) -> Any:
+    return build(rules, config, applicable, as_of, None, used, None, None, options)
+
+
+def _sha256(files: list[Path]) -> str:
+    """The input's SHA-256: its parts' bytes in order (as the local engine)."""
+    digest = hashlib.sha256()
+    for file in files:
+        with open(file, "rb") as fh:
+            while block := fh.read(8 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _list_keys(rules: RuleSet, part: Path, options: dict[str, Any]) -> tuple[Table, Any]:
+    """One list part's key columns: the part as a table without rows (its
+    header and dialect, to hold the parts to one another) and its entries
+    for the duplicate judgement (rows counted from 0 in the part). A
+    malformed row fails here, naming the part and its row."""
+    (table,) = iter_chunks(
+        part, None, **{**options, "select": key_positions(rules, rules.recipients)}
+    )
+    idents = table_idents(rules, rules.recipients, table)
+    entries = key_entries(list(KEY_NAMES), idents, 0, table.row_numbers)
+    stub = replace(
+        table,
+        frame=table.frame.iloc[:0],
+        row_numbers=np.array([table.rows], dtype=np.int64),  # carries the row count
+        raw=None,
+        arrow=table.arrow.slice(0, 0) if table.arrow is not None else None,
+    )
+    return stub, entries
+
+
+def _shape(keys: tuple[Table, Any]) -> Table:
+    return keys[0]
+
+
+def _buckets(keys: tuple[Table, Any], start: int, buckets: int) -> list[Any]:
+    """A part's key entries moved to the list's numbering (rows from
+    ``start``) and split by hash into the shuffle's buckets."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    entries = keys[1]
+    entries = entries.set_column(0, "row", pc.add(entries.column("row"), pa.scalar(start)))
+    entries = entries.set_column(1, "number", pc.add(entries.column("number"), pa.scalar(start)))
+    return split_by_hash(entries, buckets)
+
+
+def _pick(split: list[Any], bucket: int) -> Any:
+    return split[bucket]
+
+
+def _judge(*pieces: Any) -> pd.DataFrame:
+    """One bucket's repeats (every copy of its keys is among ``pieces``)."""
+    import pyarrow as pa
+
+    return repeats(pa.concat_tables(pieces))
+
+
+def _numbering(path: Path, files: list[Path], shapes: list[Table]) -> tuple[np.ndarray, Origin]:
+    """Where each part's rows start in the list, and the parts' origin (so a
+    message names the part and its own row); the parts are held to the
+    first one's header and dialect, as the local engine holds them."""
+    state = parts._Parts(path, None)
+    origin = Origin()
+    rows = [int(s.row_numbers[0]) for s in shapes]
+    starts = np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)
+    for i, (file, shape) in enumerate(zip(files, shapes, strict=True)):
+        state.start(file)
+        if i == 0:
+            state.first, state.first_part = shape, file
+        else:
+            state.check_like(shape)
+        base = 0 if parts.part_format(file.name) == "parquet" else 1
+        origin.add(file, int(starts[i]), int(starts[i]) + base + 1)
+    return starts, origin
+
+
+def _decide_part(
+    plan: Plan,
+    part: Path,
+    options: dict[str, Any],
+    start: int,
+    origin: Origin,
+    dialect: Any,
+    duplicates: Duplicates,
+    matches: pd.DataFrame,
+    sources: dict[str, LoadedTable],
+    path: Path,
+) -> AuditResult:
+    """Phase 2 for one list part, numbered as rows of the whole list."""
+    rules = plan.rules
+    (table,) = iter_chunks(part, None, **options)
+    if len(origin.paths) > 1:  # rows numbered as in the joined parts
+        table = replace(
+            table,
+            path=path,
+            row_numbers=table.row_numbers + start,
+            origin=origin,
+            dialect=replace(dialect, format=table.dialect.format),
+        )
+    recipients = prepare_table(rules, rules.recipients, table)
+    check_recipient_columns(rules, recipients)
+    result = decide_chunk(plan, recipients, start, duplicates, matches, sources)
+    result.sources = {}  # the caller has them: do not send them back
+    return result

@@ -1,0 +1,207 @@
+"""The local engine: both phases in this process.
+
+Sources are digested in threads beside the campaign read (parsing and key
+normalisation run in pyarrow, which releases the GIL, so threads use both
+cores); the list is then decided chunk by chunk, so memory is bounded by the
+sources' matched keys and one chunk, not by the list.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from cxaudit.audit import AuditResult, Plan, Progress, _silent, cover, decide_chunk
+from cxaudit.chunks import Totals, iter_chunks
+from cxaudit.coverage import Coverage
+from cxaudit.csvfile import Table
+from cxaudit.dates import utc_now
+from cxaudit.digest import Digest, digest_source, empty_matches
+from cxaudit.duplicates import DuplicateFinder, Duplicates
+from cxaudit.identity import KEY_NAMES, candidate_idents, identity_long
+from cxaudit.rules import Rule, RuleSet
+from cxaudit.sources import (
+    LoadedTable,
+    check_recipient_columns,
+    key_positions,
+    prepare_table,
+    table_idents,
+)
+
+
+class LocalEngine:
+    """Both phases in this process (see the module's docstring); ``phase1``
+    (plan, progress) -> (sources, matches) replaces the local phase 1 (the
+    Dask engine digests sources on its cluster and decides a whole list
+    here)."""
+
+    def __init__(self, phase1: Callable[..., Any] | None = None) -> None:
+        self.phase1 = phase1
+
+    def close(self) -> None:
+        """Nothing to let go of."""
+
+    def audit(
+        self,
+        plan: Plan,
+        progress: Progress,
+        chunk_rows: int | None,
+        totals: Totals,
+        evidence_for: str | None,
+    ) -> Iterator[AuditResult]:
+        """A list longer than one chunk is read twice: first only its key
+        columns, to find duplicate rows across chunks (and any malformed row,
+        before a single result is produced), then chunk by chunk."""
+        rules, request = plan.rules, plan.request
+
+        def chunks(select: Callable[[Table], list[int]] | None = None) -> Iterator[Table]:
+            return iter_chunks(
+                request.campaign,
+                chunk_rows,
+                **{**plan.read_options, "select": select},
+                totals=totals,
+            )
+
+        reader = chunks()
+        tables: Iterator[Table | LoadedTable]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Sources load while the campaign is read and its duplicates judged:
+            # both are mostly pyarrow work.
+            phase1 = (
+                sources_and_matches,
+                rules,
+                plan.applicable,
+                plan.needed,
+                plan.as_of,
+                progress,
+            )
+            if self.phase1 is not None:
+                phase1 = (self.phase1, plan, progress)
+            pending = None if evidence_for is not None else pool.submit(*phase1)
+            progress(f"reading campaign {request.campaign}")
+            try:
+                first = prepare_table(rules, rules.recipients, next(reader))
+                check_recipient_columns(rules, first)
+                progress(f"read campaign: {len(first):,} rows", rows=len(first))
+                if evidence_for is not None:  # the sources' rows linked to these people
+                    pending = pool.submit(*phase1, linked_idents(first, evidence_for, rules))
+                if totals.complete:  # the whole list was one chunk: judge it now
+                    finder = DuplicateFinder(list(KEY_NAMES))
+                    finder.add(first.idents, 0, first.table.row_numbers)
+                    duplicates = finder.finish()
+                    tables = iter([first])
+                else:
+                    # Let the first chunk go (it is read again below), so that
+                    # only the sources and one chunk are in memory at any time.
+                    reader.close()
+                    del first
+            except BaseException:
+                if pending is not None:
+                    pending.cancel()
+                raise  # the campaign's problem is reported first, as it always was
+            assert pending is not None
+            sources, matches = pending.result()
+        if not totals.complete:
+            # The key pass runs after the sources are in, not beside them: their
+            # peaks would add up.
+            duplicates = key_pass(rules, chunks(key_positions(rules, rules.recipients)), progress)
+            tables = chunks()
+        coverage = Coverage(sources)
+        start = 0
+        for table in tables:
+            if isinstance(table, LoadedTable):
+                recipients = table
+            else:
+                recipients = prepare_table(rules, rules.recipients, table)
+                progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
+            result = decide_chunk(plan, recipients, start, duplicates, matches, sources, progress)
+            start += len(recipients)
+            yield cover(coverage, result)
+            # Let this chunk go before the next one is read: one chunk at a time.
+            del table, recipients, result
+
+
+def load_sources(
+    rules: RuleSet,
+    names: list[str],
+    progress: Progress = _silent,
+    applicable: list[Rule] | None = None,
+    as_of: pd.Timestamp | None = None,
+    focus: pa.Array | None = None,
+) -> dict[str, Digest]:
+    """Phase 1: read each source chunk by chunk and reduce it to the keys the
+    ``applicable`` rules matched (:mod:`cxaudit.digest`), sources side by
+    side in threads."""
+    applicable = applicable or []
+    moment = as_of if as_of is not None else utc_now()
+    used: dict[str, set[str]] = {}
+    for rule in applicable:
+        used.setdefault(rule.source, set()).update(rule.fields())
+
+    def one(name: str) -> Digest:
+        config = rules.sources[name]
+        assert config.path is not None
+        progress(f"reading source {name} {config.path}")
+        return digest_source(
+            rules, config, applicable, moment, focus, used.get(name, set()), progress
+        )
+
+    if len(names) <= 1:
+        return {name: one(name) for name in names}
+    with ThreadPoolExecutor(max_workers=min(len(names), os.cpu_count() or 1)) as pool:
+        futures = [(name, pool.submit(one, name)) for name in names]
+        return {name: future.result() for name, future in futures}
+
+
+def sources_and_matches(
+    rules: RuleSet,
+    applicable: list[Rule],
+    names: list[str],
+    as_of: pd.Timestamp,
+    progress: Progress,
+    focus: pa.Array | None = None,
+) -> tuple[dict[str, LoadedTable], pd.DataFrame]:
+    """Phase 1, beside the campaign read: every source read, checked for the
+    fields its rules use, and reduced to the keys its rules matched."""
+    digests = load_sources(rules, names, progress, applicable, as_of, focus)
+    return tables_and_matches(digests)
+
+
+def tables_and_matches(
+    digests: dict[str, Digest],
+) -> tuple[dict[str, LoadedTable], pd.DataFrame]:
+    """Phase 1's answer as phase 2 takes it: each source's kept rows, and one
+    table of every matched key."""
+    sources = {name: d.table for name, d in digests.items()}
+    matches = pd.concat(
+        [empty_matches(), *(d.matches for d in digests.values())], ignore_index=True
+    )
+    return sources, matches
+
+
+def linked_idents(recipients: LoadedTable, key: str, rules: RuleSet) -> pa.Array:
+    """The key typed and every key of the recipients who have it (a case may
+    name the customer id of someone looked up by email)."""
+    wanted = candidate_idents(key, rules.phone_region)
+    long = identity_long(recipients.idents)
+    rows = long.loc[long["ident"].isin(wanted), "row"]
+    found = set(long.loc[long["row"].isin(rows), "ident"]) | wanted
+    return pa.array(sorted(found), pa.large_string())
+
+
+def key_pass(rules: RuleSet, tables: Iterator[Table], progress: Progress) -> Duplicates:
+    """Read only the key columns of the whole list and judge its duplicates
+    (a malformed row anywhere fails here, before any output exists)."""
+    finder = DuplicateFinder(list(KEY_NAMES))
+    progress("reading the campaign's keys to find duplicate rows")
+    start = 0
+    for table in tables:
+        finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
+        start += table.rows
+        progress(f"read keys of {start:,} rows", rows=table.rows)
+    return finder.finish()
