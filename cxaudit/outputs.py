@@ -226,8 +226,11 @@ class OutputWriter:
     :meth:`commit` adds the reports and renames everything into place, and
     leaving the ``with`` block without a commit removes them."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, parts: bool = False) -> None:
+        from cxaudit.part_outputs import PartsWriter
+
         self.out = out
+        self.parts = PartsWriter(out) if parts else None  # --out-format parquet-parts
         self.temps: dict[str, Path] = {}
         self.files: dict[str, Any] = {}
         self.raw: list[Any] = []
@@ -243,9 +246,16 @@ class OutputWriter:
             pass  # the error that got us here is the one to report
         finally:
             remove_quietly(self.temps.values())
+            if self.parts is not None:
+                from cxaudit.part_outputs import discard
+
+                discard(self.parts.temps.values())
 
     def replaced(self, fmt: str) -> list[Path]:
         """Every path a run on a list in format ``fmt`` replaces."""
+        if self.parts is not None:
+            others = [self.out / name for name in (*SPREADSHEETS, *REPORT_FILES)]
+            return [*self.parts.replaced(), *others]
         return [self.out / name for name in (*row_files(fmt), *SPREADSHEETS, *REPORT_FILES)]
 
     def _open(self, name: str) -> Any:
@@ -263,6 +273,10 @@ class OutputWriter:
         """Append one chunk's rows to the temporary row files."""
         fmt = part.recipients.table.dialect.format
         names = row_files(fmt)
+        if self.parts is not None:
+            self.parts.add(part)
+            self._add_to_spreadsheets(part, ("suppressed/", "flagged/"))
+            return
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -356,7 +370,8 @@ class OutputWriter:
             "report.md": markdown.encode(),
             "report.html": html.encode(),
         }
-        return write_atomically(self.out, payload, ready=self.temps if rows else None)
+        ready = {**self.temps, **(self.parts.temps if self.parts is not None else {})}
+        return write_atomically(self.out, payload, ready=ready if rows else None)
 
 
 def parquet_tables(result: AuditResult) -> tuple[Any, Any, Any]:
@@ -413,7 +428,9 @@ def write_atomically(
                 raise unwritable(final, exc) from None
         _swap_in(temps)
     finally:
-        remove_quietly(temps.values())
+        from cxaudit.part_outputs import discard
+
+        discard(temps.values())
     return list(temps)
 
 
@@ -424,17 +441,28 @@ def _swap_in(temps: dict[Path, Path]) -> None:
     the way). Each file being replaced is first hard-linked to a backup
     name; if a rename fails, the renames already made are undone from the
     backups (renames need no disk space, so undoing does not fail for the
-    reason the rename did). What remains is a machine dying in the
+    reason the rename did). A folder of parts (``--out-format
+    parquet-parts``) is swapped the same way, its previous folder renamed
+    aside as the backup. What remains is a machine dying in the
     microseconds between two renames."""
-    for final in temps:
-        if final.is_dir():
+    for final, temp in temps.items():
+        if temp.is_dir():
+            if final.exists() and not final.is_dir():
+                raise CxauditError(
+                    f"{final}: is a file where this run's folder of parts goes; move it or "
+                    "choose another --out"
+                )
+        elif final.is_dir():
             raise CxauditError(
                 f"{final}: is a folder, so this run's files cannot be put in place; move it "
                 "or choose another --out"
             )
+    folders = {final for final, temp in temps.items() if temp.is_dir()}
     backups: dict[Path, Path | None] = {}
     try:
         for final in temps:
+            if final in folders:
+                continue  # a folder is moved aside when it is swapped
             backup = final.with_name(f".{final.name}.{os.getpid()}.old")
             try:
                 os.link(final, backup)
@@ -446,22 +474,36 @@ def _swap_in(temps: dict[Path, Path]) -> None:
         done: list[Path] = []
         try:
             for final, temp in temps.items():
+                if final in folders and final.exists():
+                    aside = final.with_name(f".{final.name}.{os.getpid()}.old")
+                    os.rename(final, aside)
+                    backups[final] = aside
                 os.replace(temp, final)
                 done.append(final)
         except BaseException as exc:
             for final in reversed(done):
                 backup = backups.get(final)
                 with suppress(OSError):
-                    if backup is None:
+                    if final in folders:
+                        os.rename(final, temps[final])  # the new folder back aside
+                    elif backup is None:
                         os.unlink(final)
                     else:
                         os.replace(backup, final)
+            for final in folders:  # the previous folders back in place
+                backup = backups.get(final)
+                if backup is not None:
+                    with suppress(OSError):
+                        os.rename(backup, final)
+                        backups[final] = None
             if isinstance(exc, OSError):
                 failed = next(f for f in temps if f not in done)
                 raise unwritable(failed, exc) from None
             raise
     finally:
-        remove_quietly(b for b in backups.values() if b is not None)
+        from cxaudit.part_outputs import discard
+
+        discard(b for b in backups.values() if b is not None)
 
 
 def expand_out(out: Path, as_of: pd.Timestamp) -> Path:

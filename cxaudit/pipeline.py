@@ -48,6 +48,7 @@ def audit_to_folder(
     show_pii: bool = False,
     max_suppressed: float | None = None,
     engine: Engine | None = None,
+    out_format: str = "same",
 ) -> Finished:
     """Audit and write the lists (cleaned, suppressed, flagged; the last two
     also as workbooks) and the reports (report.json, report.md, report.html)
@@ -58,7 +59,8 @@ def audit_to_folder(
     tally = Tally(show_pii)
     comparison: Comparison | None = None
     last: AuditResult | None = None
-    with OutputWriter(out) as writer, ThreadPoolExecutor(max_workers=1) as pool:
+    parts = out_format == "parquet-parts"  # cleaned/, suppressed/, flagged/: a part per chunk
+    with OutputWriter(out, parts) as writer, ThreadPoolExecutor(max_workers=1) as pool:
         for part in iter_audit(request, progress, chunk_rows, totals, engine=engine):
             if last is None:  # before the first byte is written
                 fmt = part.recipients.table.dialect.format

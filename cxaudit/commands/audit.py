@@ -90,6 +90,16 @@ def audit(
     max_suppressed: MaxSuppressedOpt = None,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
+    out_format: Annotated[
+        str,
+        typer.Option(
+            "--out-format",
+            metavar="FORMAT",
+            help="same: the lists in the campaign's own format (cleaned.csv, …); "
+            "parquet-parts: folders cleaned/, suppressed/, flagged/ of Parquet parts, one per "
+            "chunk or partition, for lists too large for one file.",
+        ),
+    ] = "same",
     debug: DebugOpt = False,
 ) -> None:
     """Audit CAMPAIGN and write cleaned.csv, suppressed.csv, report.json and report.md.
@@ -109,7 +119,9 @@ def audit(
 
         from cxaudit.audit import resolve_as_of
         from cxaudit.engine import open_engine
+        from cxaudit.errors import CxauditError
         from cxaudit.outputs import check_out_dir, expand_out, output_lock
+        from cxaudit.part_outputs import OUT_FORMATS
         from cxaudit.pipeline import audit_to_folder
         from cxaudit.stdin import campaign_inputs
 
@@ -121,6 +133,11 @@ def audit(
             request = replace(request, as_of=moment.isoformat())
             target = expand_out(out, moment)
             check_out_dir(target)
+            if out_format not in OUT_FORMATS:
+                raise CxauditError(
+                    f"--out-format {out_format!r}: not a format; use one of "
+                    f"{', '.join(OUT_FORMATS)}"
+                )
             runner = open_engine(engine, scheduler)
             try:
                 with progress, output_lock(target, wait):
@@ -133,6 +150,7 @@ def audit(
                         show_pii,
                         max_suppressed,
                         runner,
+                        out_format,
                     )
             finally:
                 runner.close()
