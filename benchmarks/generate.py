@@ -8,13 +8,27 @@ overlapping the way real lists do. Deterministic for a given seed.
 Tables are written a million rows at a time, so a 50,000,000-row list can be
 generated on a laptop (give it the 1M run's sources with --cases 1000000
 --history 2000000 --orders 500000 --consent 100000).
+
+``--parts N`` writes every table as a folder of N parts instead of one file
+(``campaign/part-00000.csv`` ...; a table of fewer than N rows gets one part
+per row), the way Spark and Dask export tables, so a cluster has partitions
+to spread; ``--format parquet`` writes the parts as Parquet (every column a
+string, one row group per million-row block or less). The rows are the same
+whatever the layout: the parts joined in name order are the single file.
+
+    python -m benchmarks.generate --recipients 1000000 --history 20000000 \\
+        --parts 20 --format parquet --out /tmp/cxbench-parts
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +56,8 @@ def _times(rng: np.random.Generator, n: int, days: float, fmt: str) -> pd.Series
 
 
 SIZES_FILE = "sizes.json"  # the row counts of a generated folder, written last
+FORMATS = ("csv", "parquet")
+PART = re.compile(r"^part-(\d+)\.(csv|parquet)$")
 
 
 def table_sizes(
@@ -74,6 +90,89 @@ def read_sizes(folder: Path) -> dict[str, int] | None:
         return None
 
 
+def part_sizes(rows: int, parts: int) -> list[int]:
+    """The rows of each part when ``rows`` are cut into ``parts`` (fewer
+    when there are fewer rows: no part is empty)."""
+    count = max(1, min(parts, rows))
+    bounds = [rows * i // count for i in range(count + 1)]
+    return [b - a for a, b in itertools.pairwise(bounds)]
+
+
+def table_path(folder: Path, name: str, parts: int | None, fmt: str = "csv") -> Path:
+    """Where a table is: ``name.csv``, or the folder ``name`` of its parts."""
+    return folder / f"{name}.csv" if parts is None else folder / name
+
+
+def read_layout(folder: Path) -> tuple[int | None, str] | None:
+    """(parts, format) of a generated folder: parts None for one CSV file per
+    table. From sizes.json, else from what is there; None: no campaign."""
+    try:
+        data = json.loads((folder / SIZES_FILE).read_text())
+        parts, fmt = data.get("parts"), data.get("format", "csv")
+        known = (parts is None or isinstance(parts, int)) and fmt in FORMATS
+        if known and table_path(folder, "campaign", parts, fmt).exists():
+            return parts, fmt
+    except (OSError, ValueError, AttributeError):
+        pass
+    if (folder / "campaign.csv").is_file():
+        return None, "csv"
+    if (folder / "campaign").is_dir():
+        found = [m for f in (folder / "campaign").iterdir() if (m := PART.match(f.name))]
+        if found:
+            return len(found), found[0].group(2)
+    return None
+
+
+def _write(
+    frames: Iterator[pd.DataFrame], path: Path, rows: int, parts: int | None, fmt: str
+) -> None:
+    """Consecutive blocks of a table's rows, to one CSV file or cut into parts."""
+    if parts is None:
+        for stale in path.with_suffix("").glob("part-*"):  # another layout's parts
+            stale.unlink()
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            for i, frame in enumerate(frames):
+                frame.to_csv(fh, index=False, header=i == 0, lineterminator="\n")
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.with_suffix(".csv").unlink(missing_ok=True)  # the single-file layout's
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("part-*"):
+        stale.unlink()
+    sizes = part_sizes(rows, parts)
+    number, left = 0, sizes[0]
+    writer: Any = None
+
+    def open_part() -> Any:
+        name = path / f"part-{number:05d}.{fmt}"
+        if fmt == "parquet":
+            return pq.ParquetWriter(name, schema)
+        return open(name, "w", encoding="utf-8", newline="")
+
+    schema: Any = None
+    for frame in frames:
+        if schema is None:
+            schema = pa.schema([(c, pa.string()) for c in frame.columns])
+        while len(frame):
+            piece, frame = frame.iloc[:left], frame.iloc[left:]
+            if writer is None:
+                writer, header = open_part(), True
+            if fmt == "parquet":
+                writer.write_table(pa.Table.from_pandas(piece, schema, preserve_index=False))
+            else:
+                piece.to_csv(writer, index=False, header=header, lineterminator="\n")
+            header = False
+            left -= len(piece)
+            if left == 0:
+                writer.close()
+                writer, number = None, number + 1
+                left = sizes[number] if number < len(sizes) else 0
+    if writer is not None:
+        writer.close()
+
+
 BLOCK = 1_000_000  # rows generated and written at a time, so any size fits in memory
 AREAS = np.array(["617", "212", "312", "415", "206", "503", "720"])
 
@@ -92,11 +191,21 @@ def generate(
     seed: int = 20261120,
     orders_rows: int | None = None,
     consent_rows: int | None = None,
+    parts: int | None = None,
+    fmt: str = "csv",
 ) -> dict[str, Path]:
     """Write the tables block by block; each block draws from its own
     generator (seeded by seed, table and block), so the output is the same
     for a given seed whatever the machine. ``sizes.json`` in ``out`` records
-    the row counts and seed, so the benchmark can tell what a folder holds."""
+    the row counts, seed and layout, so the benchmark can tell what a folder
+    holds. ``parts``: each table as a folder of that many parts (None: one
+    CSV file); ``fmt``: the parts' format, csv or parquet."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if parts is not None and parts < 1:
+        raise ValueError("parts must be 1 or more")
+    if parts is None and fmt != "csv":
+        parts = 1  # Parquet is written as parts
     out.mkdir(parents=True, exist_ok=True)
     # sizes.json goes last: a folder whose generation stopped half-way has none.
     (out / SIZES_FILE).unlink(missing_ok=True)
@@ -202,13 +311,19 @@ def generate(
     paths = {}
     makers = (campaign, cases, orders, consent, history, seeds)
     for number, ((name, rows), make) in enumerate(zip(sizes.items(), makers, strict=True)):
-        paths[name] = out / f"{name}.csv"
-        with open(paths[name], "w", encoding="utf-8", newline="") as fh:
-            for block, start in enumerate(range(0, rows, BLOCK)):
-                r = np.random.default_rng([seed, number, block])
-                frame = make(r, np.arange(start, min(rows, start + BLOCK)))
-                frame.to_csv(fh, index=False, header=block == 0, lineterminator="\n")
-    (out / SIZES_FILE).write_text(json.dumps({"tables": sizes, "seed": seed}, indent=2) + "\n")
+        paths[name] = table_path(out, name, parts, fmt)
+        frames = (
+            make(
+                np.random.default_rng([seed, number, block]),
+                np.arange(start, min(rows, start + BLOCK)),
+            )
+            for block, start in enumerate(range(0, rows, BLOCK))
+        )
+        _write(frames, paths[name], rows, parts, fmt)
+    layout = {"parts": parts, "format": fmt}
+    (out / SIZES_FILE).write_text(
+        json.dumps({"tables": sizes, "seed": seed, **layout}, indent=2) + "\n"
+    )
     return paths
 
 
@@ -220,11 +335,27 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=None, help="default: recipients / 2")
     parser.add_argument("--consent", type=int, default=None, help="default: recipients / 10")
     parser.add_argument("--seed", type=int, default=20261120)
+    parser.add_argument(
+        "--parts", type=int, default=None, metavar="N", help="every table as a folder of N parts"
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="csv", help="of the parts (parquet implies --parts 1)"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
+    if args.parts is not None and args.parts < 1:
+        parser.error("--parts must be 1 or more")
     n = args.recipients
     generate(
-        n, args.cases or n, args.history or 2 * n, args.out, args.seed, args.orders, args.consent
+        n,
+        args.cases or n,
+        args.history or 2 * n,
+        args.out,
+        args.seed,
+        args.orders,
+        args.consent,
+        args.parts,
+        args.format,
     )
 
 

@@ -121,3 +121,34 @@ def test_phases_take_any_message() -> None:
     assert lines[0].split()[:3] == ["start", "end", "busy"]
     assert any(line.endswith("campaign") for line in lines)
     assert any("something new" in line for line in lines)
+
+
+def test_parts(tmp_path: Path) -> None:
+    """--parts: every table a folder of parts, cxaudit given the folders, and
+    (with DuckDB) the same suppressed count from DuckDB reading them by glob."""
+    folder = tmp_path / "parts"
+    args = ["--recipients", str(N), "--parts", "3", "--data", str(folder)]
+    has_duckdb = importlib.util.find_spec("duckdb") is not None
+    run = bench(*args, *([] if has_duckdb else ["--skip-duckdb"]))
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    assert "generated 2,000 recipients, 2,000 cases, 4,000 history" in out
+    assert "3 CSV part(s) per table" in out
+    assert sorted(p.name for p in (folder / "campaign").iterdir()) == [
+        "part-00000.csv",
+        "part-00001.csv",
+        "part-00002.csv",
+    ]
+    assert not (folder / "campaign.csv").exists()
+    assert read_sizes(folder)["contact_history"] == 2 * N
+    assert re.search(r"^\| cxaudit \S* \| 2,000 \(2k, 4k\), 3 csv parts \| ", out, re.M)
+    if has_duckdb:
+        assert suppressed(out, "cxaudit") == suppressed(out, "duckdb") > 0
+        assert "suppressed counts agree" in out
+    # reused as it is; another layout is refused
+    again = bench("--data", str(folder), "--skip-duckdb")
+    assert again.returncode == 0, again.stderr
+    assert "3 CSV part(s) per table" in again.stdout
+    other = bench("--data", str(folder), "--parts", "2", "--skip-duckdb")
+    assert other.returncode != 0
+    assert "holds 3 CSV part(s) per table, not 2 CSV part(s) per table" in other.stderr
