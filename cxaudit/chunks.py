@@ -242,6 +242,14 @@ class _Records:
         return data, ends
 
 
+def _line_count(data: bytes, start: int) -> int:
+    """How many line breaks ``data[start:]`` holds; without a CR in it (the
+    common file) ``bytes.count`` answers, far faster than a pass in numpy."""
+    if data.find(b"\r", start) == -1:
+        return data.count(b"\n", start)
+    return len(_breaks(data, start))
+
+
 def _breaks(data: bytes, start: int) -> np.ndarray:
     """The line breaks in ``data[start:]`` (a chunk's records), for line numbers."""
     return records.line_breaks(np.frombuffer(data, np.uint8, offset=start), True)[0]
@@ -331,7 +339,7 @@ def _csv_chunks(
                 yield table
             if last:
                 return
-            lines = len(_breaks(data, len(header)))
+            lines = _line_count(data, len(header))
             at = Position(at.records + chunk_rows, at.lines + lines, at.bytes + body_bytes)
     finally:
         stream.close()

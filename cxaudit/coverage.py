@@ -33,25 +33,25 @@ def keyless_rows(idents: pd.DataFrame) -> np.ndarray:
     return ~idents.notna().any(axis=1).to_numpy()
 
 
-# Distinct keys of a source kept to tell whether it links anyone at all: a
-# source whose first million distinct keys link no recipient has the wrong
-# keys; hashing every key of a 50M-row send log would cost seconds.
-KEYS_KEPT = 1_000_000
+# Rows of a source whose keys are kept to tell whether it links anyone at
+# all: a source none of whose first 250,000 rows links a recipient has the
+# wrong keys; hashing every key of a 50M-row send log would cost seconds.
+KEY_ROWS = 250_000
 
 
 @dataclass
 class SourceStats:
     """What coverage needs from every row of a source, gathered chunk by
     chunk as it streams past: row counts, its distinct keys (up to
-    :data:`KEYS_KEPT`) and a sample value of each key column."""
+    :data:`KEY_ROWS` rows) and a sample value of each key column."""
 
     name: str
     rows: int = 0
     keyless: int = 0
-    keys: list[pa.Array] = field(default_factory=list)
-    distinct: int = 0  # keys held (some repeated until the next pc.unique)
-    unique: int = 0  # keys held after the last pc.unique
-    capped: bool = False
+    keys: list[pd.DataFrame] = field(default_factory=list)  # idents of the first KEY_ROWS rows
+    distinct: pa.Array | None = None  # their distinct keys, once asked for
+    key_rows: int = 0  # rows whose keys are in ``keys``
+    capped: bool = False  # rows after the first KEY_ROWS were not looked at
     samples: dict[str, str] = field(default_factory=dict)  # key -> first non-blank value
     columns: dict[str, str] = field(default_factory=dict)  # key -> its column's header
     path: Path | None = None
@@ -71,18 +71,13 @@ class SourceStats:
                 filled = values[values != ""]
                 if len(filled):
                     self.samples[key] = str(filled.iloc[0])
-        if self.capped or keyless.all():
+        room = KEY_ROWS - self.key_rows
+        if room <= 0:
+            self.capped = True
             return
-        for key in chunk.idents.columns:
-            theirs = pc.drop_null(pc.unique(pa.array(chunk.idents[key], pa.large_string())))
-            self.keys.append(theirs)
-            self.distinct += len(theirs)
-        # pc.unique again once the keys held double: linear work overall;
-        # past KEYS_KEPT distinct keys, no more are collected
-        if self.distinct > max(2 * self.unique, KEYS_KEPT):
-            self.keys = [pc.unique(pa.chunked_array(self.keys)).slice(0, KEYS_KEPT)]
-            self.distinct = self.unique = len(self.keys[0])
-            self.capped = self.distinct >= KEYS_KEPT
+        idents = chunk.idents.iloc[:room]
+        self.key_rows += len(idents)
+        self.keys.append(idents)
 
     def merge(self, other: SourceStats) -> None:
         """Add the stats of the rows that follow these (the next part)."""
@@ -92,20 +87,20 @@ class SourceStats:
             self.columns.setdefault(key, header)
         for key, sample in other.samples.items():
             self.samples.setdefault(key, sample)
-        if not self.capped:
-            self.keys += other.keys
-            self.distinct += other.distinct
-            if self.distinct > max(2 * self.unique, KEYS_KEPT) or other.capped:
-                self.keys = [pc.unique(pa.chunked_array(self.keys)).slice(0, KEYS_KEPT)]
-                self.distinct = self.unique = len(self.keys[0])
-                self.capped = self.distinct >= KEYS_KEPT
+        room = KEY_ROWS - self.key_rows
+        if other.key_rows and room > 0:  # the next part's first rows, as far as there is room
+            theirs = pd.concat(other.keys, ignore_index=True).iloc[:room]
+            self.keys.append(theirs)
+            self.key_rows += len(theirs)
+        self.capped = self.capped or other.capped or other.key_rows > room
 
     def key_set(self) -> pa.Array:
-        if not self.keys:
-            return pa.array([], pa.large_string())
-        if len(self.keys) > 1:
-            self.keys = [pc.unique(pa.chunked_array(self.keys))]
-        return self.keys[0]
+        """The distinct keys of the rows looked at."""
+        if self.distinct is None:
+            idents = [pa.array(k[c], pa.large_string()) for k in self.keys for c in k.columns]
+            found = pc.unique(pa.chunked_array(idents, pa.large_string()))
+            self.distinct = pc.drop_null(found)
+        return self.distinct
 
 
 def check_source(stats: SourceStats) -> list[str]:
@@ -176,7 +171,7 @@ class Coverage:
             stats = table.stats
             if stats.rows >= SIZEABLE_SOURCE and self.list_rows and not self.linked.get(name):
                 which = (
-                    f"the first {len(stats.key_set()):,} distinct keys of its {stats.rows:,} rows"
+                    f"the keys in the first {stats.key_rows:,} of its {stats.rows:,} rows"
                     if stats.capped
                     else f"its {stats.rows:,} rows"
                 )

@@ -227,10 +227,16 @@ def _repeats(entries: pa.Table) -> pd.DataFrame:
             idents = idents.cast(pa.string())  # 32-bit offsets hash faster
         codes = pc.dictionary_encode(idents).indices.to_numpy(zero_copy_only=False)
         count = int(codes.max()) + 1
-        first_row = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_row, codes, rows)
-        first_number = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_number, codes, mine.column("number").to_numpy())  # grows with rows
+        numbers = mine.column("number").to_numpy()
+        if (rows[1:] >= rows[:-1]).all():  # in list order, as collected: the first copy wins
+            at = np.empty(count, dtype=np.int64)
+            at[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first
+            first_row, first_number = rows[at], numbers[at]
+        else:
+            first_row = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first_row, codes, rows)
+            first_number = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first_number, codes, numbers)  # grows with rows
         earlier = first_row[codes]
         repeat = earlier < rows
         parts.append(
