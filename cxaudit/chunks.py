@@ -198,7 +198,10 @@ class _Records:
     def feed(self, data: bytes, final: bool = False) -> None:
         """Add ``data``; ``final`` when the file has no more (a CR at the
         very end is then a line ending, not the start of a CRLF)."""
-        self.buffer += data
+        try:
+            self.buffer += data
+        except BufferError:  # a view of it still lives (see take): grow a copy instead
+            self.buffer = self.buffer + data
         found = records.scan(self.buffer, self.scanned, len(self.buffer), self.in_quotes, final)
         self.in_quotes = found.in_quotes
         if len(found.ends):
@@ -224,7 +227,10 @@ class _Records:
         cut = int(ends[records - 1])
         with memoryview(self.buffer) as view, view[:cut] as part:
             data = b"".join((prefix, part))
-        del self.buffer[:cut]
+        # A new buffer rather than ``del buffer[:cut]``: resizing a bytearray
+        # fails while any view of it lives (a profiler or debugger holding a
+        # frame keeps scan()'s numpy view alive).
+        self.buffer = self.buffer[cut:]
         rest = ends[records:] - cut
         self.ends = [rest] if len(rest) else []
         self.count = len(rest)
@@ -237,7 +243,7 @@ class _Records:
         data = b"".join((prefix, self.buffer))
         if len(self.buffer) and (not len(ends) or ends[-1] < len(data)):
             ends = np.append(ends, len(data))
-        self.buffer.clear()
+        self.buffer = bytearray()
         self.ends, self.count, self.scanned = [], 0, 0
         return data, ends
 

@@ -3,7 +3,8 @@
 Partitions are the parts of a partitioned input (a folder or a glob, see
 :mod:`cxaudit.parts`); a single file is one partition (a CSV cannot be cut
 safely without reading it from the start: a quoted value may hold line
-breaks). The work, as tasks:
+breaks), so a list in one file is streamed in chunks here, as the local
+engine streams it, after phase 1 ran on the cluster. The work, as tasks:
 
 1. Phase 1 per source part: the part's digest (:func:`cxaudit.digest.build`,
    the local engine's code on the part's rows); digests of neighbouring
@@ -24,6 +25,7 @@ decide the list in this process.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -46,6 +48,7 @@ from cxaudit.identity import KEY_NAMES
 from cxaudit.rules import RuleSet, TableConfig
 from cxaudit.sources import (
     LoadedTable,
+    check_fields_available,
     check_recipient_columns,
     key_positions,
     prepare_table,
@@ -71,7 +74,13 @@ def _client(scheduler: str | None) -> tuple[Any, Any]:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # its HTTP server on a free loopback port: 8787 may be taken by
+            # another cluster (then distributed warns on stderr)
+            dashboard_address="127.0.0.1:0",
+            worker_dashboard_address="127.0.0.1:0",
+            # a task's user error reaches the user once, as one line: the
+            # workers' own logs of it would print tracebacks on stderr
+            silence_logs=logging.CRITICAL,
         )
         return Client(cluster), cluster
     try:
@@ -107,9 +116,13 @@ class DaskEngine:
         totals: Totals,
         evidence_for: str | None,
     ) -> Iterator[AuditResult]:
-        if chunk_rows is None or evidence_for is not None:
-            # the whole list at once (check, rule tests, explain): phase 1 on
-            # the cluster, the list decided here
+        _check_headers(plan)  # column problems named as the local engine names them
+        whole = chunk_rows is None or not parts.is_partitioned(plan.request.campaign)
+        if whole or evidence_for is not None:
+            # the whole list at once (check, rule tests, explain), or a list
+            # in one file (one partition: streamed in chunks here rather than
+            # held whole by one worker): phase 1 on the cluster, the list
+            # decided here
             # explain keeps every row linked to one person: a local job
             local = LocalEngine(None if evidence_for is not None else self._phase1)
             yield from local.audit(plan, progress, chunk_rows, totals, evidence_for)
@@ -131,10 +144,13 @@ class DaskEngine:
         for name in plan.needed:
             config = rules.sources[name]
             assert config.path is not None
-            files, options = _parts_and_options(rules, config, config.path)
+            files, given, options = _parts_and_options(rules, config, config.path)
+            names = _names(files, given, config.path)
             progress(f"reading source {name} {config.path}: {len(files):,} part(s) on the cluster")
             level = [
                 self.client.submit(
+                    _as_given,
+                    names,
                     _digest_part,
                     rules,
                     replace(config, path=part),
@@ -148,12 +164,12 @@ class DaskEngine:
             ]
             while len(level) > 1:  # neighbours merged pairwise: a tree, in file order
                 pairs = [
-                    self.client.submit(merge, level[i], level[i + 1], pure=False)
+                    self.client.submit(_as_given, names, merge, level[i], level[i + 1], pure=False)
                     for i in range(0, len(level) - 1, 2)
                 ]
                 level = pairs + ([level[-1]] if len(level) % 2 else [])
-            sha = self.client.submit(_sha256, files, pure=False)
-            finals[name] = self.client.submit(finish, level[0], sha, pure=False)
+            sha = self.client.submit(_as_given, names, _sha256, files, pure=False)
+            finals[name] = self.client.submit(_as_given, names, finish, level[0], sha, pure=False)
         digests: dict[str, Digest] = dict(
             zip(finals, self._gather(list(finals.values())), strict=True)
         )
@@ -173,12 +189,16 @@ class DaskEngine:
         matches: pd.DataFrame,
     ) -> Iterator[AuditResult]:
         rules, request = plan.rules, plan.request
-        files, options = _parts_and_options(rules, rules.recipients, request.campaign)
+        files, given, options = _parts_and_options(rules, rules.recipients, request.campaign)
+        names = _names(files, given, request.campaign)
         progress(f"reading campaign {request.campaign}: {len(files):,} part(s) on the cluster")
-        keys = [self.client.submit(_list_keys, rules, part, options, pure=False) for part in files]
-        sha = self.client.submit(_sha256, files, pure=False)
+        keys = [
+            self.client.submit(_as_given, names, _list_keys, rules, part, options, pure=False)
+            for part in files
+        ]
+        sha = self.client.submit(_as_given, names, _sha256, files, pure=False)
         shapes = self._gather([self.client.submit(_shape, k, pure=False) for k in keys])
-        starts, origin = _numbering(request.campaign, files, shapes)
+        starts, origin = _numbering(request.campaign, given, shapes)
         # duplicates across the whole list: a shuffle of the keys by hash
         buckets = BUCKETS_PER_WORKER * self._workers()
         split = [
@@ -200,6 +220,8 @@ class DaskEngine:
         )
         decided = [
             self.client.submit(
+                _as_given,
+                names,
                 _decide_part,
                 plan,
                 part,
@@ -228,20 +250,68 @@ class DaskEngine:
             yield cover(coverage, result)
 
 
+def _check_headers(plan: Plan) -> None:
+    """Read the first row of the list and of every source here, as the local
+    engine does first, so a missing column is named with the input as given
+    (the folder or glob) rather than by a worker with its part."""
+    from contextlib import closing
+
+    rules, used = plan.rules, plan.used_fields()
+    inputs = [(rules.recipients, plan.request.campaign, plan.read_options)]
+    for name in plan.needed:
+        config = rules.sources[name]
+        assert config.path is not None
+        inputs.append((config, config.path, read_options(rules, config)))
+    for config, path, options in inputs:
+        with closing(iter_chunks(path, 1, **options)) as chunks:
+            table = prepare_table(rules, config, next(chunks))
+        if config is rules.recipients:
+            check_recipient_columns(rules, table)
+        else:
+            check_fields_available(
+                rules, {config.name: table}, {config.name: used.get(config.name, set())}
+            )
+
+
 def _parts_and_options(
     rules: RuleSet, config: TableConfig, path: Path
-) -> tuple[list[Path], dict[str, Any]]:
-    """An input's files (its parts, or itself) and how every one is read:
-    the encoding chosen once for all (as the local engine chooses it)."""
+) -> tuple[list[Path], list[Path], dict[str, Any]]:
+    """An input's files as the workers read them (absolute: a worker's
+    working folder is not ours) and as the user named them (for messages),
+    and how every one is read: the encoding chosen once for all (as the
+    local engine chooses it)."""
     options = read_options(rules, config)
-    if not parts.is_partitioned(path):
-        return [path], options
-    files = parts.list_parts(path)
-    encoding = parts.choose_encoding(files, options["encoding"], options["forced"])
-    return files, {**options, "encoding": encoding, "forced": True}
+    given = parts.list_parts(path) if parts.is_partitioned(path) else [path]
+    if len(given) > 1 or given[0] != path:
+        encoding = parts.choose_encoding(given, options["encoding"], options["forced"])
+        options = {**options, "encoding": encoding, "forced": True}
+    return [Path(os.path.abspath(p)) for p in given], given, options
+
+
+def _names(files: list[Path], given: list[Path], path: Path) -> dict[str, str]:
+    """Absolute path -> the path as given, longest first (a folder's name is
+    a prefix of its parts')."""
+    pairs = {str(f): str(g) for f, g in zip(files, given, strict=True)}
+    pairs[os.path.abspath(path)] = str(path)
+    return dict(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
 
 
 # --- tasks: plain functions of plain data, run on the workers ---------------
+
+
+def _as_given(names: dict[str, str], task: Any, *args: Any) -> Any:
+    """Run ``task``; a user error names the files as the user gave them (the
+    workers read absolute paths), so it reads as the local engine's."""
+    try:
+        return task(*args)
+    except CxauditError as exc:
+
+        def given(text: str) -> str:
+            for absolute, name in names.items():
+                text = text.replace(absolute, name)
+            return text
+
+        raise CxauditError(given(exc.message), details=[given(d) for d in exc.details]) from None
 
 
 def _digest_part(
