@@ -42,8 +42,8 @@ KEY_ROWS = 250_000
 @dataclass
 class SourceStats:
     """What coverage needs from every row of a source, gathered chunk by
-    chunk as it streams past: row counts, its distinct keys (up to
-    :data:`KEY_ROWS` rows) and a sample value of each key column."""
+    chunk as it streams past: row counts, the keys of its first
+    :data:`KEY_ROWS` rows and a sample value of each key column."""
 
     name: str
     rows: int = 0
