@@ -1,7 +1,7 @@
 """Reading the campaign list in chunks of rows, so a list larger than memory
 can be audited.
 
-A chunk is an ordinary :class:`~cxaudit.csvfile.Table` of a few rows whose
+A chunk is an ordinary :class:`~cxaudit.table.Table` of a few rows whose
 row numbers, errors and row bytes are those of the whole file. CSV (plain or
 gzip) is cut at record boundaries found by quote parity: a line ending ends
 a record when an even number of quotes precede it. The file's SHA-256 and row
@@ -22,17 +22,10 @@ from typing import IO, Any
 import numpy as np
 
 from cxaudit import files, parts, records
-from cxaudit.csvfile import (
-    Position,
-    Table,
-    parquet_table,
-    read_csv_bytes,
-    read_table,
-    sniff_encoding,
-    table_from_bytes,
-    unreadable,
-)
+from cxaudit.csvfile import parquet_table, read_csv_bytes, read_table, table_from_bytes, unreadable
+from cxaudit.encodings import sniff_encoding
 from cxaudit.errors import CxauditError
+from cxaudit.table import Position, Table
 
 BLOCK = 8 << 20  # bytes read from disk at a time
 
@@ -103,7 +96,7 @@ def iter_chunks(
     """The file's rows, ``chunk_rows`` records at a time (all at once when
     ``chunk_rows`` is None, or when the file cannot be cut safely). Unless
     ``forced``, ``encoding`` is a default and the file's start decides
-    (:func:`~cxaudit.csvfile.sniff_encoding`), once for every chunk.
+    (:func:`~cxaudit.encodings.sniff_encoding`), once for every chunk.
 
     A folder of parts or a glob is read part after part, each part in
     chunks of its own (see :mod:`cxaudit.parts`). ``digest`` (a hashlib

@@ -10,16 +10,14 @@ cleaned list looks like the list that came in.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import hashlib
 import io
 import re
 import zlib
-from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,287 +25,15 @@ import numpy as np
 import pandas as pd
 
 from cxaudit import files, records
+from cxaudit.encodings import as_utf8, bom_bytes, not_valid, sniff_encoding, utf8_problem
 from cxaudit.errors import CxauditError
 from cxaudit.files import unreadable  # noqa: F401 - part of this module's interface
+from cxaudit.table import Dialect, Position, RawRows, Table
 
 csv.field_size_limit(100 * 1024 * 1024)
 
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """How a file was written, so outputs can be written the same way."""
-
-    delimiter: str = ","
-    encoding: str = "utf-8"
-    bom: bool = False
-    newline: str = "\n"
-    format: str = "csv"  # csv | csv.gz | parquet: outputs are written the same way
-
-
-@dataclass(frozen=True)
-class RawRows:
-    """Where each record sits in the file's bytes, so outputs can copy rows
-    exactly as they came (quoting and all) instead of re-writing them."""
-
-    data: bytes
-    header_end: int  # first byte after the header's line ending
-    starts: np.ndarray
-    ends: np.ndarray  # each record's end, its line ending included
-    header_start: int = 0  # after a UTF-8 byte order mark
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a piece of a file starts, for a campaign list read in chunks:
-    records, lines and bytes before it (the header excluded), so the piece's
-    row numbers and error messages name the whole file's rows."""
-
-    records: int = 0
-    lines: int = 0
-    bytes: int = 0
-
-
-class Origin:
-    """The part files a partitioned input's rows come from (see
-    :mod:`cxaudit.parts`). Rows are numbered as if the parts were one file
-    with one header; part ``i``'s own row number is that number minus
-    ``offsets[i]``. Shared by every table read from the same pass over the
-    input (parts are added as they are reached), so tables joined from
-    several parts still find each row's file."""
-
-    def __init__(self) -> None:
-        self.paths: list[Path] = []
-        self.offsets: list[int] = []
-        self.firsts: list[int] = []
-
-    def add(self, path: Path, offset: int, first: int) -> None:
-        """Part ``path``, whose rows are numbered from ``first`` on (the
-        input's numbering), ``offset`` more than in the part itself."""
-        self.paths.append(path)
-        self.offsets.append(offset)
-        self.firsts.append(first)
-
-    def locate(self, number: int) -> tuple[Path, int]:
-        """The part holding the input's row ``number``, and its row there."""
-        i = max(bisect_right(self.firsts, number) - 1, 0)
-        return self.paths[i], number - self.offsets[i]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A CSV file as text: its header, its rows and where each row came from.
-
-    ``frame`` has positional column labels (0..n-1) because real headers can
-    repeat a name (Jira's ``Comment,Comment``). ``row_numbers`` gives each data
-    row's row number in the file, counting the header as row 1, so errors can
-    point at the row a person sees in a spreadsheet.
-    """
-
-    path: Path
-    header: list[str]
-    frame: pd.DataFrame
-    row_numbers: np.ndarray
-    dialect: Dialect
-    sha256: str
-    raw: RawRows | None = None
-    arrow: Any = None  # the typed pyarrow table of a Parquet campaign list
-    origin: Origin | None = None  # the part files of a partitioned input (a folder, a glob)
-
-    @property
-    def rows(self) -> int:
-        return len(self.frame)
-
-    def locate(self, position: int) -> tuple[Path, int]:
-        """The file and the row in it a person opens to see the row at
-        ``position``: ``path`` and its row number, or for a partitioned
-        input the part file and the row within that part."""
-        number = int(self.row_numbers[position])
-        if self.origin is None or not self.origin.paths:
-            return self.path, number
-        return self.origin.locate(number)
-
-    def where(self, position: int) -> str:
-        """``PATH: row N`` for messages about the row at ``position`` (the
-        part file and its own row number for a partitioned input)."""
-        path, number = self.locate(position)
-        return f"{path}: row {number}"
-
-    def line_numbers(self) -> np.ndarray:
-        """Each row's first physical line in the file (differs from the row
-        number once a quoted value spans lines); for editor annotations."""
-        if not self.rows:
-            return self.row_numbers.copy()
-        embedded = np.zeros(self.rows, dtype=np.int64)
-        for col in self.frame.columns:
-            embedded += self.frame[col].str.count("\n").to_numpy(dtype=np.int64)
-        header_extra = sum(h.count("\n") for h in self.header)
-        before = np.concatenate([[0], np.cumsum(embedded)[:-1]])
-        return self.row_numbers + before + header_extra
-
-    def find_column(self, name: str) -> int | None:
-        """Position of the column called ``name``; case and outer spaces are
-        forgiven when that leaves exactly one candidate (exports differ)."""
-        exact = [i for i, h in enumerate(self.header) if h == name]
-        if len(exact) == 1:
-            return exact[0]
-        if len(exact) > 1:
-            raise CxauditError(
-                f"{self.path}: column {name!r} appears {len(exact)} times in the header; "
-                "map a column whose name is unique (rename one copy in the file)"
-            )
-        folded = name.strip().casefold()
-        loose = [i for i, h in enumerate(self.header) if h.strip().casefold() == folded]
-        return loose[0] if len(loose) == 1 else None
-
-
-_MAGIC = (
-    (b"PK\x03\x04", "an Excel workbook or a zip archive"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"),
-    (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip-compressed file; name it .csv.gz to read it as such"),
-    (b"PAR1", "a Parquet file; name it .parquet to read it as such"),
-)
-
-
-def _not_csv(raw: bytes) -> str | None:
-    """What a file is, when it is clearly not CSV text (so we can say so)."""
-    for magic, kind in _MAGIC:
-        if raw.startswith(magic):
-            return kind
-    head = raw[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
-        return "an HTML or XML page (a login page saved instead of the export?)"
-    if head.startswith((b"{", b"[{")):
-        return "JSON"
-    return None
-
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _codec(path: Path, encoding: str) -> codecs.CodecInfo:
-    try:
-        return codecs.lookup(encoding)
-    except LookupError:
-        raise CxauditError(
-            f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
-            "utf-8, cp1252 or latin-1"
-        ) from None
-
-
-def bom_bytes(dialect: Dialect) -> bytes:
-    """The byte order mark a file in ``dialect`` starts with ("" without one)."""
-    if not dialect.bom:
-        return b""
-    return next((mark for mark, name in _BOMS if name == dialect.encoding), b"")
-
-
-def _byte_order(path: Path, raw: bytes, codec: codecs.CodecInfo, setting: str) -> tuple[str, int]:
-    """The exact codec to read and write the file with, and the length of its
-    byte order mark: a UTF-16 file with a big-endian BOM is written back
-    big-endian (Python's plain ``utf-16`` would write the machine's order)."""
-    name = codec.name
-    for family in ("utf-32", "utf-16"):
-        if name.startswith(family):
-            for mark, exact in _BOMS:
-                if exact.startswith(family) and raw.startswith(mark) and name in (family, exact):
-                    return exact, len(mark)
-            return (f"{family}-le" if name == family else name), 0  # Python's reading without a BOM
-    if name.replace("-sig", "") == "utf-8":
-        if raw.startswith(codecs.BOM_UTF8):
-            return "utf-8", len(codecs.BOM_UTF8)
-        if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            raise CxauditError(
-                f"{path}: is UTF-16 encoded, not UTF-8; set {setting} utf-16 or save the "
-                "file as UTF-8"
-            )
-        return "utf-8", 0
-    return name, 0
-
-
-def sniff_encoding(head: bytes, default: str, complete: bool) -> str:
-    """The encoding to read a file with when ``default`` is only a default
-    (a preset's cp1252 for ServiceNow, say): a byte order mark decides; else
-    text that is valid UTF-8 is UTF-8 (a real UTF-8 export must not turn
-    "Saldaña" into "SaldaÃ±a" and match nobody); else the default. ``head``
-    is the file's start (all of it when ``complete``)."""
-    for mark, name in _BOMS:
-        if head.startswith(mark):
-            return name
-    try:
-        if codecs.lookup(default).name == "utf-8":
-            return default
-    except LookupError:
-        return default  # the reader names the unknown encoding
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
-    except UnicodeDecodeError:
-        return default
-    return "utf-8"
-
-
-def _not_valid(
-    path: Path, raw: bytes, start: int, encoding: str, setting: str, at: Position
-) -> CxauditError:
-    line = raw.count(b"\n", 0, start) + 1 + at.lines
-    bad = raw[start : start + 1].hex()
-    return CxauditError(
-        f"{path}: line {line} (byte offset {start + at.bytes}) is not valid {encoding} "
-        f"(byte 0x{bad}); set {setting} to the file's real encoding, "
-        "e.g. cp1252 for Windows or ServiceNow exports"
-    )
-
-
-def _as_utf8(
-    path: Path, raw: bytes, encoding: str, setting: str, at: Position
-) -> tuple[bytes, Dialect, int]:
-    """The file's bytes as UTF-8 (the same object for a UTF-8 file: no copy),
-    the encoding, BOM and format it is written back in, and where its header
-    starts (after a UTF-8 BOM). Every record is found and copied in these
-    bytes; outputs are encoded back to the file's own encoding."""
-    codec = _codec(path, encoding)
-    kind = _not_csv(raw)
-    if kind:
-        raise CxauditError(f"{path}: is not a CSV file (it looks like {kind}); export it as CSV")
-    exact, mark = _byte_order(path, raw, codec, setting)
-    dialect = Dialect(encoding=exact, bom=mark > 0)
-    if exact == "utf-8":
-        data, start = raw, mark
-    else:
-        try:
-            text = raw[mark:].decode(exact)
-        except UnicodeDecodeError as exc:
-            raise _not_valid(path, raw, exc.start + mark, encoding, setting, at) from None
-        if text.encode(exact) != raw[mark:]:
-            raise CxauditError(
-                f"{path}: some {encoding} bytes would not be written back as they are; "
-                "save the file as UTF-8"
-            )
-        data, start = text.encode("utf-8"), 0
-    if b"\x00" in data[:65536]:
-        raise CxauditError(
-            f"{path}: contains NUL bytes, so it is not a CSV text file "
-            f"(or not {encoding}); export it as CSV or set {setting}"
-        )
-    return data, dialect, start
-
-
-def _utf8_problem(path: Path, data: bytes, encoding: str, setting: str, at: Position) -> None:
-    """Name the first byte that is not UTF-8 (only UTF-8 input can have one:
-    other encodings were transcoded)."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _not_valid(path, data, exc.start, encoding, setting, at) from None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -462,7 +188,7 @@ def read_csv_bytes(
     them when nothing is unusual, the careful one (the csv module, one record
     at a time) otherwise. Either way the row bytes kept for the outputs are
     the records that were parsed."""
-    data, dialect, start = _as_utf8(path, raw, encoding, encoding_setting, at)
+    data, dialect, start = as_utf8(path, raw, encoding, encoding_setting, at)
     if not data[start:].strip():
         raise CxauditError(f"{path}: is empty; expected a header row and data rows")
     if record_ends is None or data is not raw:
@@ -475,7 +201,7 @@ def read_csv_bytes(
     try:
         header_text = data[start:header_end].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _not_valid(path, data, start + exc.start, encoding, encoding_setting, at) from None
+        raise not_valid(path, data, start + exc.start, encoding, encoding_setting, at) from None
     header_line = header_text.rstrip("\r\n")
     delim = delimiter or sniff_delimiter(header_line)
     _check_quotes(path, data, start, ends, delim, at)
@@ -498,7 +224,7 @@ def read_csv_bytes(
         if parsed is not None and len(parsed) != rows:
             parsed = None  # pyarrow saw other records: the csv module decides
     if parsed is None:
-        _utf8_problem(path, data, encoding, encoding_setting, at)
+        utf8_problem(path, data, encoding, encoding_setting, at)
         parsed, keep = _careful_frame(path, data, starts, ends, blanks, delim, header, footer, at)
         parsed = parsed if positions is None else parsed[positions]
     else:

@@ -31,7 +31,6 @@ import pyarrow.compute as pc
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.coverage import SourceStats, check_source
-from cxaudit.csvfile import Table
 from cxaudit.errors import CxauditError
 from cxaudit.evaluate import source_only
 from cxaudit.rules import Campaign, Rule, RuleSet, TableConfig
@@ -43,6 +42,7 @@ from cxaudit.sources import (
     prepare_table,
     read_options,
 )
+from cxaudit.table import Table
 
 CHUNK_ROWS = 1_000_000  # source rows read at a time (override: CXAUDIT_SOURCE_CHUNK_ROWS)
 SEPARATOR = "\x1f"  # between the keys of a group: no key contains it (keys are trimmed text)

@@ -21,12 +21,15 @@ import numpy as np
 import pandas as pd
 
 from cxaudit import records
+from cxaudit.atomic import prepare, write_atomically
 from cxaudit.audit import AuditResult
-from cxaudit.csvfile import Dialect, RawRows, bom_bytes, render_csv
+from cxaudit.csvfile import render_csv
 from cxaudit.dates import iso
+from cxaudit.encodings import bom_bytes
 from cxaudit.errors import CxauditError, OutputBusy
 from cxaudit.files import remove_quietly, unwritable
 from cxaudit.spreadsheets import Spreadsheet
+from cxaudit.table import Dialect, RawRows
 
 
 def check_out_dir(out: Path) -> None:
@@ -259,7 +262,7 @@ class OutputWriter:
         return [self.out / name for name in (*row_files(fmt), *SPREADSHEETS, *REPORT_FILES)]
 
     def _open(self, name: str) -> Any:
-        _prepare(self.out, [name])
+        prepare(self.out, [name])
         temp = self.out / f".{name}.{os.getpid()}.tmp"
         self.temps[name] = temp
         try:
@@ -392,118 +395,6 @@ def parquet_tables(result: AuditResult) -> tuple[Any, Any, Any]:
         )
         listed.append(part)
     return table.filter(pa.array(result.outcome.kept)), listed[0], listed[1]
-
-
-def _prepare(out: Path, names: list[str]) -> None:
-    """Create ``out`` and remove temporary files a killed run left behind
-    (the caller holds the folder's lock, so no other run is writing them)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise unwritable(out, exc) from None
-    for name in names:
-        remove_quietly(out.glob(f".{name}.*.tmp"))
-        remove_quietly(out.glob(f".{name}.*.old"))
-
-
-def write_atomically(
-    out: Path, files: dict[str, bytes], ready: dict[str, Path] | None = None
-) -> list[Path]:
-    """Write every file under a temporary name, then put them all (and the
-    ``ready`` temporary files, already complete) in place: all of them or,
-    whatever fails, none (see :func:`_swap_in`)."""
-    _prepare(out, list(files))
-    temps: dict[Path, Path] = {out / name: temp for name, temp in (ready or {}).items()}
-    try:
-        for name, data in files.items():
-            final = out / name
-            temp = out / f".{name}.{os.getpid()}.tmp"
-            temps[final] = temp
-            try:
-                with open(temp, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            except OSError as exc:
-                raise unwritable(final, exc) from None
-        _swap_in(temps)
-    finally:
-        from cxaudit.part_outputs import discard
-
-        discard(temps.values())
-    return list(temps)
-
-
-def _swap_in(temps: dict[Path, Path]) -> None:
-    """Rename each temporary file over its final name, all or nothing.
-
-    What can be checked is checked before the first rename (no folder in
-    the way). Each file being replaced is first hard-linked to a backup
-    name; if a rename fails, the renames already made are undone from the
-    backups (renames need no disk space, so undoing does not fail for the
-    reason the rename did). A folder of parts (``--out-format
-    parquet-parts``) is swapped the same way, its previous folder renamed
-    aside as the backup. What remains is a machine dying in the
-    microseconds between two renames."""
-    for final, temp in temps.items():
-        if temp.is_dir():
-            if final.exists() and not final.is_dir():
-                raise CxauditError(
-                    f"{final}: is a file where this run's folder of parts goes; move it or "
-                    "choose another --out"
-                )
-        elif final.is_dir():
-            raise CxauditError(
-                f"{final}: is a folder, so this run's files cannot be put in place; move it "
-                "or choose another --out"
-            )
-    folders = {final for final, temp in temps.items() if temp.is_dir()}
-    backups: dict[Path, Path | None] = {}
-    try:
-        for final in temps:
-            if final in folders:
-                continue  # a folder is moved aside when it is swapped
-            backup = final.with_name(f".{final.name}.{os.getpid()}.old")
-            try:
-                os.link(final, backup)
-                backups[final] = backup
-            except FileNotFoundError:
-                backups[final] = None  # nothing to keep: the file is new
-            except OSError as exc:
-                raise unwritable(final, exc) from None
-        done: list[Path] = []
-        try:
-            for final, temp in temps.items():
-                if final in folders and final.exists():
-                    aside = final.with_name(f".{final.name}.{os.getpid()}.old")
-                    os.rename(final, aside)
-                    backups[final] = aside
-                os.replace(temp, final)
-                done.append(final)
-        except BaseException as exc:
-            for final in reversed(done):
-                backup = backups.get(final)
-                with suppress(OSError):
-                    if final in folders:
-                        os.rename(final, temps[final])  # the new folder back aside
-                    elif backup is None:
-                        os.unlink(final)
-                    else:
-                        os.replace(backup, final)
-            for final in folders:  # the previous folders back in place
-                backup = backups.get(final)
-                if backup is not None:
-                    with suppress(OSError):
-                        os.rename(backup, final)
-                        backups[final] = None
-            if isinstance(exc, OSError):
-                failed = next(f for f in temps if f not in done)
-                raise unwritable(failed, exc) from None
-            raise
-    finally:
-        from cxaudit.part_outputs import discard
-
-        discard(b for b in backups.values() if b is not None)
 
 
 def expand_out(out: Path, as_of: pd.Timestamp) -> Path:

@@ -4,7 +4,7 @@ A list too large for one file (hundreds of millions of rows, decided on a
 cluster) is written as ``cleaned/``, ``suppressed/`` and ``flagged/``, one
 ``part-NNNNN.parquet`` per chunk or partition, in list order, as Spark and
 Dask write tables. The folders are built under temporary names and swapped
-in with the reports, all or nothing (:func:`cxaudit.outputs._swap_in`).
+in with the reports, all or nothing (:func:`cxaudit.atomic.write_atomically`).
 
 A Parquet list keeps its typed columns; a CSV list's columns are text, as
 read. suppressed and flagged parts add ``cxaudit_row`` (a 64-bit integer),

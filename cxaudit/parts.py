@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 
 from cxaudit import files
-from cxaudit.csvfile import Origin, RawRows, Table, sniff_encoding, table_from_bytes
+from cxaudit.csvfile import table_from_bytes
+from cxaudit.encodings import sniff_encoding
 from cxaudit.errors import CxauditError
+from cxaudit.table import Origin, RawRows, Table
 
 GLOB_CHARS = "*?["
 _CSV = (".csv", ".tsv", ".txt")
@@ -167,7 +169,7 @@ def would_join(path: Path, target: Path) -> bool:
 def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
     """One encoding for every part. Forced (``--encoding``, the rules file),
     it is ``encoding``; otherwise each part's start decides as for one file
-    (:func:`~cxaudit.csvfile.sniff_encoding`), a part of plain ASCII having
+    (:func:`~cxaudit.encodings.sniff_encoding`), a part of plain ASCII having
     no say, and parts that disagree are an error. Only each part's first
     :data:`SNIFF` bytes are read for this (there may be thousands of parts)."""
     if forced or part_format(parts[0].name) == "parquet":

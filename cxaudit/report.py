@@ -17,13 +17,13 @@ import pandas as pd
 
 from cxaudit import __version__, spreadsheets
 from cxaudit.audit import AuditResult
-from cxaudit.csvfile import Table
 from cxaudit.dates import iso
 from cxaudit.escaping import markdown
 from cxaudit.files import read_bytes
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.outputs import SPREADSHEETS, row_files
 from cxaudit.privacy import mask_many
+from cxaudit.table import Table
 
 EXAMPLES_PER_RULE = 3
 SPECIAL_MEANING = {

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.csvfile import Table, read_table
+from cxaudit.csvfile import read_table
 from cxaudit.dates import DateParseError, format_hint, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, identity_columns
 from cxaudit.presets import PRESETS
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
+from cxaudit.table import Table
 
 
 @dataclass

@@ -16,9 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxaudit.chunks import Totals, iter_chunks
-from cxaudit.csvfile import Table, read_table
+from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
 from cxaudit.parts import is_partitioned, list_parts
+from cxaudit.table import Table
 
 from .conftest import CASES_HEADER, Run, Workspace
 

@@ -35,10 +35,10 @@ from typing import Any
 
 import pytest
 
-from cxaudit.csvfile import Dialect
 from cxaudit.escaping import html_text
 from cxaudit.report import Tally
 from cxaudit.report_html import render_html
+from cxaudit.table import Dialect
 from tests.conftest import CAMPAIGN, CASES_HEADER, REPO, Workspace
 from tests.test_hostile import EMAIL, HOSTILE, RULES, SOURCE, _campaign, _cases, _no_personal_data
 

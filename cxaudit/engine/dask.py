@@ -39,7 +39,6 @@ from cxaudit import parts
 from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.coverage import Coverage
-from cxaudit.csvfile import Origin, Table
 from cxaudit.digest import Digest, build, finish, merge
 from cxaudit.duplicates import Duplicates, key_entries, repeats, resolve, split_by_hash
 from cxaudit.engine.local import LocalEngine, tables_and_matches
@@ -55,6 +54,7 @@ from cxaudit.sources import (
     read_options,
     table_idents,
 )
+from cxaudit.table import Origin, Table
 
 BUCKETS_PER_WORKER = 2  # shuffle buckets for the duplicate judgement
 

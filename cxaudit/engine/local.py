@@ -19,7 +19,6 @@ import pyarrow as pa
 from cxaudit.audit import AuditResult, Plan, Progress, _silent, cover, decide_chunk
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.coverage import Coverage
-from cxaudit.csvfile import Table
 from cxaudit.dates import utc_now
 from cxaudit.digest import Digest, digest_source, empty_matches
 from cxaudit.duplicates import DuplicateFinder, Duplicates
@@ -32,6 +31,7 @@ from cxaudit.sources import (
     prepare_table,
     table_idents,
 )
+from cxaudit.table import Table
 
 
 class LocalEngine:
