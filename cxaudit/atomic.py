@@ -30,11 +30,16 @@ def prepare(out: Path, names: list[str]) -> None:
 
 
 def write_atomically(
-    out: Path, files: dict[str, bytes], ready: dict[str, Path] | None = None
+    out: Path,
+    files: dict[str, bytes],
+    ready: dict[str, Path] | None = None,
+    stale: list[Path] | None = None,
 ) -> list[Path]:
     """Write every file under a temporary name, then put them all (and the
-    ``ready`` temporary files, already complete) in place: all of them or,
-    whatever fails, none (see :func:`_swap_in`)."""
+    ``ready`` temporary files, already complete) in place and take the
+    ``stale`` ones away (a previous run's lists in another format, which
+    would otherwise sit beside this run's report): all of it or, whatever
+    fails, none (see :func:`_swap_in`)."""
     prepare(out, list(files))
     temps: dict[Path, Path] = {out / name: temp for name, temp in (ready or {}).items()}
     try:
@@ -49,7 +54,7 @@ def write_atomically(
                     os.fsync(fh.fileno())
             except OSError as exc:
                 raise unwritable(final, exc) from None
-        _swap_in(temps)
+        _swap_in(temps, [p for p in stale or [] if p.exists() or p.is_symlink()])
     finally:
         from cxaudit.part_outputs import discard
 
@@ -57,7 +62,7 @@ def write_atomically(
     return list(temps)
 
 
-def _swap_in(temps: dict[Path, Path]) -> None:
+def _swap_in(temps: dict[Path, Path], stale: list[Path] | None = None) -> None:
     """Rename each temporary file over its final name, all or nothing.
 
     What can be checked is checked before the first rename (no folder in
@@ -81,7 +86,9 @@ def _swap_in(temps: dict[Path, Path]) -> None:
                 "or choose another --out"
             )
     folders = {final for final, temp in temps.items() if temp.is_dir()}
+    stale = stale or []
     backups: dict[Path, Path | None] = {}
+    removed: list[Path] = []
     try:
         for final in temps:
             if final in folders:
@@ -103,7 +110,16 @@ def _swap_in(temps: dict[Path, Path]) -> None:
                     backups[final] = aside
                 os.replace(temp, final)
                 done.append(final)
+            for path in stale:  # moved aside like a backup, removed below
+                aside = path.with_name(f".{path.name}.{os.getpid()}.old")
+                os.rename(path, aside)
+                backups[path] = aside
+                removed.append(path)
         except BaseException as exc:
+            for path in reversed(removed):
+                with suppress(OSError):
+                    os.rename(backups[path], path)  # type: ignore[arg-type]
+                    backups[path] = None
             for final in reversed(done):
                 backup = backups.get(final)
                 with suppress(OSError):
@@ -120,7 +136,8 @@ def _swap_in(temps: dict[Path, Path]) -> None:
                         os.rename(backup, final)
                         backups[final] = None
             if isinstance(exc, OSError):
-                failed = next(f for f in temps if f not in done)
+                failed = next((f for f in temps if f not in done), None)
+                failed = failed or next(p for p in stale if p not in removed)
                 raise unwritable(failed, exc) from None
             raise
     finally:

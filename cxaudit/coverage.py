@@ -109,7 +109,10 @@ def check_source(stats: SourceStats) -> list[str]:
     has none."""
     rows, keyless = stats.rows, stats.keyless
     if not rows:
-        return []
+        return [
+            f"{stats.path}: has no rows (a header only), so no rule on source {stats.name!r} "
+            "can match anyone; check that the export is complete"
+        ]
     if keyless == rows:
         held = []
         for key, header in stats.columns.items():

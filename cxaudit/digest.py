@@ -31,11 +31,11 @@ import pyarrow.compute as pc
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.coverage import SourceStats, check_source
-from cxaudit.errors import CxauditError
 from cxaudit.evaluate import source_only
 from cxaudit.rules import Campaign, Rule, RuleSet, TableConfig
 from cxaudit.sources import (
     LoadedTable,
+    add_counts,
     check_fields_available,
     concat_tables,
     derive_warnings,
@@ -152,6 +152,7 @@ class _Builder:
         self.stats = SourceStats(name=name)
         self.first: LoadedTable | None = None
         self.path: Path | None = None  # the file (or part) read
+        self.source: Path | None = None  # the whole source, when this is one of its parts
         self.unknown: dict[str, pd.Series] = {}
 
     def add(self, chunk: LoadedTable, start: int) -> None:
@@ -160,7 +161,7 @@ class _Builder:
             self.first = chunk.take(np.zeros(0, dtype=np.int64))
         for name, counts in chunk.unknown.items():
             seen = self.unknown.get(name)
-            self.unknown[name] = counts if seen is None else seen.add(counts, fill_value=0)
+            self.unknown[name] = add_counts(seen, counts)
         tuples = _group_keys(chunk.idents)
         keyed = pc.is_valid(tuples).to_numpy(zero_copy_only=False)
         self.stats.add(chunk, keyed)
@@ -217,14 +218,16 @@ class _Builder:
         self.kept = parts
         self.kept_positions = [positions[wanted]] if wanted.any() else []
 
-    def finish(self, sha256: str) -> Digest:
+    def finish(self, sha256: str, path: Path | None = None) -> Digest:
+        """The digest; ``path`` names the source in messages and reports
+        (the folder or glob as given, when parts were digested apart)."""
         assert self.first is not None
         self._compact()
         positions = (
             np.concatenate(self.kept_positions) if self.kept_positions else np.zeros(0, np.int64)
         )
         table = concat_tables(self.first, self.kept)
-        table.table = replace(table.table, sha256=sha256)
+        table.table = replace(table.table, sha256=sha256, path=path or table.table.path)
         table.warnings = derive_warnings(
             table.config, table.table, table.field_columns, self.unknown
         )
@@ -307,13 +310,14 @@ def build(
     progress: Callable[[str, int], None] | None = None,
     totals: Totals | None = None,
     options: dict | None = None,
+    source: Path | None = None,
 ) -> _Builder:
     """The digest of ``config.path`` (a source, or one part of it on a
     cluster worker), not yet finished: :func:`merge` joins the parts'."""
     assert config.path is not None
     mine = [r for r in applicable if r.source == config.name]
     builder = _Builder(config.name, mine, rules.campaign, as_of, focus)
-    builder.path = config.path
+    builder.path, builder.source = config.path, source
     start = 0
     chunks: Iterator[Table] = iter_chunks(
         config.path,
@@ -341,11 +345,7 @@ def merge(a: _Builder, b: _Builder) -> _Builder:
     merges keeps file order, so first rows and counts are those of one pass
     over the joined parts)."""
     assert a.first is not None and b.first is not None
-    if b.first.table.header != a.first.table.header:
-        raise CxauditError(
-            f"{b.path}: its header differs from {a.path}'s; every part of source "
-            f"{a.name!r} must have the same columns in the same order"
-        )
+    _check_alike(a, b)
     shift = a.stats.rows
     for part in b.kept:
         part.table = replace(part.table, row_numbers=part.table.row_numbers + shift)
@@ -358,15 +358,26 @@ def merge(a: _Builder, b: _Builder) -> _Builder:
         groups.count += theirs.count
     for name, counts in b.unknown.items():
         seen = a.unknown.get(name)
-        a.unknown[name] = counts if seen is None else seen.add(counts, fill_value=0)
+        a.unknown[name] = add_counts(seen, counts)
     a.stats.merge(b.stats)
     a._compact()
     return a
 
 
-def finish(builder: _Builder, sha256: str) -> Digest:
+def _check_alike(a: _Builder, b: _Builder) -> None:
+    """Parts digested apart are held to the first part's header, delimiter
+    and encoding, as :mod:`cxaudit.parts` holds parts read in one pass."""
+    from cxaudit import parts
+
+    assert a.first is not None and b.first is not None
+    state = parts._Parts(a.source or a.path, None)
+    state.first, state.first_part, state.part = a.first.table, a.path, b.path
+    state.check_like(b.first.table)
+
+
+def finish(builder: _Builder, sha256: str, path: Path | None = None) -> Digest:
     """The digest of a whole source, its coverage checked (a source none of
     whose rows has a usable key is an error)."""
-    digest = builder.finish(sha256)
+    digest = builder.finish(sha256, path)
     digest.table.warnings += check_source(digest.stats)
     return digest

@@ -256,10 +256,13 @@ class OutputWriter:
 
     def replaced(self, fmt: str) -> list[Path]:
         """Every path a run on a list in format ``fmt`` replaces."""
-        if self.parts is not None:
-            others = [self.out / name for name in (*SPREADSHEETS, *REPORT_FILES)]
-            return [*self.parts.replaced(), *others]
-        return [self.out / name for name in (*row_files(fmt), *SPREADSHEETS, *REPORT_FILES)]
+        from cxaudit.part_outputs import PartsWriter
+
+        # the lists of every format: those this run does not write are taken
+        # away as stale (see _stale), so none of them may be an input either
+        lists = [self.out / n for f in _SUFFIX for n in row_files(f)]
+        folders = (self.parts or PartsWriter(self.out)).replaced()
+        return [*lists, *folders, *(self.out / n for n in (*SPREADSHEETS, *REPORT_FILES))]
 
     def _open(self, name: str) -> Any:
         prepare(self.out, [name])
@@ -374,7 +377,27 @@ class OutputWriter:
             "report.html": html.encode(),
         }
         ready = {**self.temps, **(self.parts.temps if self.parts is not None else {})}
-        return write_atomically(self.out, payload, ready=ready if rows else None)
+        if not rows:
+            return write_atomically(self.out, payload)
+        return write_atomically(self.out, payload, ready, self._stale(ready))
+
+    def _stale(self, ready: dict[str, Path]) -> list[Path]:
+        """A previous run's lists in a format this run does not write (its
+        cleaned.csv beside this run's cleaned/ folder would be read as
+        current): taken away with the swap. Folders only when they hold
+        nothing but a run's Parquet parts."""
+        from cxaudit.part_outputs import FOLDERS, is_parts_folder
+
+        names = {n for fmt in _SUFFIX for n in row_files(fmt)} | set(FOLDERS)
+        stale = []
+        for name in sorted(names - set(ready)):
+            path = self.out / name
+            if name in FOLDERS:
+                if is_parts_folder(path):
+                    stale.append(path)
+            elif path.is_file():
+                stale.append(path)
+        return stale
 
 
 def parquet_tables(result: AuditResult) -> tuple[Any, Any, Any]:

@@ -98,6 +98,16 @@ class PartsWriter:
         return paths
 
 
+def is_parts_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder holding only part-NNNNN.parquet files
+    (a run's list), which a later run may replace or take away."""
+    import re
+
+    if not path.is_dir() or path.is_symlink():
+        return False
+    return all(re.fullmatch(r"part-\d{5}\.parquet", p.name) for p in path.iterdir())
+
+
 def discard(paths: Any) -> None:
     """Remove temporary folders (or files) quietly: cleaning up after an
     error must not hide that error."""

@@ -263,7 +263,7 @@ def _derive(
         missing = raw[mapped.isna() & (raw != "")]
         derived[name] = mapped.fillna(raw).astype("str")
         if len(missing):
-            unknown[name] = missing.value_counts()
+            unknown[name] = missing.value_counts(sort=False)  # in order of first sight
     return derived, unknown
 
 
@@ -274,14 +274,25 @@ def derive_warnings(
     warnings = []
     for name, counts in unknown.items():
         source = config.derive[name][0]
+        # most frequent first; a tie in the order first seen (the same at any chunk size)
         counts = counts.astype("int64").sort_values(ascending=False, kind="stable")
         shown = ", ".join(f"{v!r} ({n})" for v, n in counts.head(5).items())
+        if len(counts) > 5:
+            shown += f" and {len(counts) - 5:,} more"
         warnings.append(
             f"{table.path}: {name} has no mapping for {table.header[columns[source]]} "
             f"value(s) {shown}; they are kept as written. Map them under "
             f"sources.{config.name}.derive.{name}.map"
         )
     return warnings
+
+
+def add_counts(seen: pd.Series | None, counts: pd.Series) -> pd.Series:
+    """Counts of values from the rows that follow, added to ``seen``,
+    values kept in the order first seen."""
+    if seen is None:
+        return counts
+    return pd.concat([seen, counts]).groupby(level=0, sort=False).sum()
 
 
 def concat_tables(first: LoadedTable, parts: list[LoadedTable]) -> LoadedTable:

@@ -177,3 +177,66 @@ rules:
     assert list(digest.table.table.row_numbers) == list(range(2, 12))  # rows 2..11: first ten
     assert digest.matches["count"].tolist() == [100] * 10
     assert sorted(digest.matches["ident"]) == sorted(f"e:p{i}@x.example" for i in range(10))
+
+
+def _derive_run(ws: Workspace, values: list[str]) -> str:
+    ws.write("campaign.csv", "email\na@x.example\n")
+    ws.write("tickets.csv", "email,Status\n" + "".join(f"b@x.example,{v}\n" for v in values))
+    ws.write(
+        "rules.yaml",
+        """
+version: 1
+sources:
+  cases:
+    path: tickets.csv
+    keys: {email: email}
+    columns: {status: Status}
+    derive:
+      state: {from: status, map: {open: open, closed: closed}}
+rules:
+  - {id: open, source: cases, action: suppress, where: {state: {equals: open}}}
+""",
+    )
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    (warning,) = run.report()["warnings"]
+    return warning
+
+
+@pytest.mark.parametrize("size", ["1", "2", "7"])
+def test_unmapped_values_are_named_in_the_same_order_at_every_chunk_size(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    """Most frequent first, a tie in the order first seen; past five, how
+    many more."""
+    values = ["Zeta", "Alpha", "Mid", "Beta", "Yak", "Alpha", "Omega", "open"]
+    whole = _derive_run(ws, values)
+    assert whole.startswith(
+        "tickets.csv: state has no mapping for Status value(s) 'Alpha' (2), 'Zeta' (1), "
+        "'Mid' (1), 'Beta' (1), 'Yak' (1) and 1 more; they are kept as written."
+    )
+    monkeypatch.setenv("CXAUDIT_SOURCE_CHUNK_ROWS", size)
+    assert _derive_run(ws, values) == whole
+
+
+def test_a_source_with_a_header_only_is_a_warning(ws: Workspace) -> None:
+    ws.write("campaign.csv", "email\na@x.example\n")
+    ws.write("cases.csv", "email,status\n")
+    ws.write(
+        "rules.yaml",
+        """
+version: 1
+sources:
+  cases: {path: cases.csv, keys: {email: email}, columns: {status: status}}
+rules:
+  - {id: open, source: cases, action: suppress, where: {status: {equals: open}}}
+""",
+    )
+    run = ws.audit("-q")
+    assert run.code == 0
+    message = (
+        "cases.csv: has no rows (a header only), so no rule on source 'cases' can match "
+        "anyone; check that the export is complete"
+    )
+    assert run.report()["warnings"] == [message]
+    assert f"cxaudit: warning: {message}" in run.stderr

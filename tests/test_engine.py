@@ -453,9 +453,21 @@ def _bad_case_date(ws: Workspace) -> tuple[str, ...]:
     return ("-q", *PARTS)
 
 
+def _case_part_with_semicolons(ws: Workspace) -> tuple[str, ...]:
+    rows = _case_parts()[1]
+    text = _csv_text(CASE_COLUMNS, rows).replace(",", ";")
+    ws.write("case-parts/cases-1.csv", text)
+    return ("-q", *PARTS)
+
+
 BAD = {  # how to spoil a part; the part and what its message says after the part's name
     "list row": (_bad_list_part, "list-parts/list-1.csv", "row 12 has 5 fields"),
     "source date": (_bad_case_date, "case-parts/cases-2.csv", "row 6, column 'Created at'"),
+    "source delimiter": (
+        _case_part_with_semicolons,
+        "case-parts/cases-1.csv",
+        "its delimiter is ';' but case-parts/cases-0.csv's is ','",
+    ),
 }
 
 
@@ -524,6 +536,46 @@ def test_an_unreachable_scheduler_is_a_one_line_error(gen: Workspace) -> None:
     assert "Traceback" not in run.stderr
     assert time.monotonic() - started < 60
     assert not (run.out / "cleaned.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("http://127.0.0.1:8787", "unknown address scheme 'http'"),
+        ("scheduler", "missing port number in address 'scheduler'"),
+        ("127.0.0.1:abc", "invalid literal for int()"),
+    ],
+)
+def test_a_malformed_scheduler_address_is_a_one_line_error(
+    gen: Workspace, address: str, why: str
+) -> None:
+    run = gen.audit("-q", "--engine", "dask", "--scheduler", address)
+    assert run.code == 2
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert run.stderr.startswith(
+        f"cxaudit: error: --scheduler {address}: cannot reach a Dask scheduler there ("
+    )
+    assert why in run.stderr
+    assert "tcp://HOST:PORT (8786 by default, not the dashboard's 8787)" in run.stderr
+
+
+def test_a_scheduler_without_workers_is_an_error_not_a_hang(
+    gen: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import LocalCluster
+
+    import cxaudit.engine.dask as engine
+
+    monkeypatch.setattr(engine, "WORKERS_WAIT", 3)
+    with LocalCluster(
+        n_workers=0, processes=False, dashboard_address="127.0.0.1:0"
+    ) as empty:  # a scheduler, no worker
+        run = gen.audit("-q", "--engine", "dask", "--scheduler", empty.scheduler_address)
+    assert run.code == 2
+    assert run.stderr == (
+        f"cxaudit: error: --scheduler {empty.scheduler_address}: the scheduler has no workers "
+        f"(none joined within 3 s); start them with `dask worker {empty.scheduler_address}`\n"
+    )
 
 
 def test_scheduler_without_the_dask_engine_is_a_usage_error(gen: Workspace) -> None:

@@ -129,3 +129,32 @@ def test_an_unknown_out_format_is_refused(ws: Workspace) -> None:
     )
     assert result.exit_code == 2
     assert "--out-format 'xlsx': not a format; use one of same, parquet-parts" in result.stderr
+
+
+def test_switching_formats_takes_the_other_formats_lists_away(ws: Workspace) -> None:
+    """cleaned.csv from a first run would sit beside the second run's
+    report and cleaned/ folder, listing people the second run suppresses:
+    the swap takes it away (and the folders, going back)."""
+    _audit(ws, "out")
+    assert (ws.root / "out" / "cleaned.csv").exists()
+    _audit(ws, "out", "--out-format", "parquet-parts")
+    names = sorted(os.listdir(ws.root / "out"))
+    assert names == [
+        "cleaned",
+        "flagged",
+        "flagged.xlsx",
+        "report.html",
+        "report.json",
+        "report.md",
+        "suppressed",
+        "suppressed.xlsx",
+    ]
+    _audit(ws, "out")
+    assert not (ws.root / "out" / "cleaned").exists()
+    assert (ws.root / "out" / "cleaned.csv").exists()
+
+
+def test_a_folder_of_the_users_named_cleaned_is_left_alone(ws: Workspace) -> None:
+    ws.write("out/cleaned/notes.txt", "mine\n")
+    _audit(ws, "out")
+    assert (ws.root / "out" / "cleaned" / "notes.txt").read_text() == "mine\n"

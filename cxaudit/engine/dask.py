@@ -43,6 +43,7 @@ from cxaudit.digest import Digest, build, finish, merge
 from cxaudit.duplicates import Duplicates, key_entries, repeats, resolve, split_by_hash
 from cxaudit.engine.local import LocalEngine, tables_and_matches
 from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES
 from cxaudit.rules import RuleSet, TableConfig
 from cxaudit.sources import (
@@ -57,6 +58,8 @@ from cxaudit.sources import (
 from cxaudit.table import Origin, Table
 
 BUCKETS_PER_WORKER = 2  # shuffle buckets for the duplicate judgement
+# seconds a scheduler may take to have a worker (CXAUDIT_DASK_WORKERS_WAIT: tests)
+WORKERS_WAIT = int(os.environ.get("CXAUDIT_DASK_WORKERS_WAIT", "60"))
 
 
 def _client(scheduler: str | None) -> tuple[Any, Any]:
@@ -83,14 +86,28 @@ def _client(scheduler: str | None) -> tuple[Any, Any]:
             silence_logs=logging.CRITICAL,
         )
         return Client(cluster), cluster
+    hint = (
+        "start one with `dask scheduler` and workers with `dask worker ADDRESS`, or leave "
+        "out --scheduler to run a cluster in this process"
+    )
     try:
-        return Client(scheduler, timeout="15s"), None
-    except (OSError, TimeoutError) as exc:
+        client = Client(scheduler, timeout="15s")
+    except Exception as exc:  # any failure to connect is the address's
+        reason = terminal(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         raise CxauditError(
-            f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc}); start one "
-            "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out "
-            "--scheduler to run a cluster in this process"
+            f"--scheduler {terminal(scheduler)}: cannot reach a Dask scheduler there "
+            f"({reason}); give its address as tcp://HOST:PORT (8786 by default, not the "
+            f"dashboard's 8787); {hint}"
         ) from None
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_WAIT)
+    except Exception:  # a timeout, whatever distributed calls it
+        client.close()
+        raise CxauditError(
+            f"--scheduler {terminal(scheduler)}: the scheduler has no workers (none joined "
+            f"within {WORKERS_WAIT} s); start them with `dask worker {terminal(scheduler)}`"
+        ) from None
+    return client, None
 
 
 class DaskEngine:
@@ -141,11 +158,12 @@ class DaskEngine:
         """Every source digested part by part on the workers, merged in a tree."""
         rules, used = plan.rules, plan.used_fields()
         finals: dict[str, Any] = {}
+        given_names: dict[str, dict[str, str]] = {}
         for name in plan.needed:
             config = rules.sources[name]
             assert config.path is not None
             files, given, options = _parts_and_options(rules, config, config.path)
-            names = _names(files, given, config.path)
+            names = given_names[name] = _names(files, given, config.path)
             progress(f"reading source {name} {config.path}: {len(files):,} part(s) on the cluster")
             level = [
                 self.client.submit(
@@ -158,6 +176,7 @@ class DaskEngine:
                     plan.as_of,
                     used.get(name, set()),
                     options,
+                    Path(os.path.abspath(config.path)),
                     pure=False,
                 )
                 for part in files
@@ -169,7 +188,10 @@ class DaskEngine:
                 ]
                 level = pairs + ([level[-1]] if len(level) % 2 else [])
             sha = self.client.submit(_as_given, names, _sha256, files, pure=False)
-            finals[name] = self.client.submit(_as_given, names, finish, level[0], sha, pure=False)
+            whole = Path(os.path.abspath(config.path))  # warnings name the source as a whole
+            finals[name] = self.client.submit(
+                _as_given, names, finish, level[0], sha, whole, pure=False
+            )
         digests: dict[str, Digest] = dict(
             zip(finals, self._gather(list(finals.values())), strict=True)
         )
@@ -177,6 +199,7 @@ class DaskEngine:
             path = rules.sources[name].path  # the folder or glob as given, not a part
             digest.table.table = replace(digest.table.table, path=path)
             digest.stats.path = path
+            digest.table.warnings = [_given(w, given_names[name]) for w in digest.table.warnings]
             progress(f"read source {name}: {digest.stats.rows:,} rows", digest.stats.rows)
         return tables_and_matches(digests)
 
@@ -247,7 +270,10 @@ class DaskEngine:
                 result.recipients.table = replace(result.recipients.table, sha256=totals.sha256)
             result.sources = sources
             progress(f"read campaign: {len(result.recipients):,} rows", rows=len(result.recipients))
-            yield cover(coverage, result)
+            if len(result.recipients) or i == len(files) - 1:
+                # a part without rows is no chunk (as the local engine reads parts),
+                # unless it is the last: then it carries the totals
+                yield cover(coverage, result)
 
 
 def _check_headers(plan: Plan) -> None:
@@ -305,13 +331,16 @@ def _as_given(names: dict[str, str], task: Any, *args: Any) -> Any:
     try:
         return task(*args)
     except CxauditError as exc:
+        raise CxauditError(
+            _given(exc.message, names), details=[_given(d, names) for d in exc.details]
+        ) from None
 
-        def given(text: str) -> str:
-            for absolute, name in names.items():
-                text = text.replace(absolute, name)
-            return text
 
-        raise CxauditError(given(exc.message), details=[given(d) for d in exc.details]) from None
+def _given(text: str, names: dict[str, str]) -> str:
+    """``text`` with every absolute path of ``names`` as the user gave it."""
+    for absolute, name in names.items():
+        text = text.replace(absolute, name)
+    return text
 
 
 def _digest_part(
@@ -321,8 +350,9 @@ def _digest_part(
     as_of: pd.Timestamp,
     used: set[str],
     options: dict[str, Any],
+    source: Path,
 ) -> Any:
-    return build(rules, config, applicable, as_of, None, used, None, None, options)
+    return build(rules, config, applicable, as_of, None, used, None, None, options, source)
 
 
 def _sha256(files: list[Path]) -> str:
@@ -350,9 +380,19 @@ def _list_keys(rules: RuleSet, part: Path, options: dict[str, Any]) -> tuple[Tab
         frame=table.frame.iloc[:0],
         row_numbers=np.array([table.rows], dtype=np.int64),  # carries the row count
         raw=None,
-        arrow=table.arrow.slice(0, 0) if table.arrow is not None else None,
+        arrow=_schema_only(part),
     )
     return stub, entries
+
+
+def _schema_only(part: Path) -> Any:
+    """A Parquet part's columns and types without rows (the parts of a list
+    must share one schema, as the local engine checks); None for CSV."""
+    if parts.part_format(part.name) != "parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(part).empty_table()
 
 
 def _shape(keys: tuple[Table, Any]) -> Table:
