@@ -52,6 +52,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -314,7 +315,9 @@ class Measured:
         return max(self.rss)
 
     def line(self, rows: int) -> str:
-        runs = f"best of {len(self.walls)}" if len(self.walls) > 1 else "1 run"
+        runs = "1 run"
+        if len(self.walls) > 1:  # every run's time: the spread shows the noise
+            runs = f"best of {len(self.walls)}; all: {' '.join(f'{w:.2f}' for w in self.walls)} s"
         workers = ""
         if self.tree:
             workers = f"; with its worker processes {max(self.tree) / 2**20:,.0f} MiB (sampled sum)"
@@ -442,8 +445,8 @@ def engine_startup(engine: str, scheduler: str | None, repeat: int) -> str:
     imports, start, close = (min(r[i] for r in runs) for i in range(3))
     what = f"connecting to {scheduler}" if scheduler else "starting a LocalCluster"
     return (
-        f"engine {engine} alone (fresh process, best of {repeat}): import {imports:.2f} s, "
-        f"{what} {start:.2f} s, closing it {close:.2f} s"
+        f"engine {engine} alone (fresh process, best of {repeat}): import cxaudit.engine "
+        f"{imports:.2f} s, {what} (importing Dask too) {start:.2f} s, closing it {close:.2f} s"
     )
 
 
@@ -847,7 +850,9 @@ def task_log(engine: Any) -> Iterator[list[Task]]:
 
     def submit(func: Any, *args: Any, **kw: Any) -> Any:
         future = original(func, *args, **kw)
-        submitted[future.key] = Task(getattr(func, "__name__", str(func)), _path_of(args))
+        # a wrapper's work is its first function argument (f(names, g, ...): g)
+        work = next((a for a in args if isinstance(a, types.FunctionType)), func)
+        submitted[future.key] = Task(getattr(work, "__name__", str(work)), _path_of(args))
         return future
 
     client.submit = submit
