@@ -80,6 +80,59 @@ def _streamable(encoding: str, footer: tuple[str, ...]) -> bool:
     return '\n"'.encode(codec.name) == b'\n"'
 
 
+_DONE = object()
+
+
+def prefetch(chunks: Iterator[Table]) -> Iterator[Table]:
+    """``chunks``, with the next one read in a thread while the caller works
+    on this one: reading (bytes, record ends, pyarrow parsing, SHA-256) and
+    a source's rules (pyarrow and numpy kernels) both release Python's lock,
+    so the two use both cores. One chunk is read ahead, no more; an error
+    reading is raised where that chunk would have been handed out, and a
+    caller that stops early stops the reader."""
+    import queue
+    import threading
+
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for table in chunks:
+                if not put(table):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the caller, raised there
+            put(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="cxaudit-prefetch", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
 def iter_chunks(
     path: Path,
     chunk_rows: int | None,

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxaudit.chunks import Totals, iter_chunks
+from cxaudit.chunks import Totals, iter_chunks, prefetch
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.coverage import SourceStats, check_source
 from cxaudit.evaluate import source_only
@@ -319,11 +319,13 @@ def build(
     builder = _Builder(config.name, mine, rules.campaign, as_of, focus)
     builder.path, builder.source = config.path, source
     start = 0
-    chunks: Iterator[Table] = iter_chunks(
-        config.path,
-        chunk_rows(),
-        **(options if options is not None else read_options(rules, config)),
-        totals=totals,
+    chunks: Iterator[Table] = prefetch(
+        iter_chunks(
+            config.path,
+            chunk_rows(),
+            **(options if options is not None else read_options(rules, config)),
+            totals=totals,
+        )
     )
     reported = 0
     for table in chunks:

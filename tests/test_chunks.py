@@ -114,3 +114,43 @@ def test_a_list_of_exactly_one_chunk_is_known_complete_after_it(tmp_path: Path) 
     assert next(reader).rows == 2
     assert totals.complete and totals.rows == 2
     assert next(reader, None) is None
+
+
+def test_prefetch_hands_out_what_it_reads_in_order_and_raises_where_the_error_was() -> None:
+    """The next chunk is read in a thread; the caller sees the same chunks in
+    the same order, an error at the place of the chunk that failed, and a
+    caller that stops early stops the reader."""
+    import threading
+
+    from cxaudit.chunks import prefetch
+    from cxaudit.errors import CxauditError
+
+    assert list(prefetch(iter(range(5)))) == [0, 1, 2, 3, 4]
+
+    def failing():
+        yield 1
+        yield 2
+        raise CxauditError("part-2.csv: row 9: bad")
+
+    got = []
+    with pytest.raises(CxauditError, match="row 9"):
+        for item in prefetch(failing()):
+            got.append(item)
+    assert got == [1, 2]
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.set()
+
+    reader = prefetch(endless())
+    assert next(reader) == 0
+    reader.close()
+    assert closed.wait(5)
+    assert not [t for t in threading.enumerate() if t.name == "cxaudit-prefetch"]
