@@ -46,7 +46,6 @@ from cxaudit.table import Table
 
 CHUNK_ROWS = 1_000_000  # source rows read at a time (override: CXAUDIT_SOURCE_CHUNK_ROWS)
 SEPARATOR = "\x1f"  # between the keys of a group: no key contains it (keys are trimmed text)
-MATCH_COLUMNS = ("rule", "source_row", "count", "ident")
 
 
 def chunk_rows() -> int:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.csvfile import read_table
 from cxaudit.dates import DateParseError, format_hint, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
@@ -373,13 +372,6 @@ def _idents(
     if not key_names:
         return pd.DataFrame(index=table.frame.index)
     return identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
-
-
-def load_table(
-    rules: RuleSet, config: TableConfig, path: Path, encoding: str | None = None
-) -> LoadedTable:
-    """Read ``path`` as the table ``config`` describes and prepare it for rules."""
-    return prepare_table(rules, config, read_table(path, **read_options(rules, config, encoding)))
 
 
 def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTable:
