@@ -1,8 +1,11 @@
 """The audit job, end to end, as a library call.
 
-``run_audit`` loads and checks everything first (rules, campaign list,
-sources) and only then evaluates, so any bad input fails before a byte is
-written. It returns plain data; writing files and printing belong elsewhere.
+:func:`plan_audit` settles what a run does (rules with the campaign's
+settings, the moment, the rules that apply, the sources they read);
+an engine (:mod:`cxaudit.engine`) carries it out, reading and checking
+every input before it yields a result, so any bad input fails before a byte
+is written; :func:`decide_chunk` is phase 2 for one chunk, the same on every
+engine. It returns plain data; writing files and printing belong elsewhere.
 """
 
 from __future__ import annotations
