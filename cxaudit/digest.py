@@ -18,7 +18,6 @@ evidence is exactly what the whole source would show.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxaudit import environment
 from cxaudit.chunks import Totals, iter_chunks, prefetch
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.coverage import SourceStats, check_source
@@ -50,8 +50,7 @@ SEPARATOR = "\x1f"  # between the keys of a group: no key contains it (keys are 
 
 def chunk_rows() -> int:
     """Rows per source chunk; tests set a tiny size to cut sources anywhere."""
-    text = os.environ.get("CXAUDIT_SOURCE_CHUNK_ROWS", "")
-    return int(text) if text.isdigit() and int(text) > 0 else CHUNK_ROWS
+    return environment.count("CXAUDIT_SOURCE_CHUNK_ROWS", CHUNK_ROWS)
 
 
 @dataclass
@@ -196,15 +195,19 @@ class _Builder:
         if pending > max(1_000_000, sum(g.folded for g in self.groups.values())):
             self._compact()
 
+    def _positions(self) -> np.ndarray:
+        """The source rows the kept rows are, in order."""
+        if not self.kept_positions:
+            return np.zeros(0, np.int64)
+        return np.concatenate(self.kept_positions)
+
     def _compact(self) -> None:
         """Fold every rule's groups and let go of kept rows no group points
         at any more (a key seen in an earlier chunk keeps its first row)."""
         firsts = [g.reduce()[0] for g in self.groups.values()]
         if self.focus is not None:
             return
-        positions = (
-            np.concatenate(self.kept_positions) if self.kept_positions else np.zeros(0, np.int64)
-        )
+        positions = self._positions()
         wanted = np.isin(positions, np.concatenate(firsts) if firsts else np.zeros(0, np.int64))
         parts, start = [], 0
         for part in self.kept:
@@ -222,9 +225,7 @@ class _Builder:
         (the folder or glob as given, when parts were digested apart)."""
         assert self.first is not None
         self._compact()
-        positions = (
-            np.concatenate(self.kept_positions) if self.kept_positions else np.zeros(0, np.int64)
-        )
+        positions = self._positions()
         table = concat_tables(self.first, self.kept)
         table.table = replace(table.table, sha256=sha256, path=path or table.table.path)
         table.warnings = derive_warnings(

@@ -240,3 +240,18 @@ rules:
     )
     assert run.report()["warnings"] == [message]
     assert f"cxaudit: warning: {message}" in run.stderr
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-7"])
+def test_a_typo_in_the_source_chunk_size_is_an_error_not_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+) -> None:
+    monkeypatch.setenv("CXAUDIT_SOURCE_CHUNK_ROWS", value)
+    ws = Workspace(REPO)
+    result = ws.cli("audit", "sample_data/campaign.csv", "--out", str(tmp_path / "out"), "-q")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"cxaudit: error: CXAUDIT_SOURCE_CHUNK_ROWS={value!r}: not a positive whole number; "
+        "set it to one (e.g. CXAUDIT_SOURCE_CHUNK_ROWS=1000000) or unset it\n"
+    )
+    assert not (tmp_path / "out").exists()

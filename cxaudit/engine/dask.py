@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit import parts
+from cxaudit import environment, parts
 from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.coverage import Coverage
@@ -58,8 +58,7 @@ from cxaudit.sources import (
 from cxaudit.table import Origin, Table
 
 BUCKETS_PER_WORKER = 2  # shuffle buckets for the duplicate judgement
-# seconds a scheduler may take to have a worker (CXAUDIT_DASK_WORKERS_WAIT: tests)
-WORKERS_WAIT = int(os.environ.get("CXAUDIT_DASK_WORKERS_WAIT", "60"))
+WORKERS_WAIT = 60  # seconds a scheduler may take to have a worker (CXAUDIT_DASK_WORKERS_WAIT)
 
 
 def _client(scheduler: str | None) -> tuple[Any, Any]:
@@ -99,13 +98,14 @@ def _client(scheduler: str | None) -> tuple[Any, Any]:
             f"({reason}); give its address as tcp://HOST:PORT (8786 by default, not the "
             f"dashboard's 8787); {hint}"
         ) from None
+    wait = environment.count("CXAUDIT_DASK_WORKERS_WAIT", WORKERS_WAIT)
     try:
-        client.wait_for_workers(1, timeout=WORKERS_WAIT)
+        client.wait_for_workers(1, timeout=wait)
     except Exception:  # a timeout, whatever distributed calls it
         client.close()
         raise CxauditError(
             f"--scheduler {terminal(scheduler)}: the scheduler has no workers (none joined "
-            f"within {WORKERS_WAIT} s); start them with `dask worker {terminal(scheduler)}`"
+            f"within {wait} s); start them with `dask worker {terminal(scheduler)}`"
         ) from None
     return client, None
 
@@ -164,6 +164,7 @@ class DaskEngine:
             assert config.path is not None
             files, given, options = _parts_and_options(rules, config, config.path)
             names = given_names[name] = _names(files, given, config.path)
+            whole = Path(os.path.abspath(config.path))  # the source as a whole, for messages
             progress(f"reading source {name} {config.path}: {len(files):,} part(s) on the cluster")
             level = [
                 self.client.submit(
@@ -176,7 +177,7 @@ class DaskEngine:
                     plan.as_of,
                     used.get(name, set()),
                     options,
-                    Path(os.path.abspath(config.path)),
+                    whole,
                     pure=False,
                 )
                 for part in files
@@ -188,7 +189,6 @@ class DaskEngine:
                 ]
                 level = pairs + ([level[-1]] if len(level) % 2 else [])
             sha = self.client.submit(_as_given, names, _sha256, files, pure=False)
-            whole = Path(os.path.abspath(config.path))  # warnings name the source as a whole
             finals[name] = self.client.submit(
                 _as_given, names, finish, level[0], sha, whole, pure=False
             )
