@@ -25,6 +25,7 @@ from cxaudit import files, parts, records
 from cxaudit.csvfile import parquet_table, read_csv_bytes, read_table, table_from_bytes, unreadable
 from cxaudit.encodings import sniff_encoding
 from cxaudit.errors import CxauditError
+from cxaudit.locations import Url
 from cxaudit.table import Position, Table
 
 BLOCK = 8 << 20  # bytes read from disk at a time
@@ -419,8 +420,8 @@ def _parquet_chunks(
                     digest.update(block)
     except OSError as exc:
         raise unreadable(path, exc) from None
-    try:
-        reader = pq.ParquetFile(path)
+    try:  # a URL's file is opened through fsspec and read by pyarrow as a Python file
+        reader = pq.ParquetFile(files.open_input(path) if isinstance(path, Url) else path)
     except (pa.ArrowException, OSError) as exc:
         raise CxauditError(f"{path}: is not a readable Parquet file ({exc})") from None
     sha = own.hexdigest()

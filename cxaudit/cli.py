@@ -278,9 +278,10 @@ def _request(
 ) -> Any:
     """The core's request from the options audit, check and explain share."""
     from cxaudit.audit import AuditRequest
+    from cxaudit.locations import location
 
     return AuditRequest(
-        campaign=campaign,
+        campaign=location(campaign),
         rules=rules,
         sources=_parse_sources(source),
         presets=_parse_presets(preset),
@@ -303,12 +304,14 @@ def _parse_presets(values: list[str] | None) -> dict[str, str]:
 
 
 def _parse_sources(values: list[str] | None) -> dict[str, Path]:
+    from cxaudit.locations import location
+
     out: dict[str, Path] = {}
     for item in values or []:
         name, sep, path = item.partition("=")
         if not sep or not name.strip() or not path.strip():
             raise CxauditError(f"--source {item!r}: write it as NAME=PATH, e.g. cases=cases.csv")
-        out[name.strip()] = Path(path.strip())
+        out[name.strip()] = location(path.strip())
     return out
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from cxaudit.errors import CxauditError
+from cxaudit.locations import Url
 
 _WHAT_TO_DO = {
     errno.ENOSPC: "free some space or choose another folder",
@@ -53,9 +54,10 @@ def unwritable(path: Path | str, exc: OSError) -> CxauditError:
 
 def check_regular(path: Path) -> os.stat_result:
     """``path``'s status, refusing anything but a regular file (without
-    opening it: opening a FIFO blocks until someone writes to it)."""
+    opening it: opening a FIFO blocks until someone writes to it). A URL
+    (:class:`~cxaudit.locations.Url`) is asked through fsspec."""
     try:
-        info = os.stat(path)
+        info = path.stat() if isinstance(path, Url) else os.stat(path)
     except OSError as exc:
         raise unreadable(path, exc) from None
     if stat.S_ISDIR(info.st_mode):
@@ -72,7 +74,7 @@ def open_input(path: Path) -> IO[bytes]:
     """A regular file, opened for reading."""
     check_regular(path)
     try:
-        return open(path, "rb")
+        return path.open() if isinstance(path, Url) else open(path, "rb")
     except OSError as exc:
         raise unreadable(path, exc) from None
 
@@ -108,12 +110,16 @@ def refuse_overwriting_inputs(inputs: Iterable[Path], outputs: Iterable[Path]) -
     seen: dict[tuple[int, int], Path] = {}
     for given in inputs:
         for path in parts.expand(given):
+            if isinstance(path, Url):  # only a file:// URL can be one of the outputs
+                path = path.local()
+                if path is None:
+                    continue
             try:
                 info = os.stat(path)
             except OSError:
                 continue
             seen.setdefault((info.st_dev, info.st_ino), path)
-    partitioned = [p for p in inputs if parts.is_partitioned(p)]
+    partitioned = [p for p in inputs if not isinstance(p, Url) and parts.is_partitioned(p)]
     for path in outputs:
         for given in partitioned:
             if parts.would_join(given, path):

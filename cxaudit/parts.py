@@ -38,6 +38,7 @@ from cxaudit import files
 from cxaudit.csvfile import table_from_bytes
 from cxaudit.encodings import sniff_encoding
 from cxaudit.errors import CxauditError
+from cxaudit.locations import Url
 from cxaudit.table import Origin, RawRows, Table
 
 GLOB_CHARS = "*?["
@@ -48,6 +49,10 @@ SNIFF = 1 << 16  # bytes of each part read to choose the parts' encoding
 def is_partitioned(path: Path) -> bool:
     """Whether ``path`` names parts: a folder, or a glob pattern that is not
     itself the name of a file (a file called ``list[1].csv`` is a file)."""
+    if isinstance(path, Url):
+        if path.is_dir():
+            return True
+        return any(c in path.text for c in GLOB_CHARS) and not path.exists()
     text = os.fspath(path)
     if os.path.isdir(text):
         return True
@@ -76,7 +81,7 @@ def is_metadata(name: str) -> bool:
 def _natural(path: Path) -> list[Any]:
     """Sort key: the path with its numbers compared as numbers (then as
     written, so ``01`` and ``1`` keep a fixed order)."""
-    pieces = re.split(r"(\d+)", str(path))
+    pieces = re.split(r"(\d+)", path.text if isinstance(path, Url) else str(path))
     return [(int(p), p) if p.isdigit() else (-1, p) for p in pieces]
 
 
@@ -84,15 +89,8 @@ def list_parts(path: Path) -> list[Path]:
     """The parts of a folder or a glob, in reading order; exit 2 when there
     are none, when something that is not a part is among them, or when they
     mix formats."""
-    text = os.fspath(path)
-    folder = os.path.isdir(text)
-    if folder:
-        try:
-            candidates = [path / name for name in os.listdir(text)]
-        except OSError as exc:
-            raise files.unreadable(path, exc) from None
-    else:
-        candidates = [Path(p) for p in glob.glob(text, recursive=True)]
+    candidates, folder = _candidates(path)
+    text = path.text if isinstance(path, Url) else os.fspath(path)
     found: list[Path] = []
     for candidate in sorted(candidates, key=_natural):
         if is_metadata(candidate.name):
@@ -134,6 +132,21 @@ def list_parts(path: Path) -> list[Path]:
     return found
 
 
+def _candidates(path: Path | Url) -> tuple[list[Any], bool]:
+    """A folder's entries or a glob's matches, and whether it was a folder."""
+    try:
+        if isinstance(path, Url):
+            if path.is_dir():
+                return path.children(), True
+            return path.glob(), False
+        text = os.fspath(path)
+        if os.path.isdir(text):
+            return [path / name for name in os.listdir(text)], True
+    except OSError as exc:
+        raise files.unreadable(path, exc) from None
+    return [Path(p) for p in glob.glob(text, recursive=True)], False
+
+
 def expand(path: Path) -> list[Path]:
     """The files ``path`` stands for (its parts, or itself), without errors:
     for checks that compare paths, after the input was read."""
@@ -149,8 +162,8 @@ def would_join(path: Path, target: Path) -> bool:
     """Whether a file written at ``target`` would be read as a part of the
     partitioned input ``path`` (written into its folder, or matched by its
     glob)."""
-    if is_metadata(target.name) or part_format(target.name) is None:
-        return False
+    if is_metadata(target.name) or part_format(target.name) is None or isinstance(path, Url):
+        return False  # outputs are local, and a URL's parts are not
     text = os.fspath(path)
     if os.path.isdir(text):
         folder = Path(text)

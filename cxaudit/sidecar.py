@@ -8,7 +8,8 @@ from pathlib import Path
 
 from cxaudit.dates import parse_instant
 from cxaudit.errors import CxauditError
-from cxaudit.files import check_regular
+from cxaudit.files import check_regular, read_bytes
+from cxaudit.locations import Url
 from cxaudit.rules import CAMPAIGN_FIELDS
 from cxaudit.yamlsafe import check_size, load_yaml
 
@@ -24,14 +25,16 @@ def sidecar_path(campaign: Path) -> Path:
 
 def read_sidecar(campaign: Path) -> tuple[Path | None, dict[str, str | None]]:
     """The sidecar's path and settings, or ``(None, {})`` when there is none."""
+    if isinstance(campaign, Url):
+        campaign.filesystem()  # a missing backend is named with the list's URL, not the sidecar's
     path = sidecar_path(campaign)
     if not path.exists():
         return None, {}
     check_regular(path)  # a folder or a FIFO in its place is named, not skipped or waited on
     check_size(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise CxauditError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
     data, lines = load_yaml(text, path)
     if data is None:

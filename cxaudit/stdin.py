@@ -68,6 +68,9 @@ def _copy(stream: IO[bytes], folder: Path) -> Path:
 def campaign_inputs(paths: list[Path], stream: IO[bytes] | None = None) -> Iterator[list[Path]]:
     """``paths`` with ``-`` replaced by a regular file holding standard input
     (``stream``, by default the process's), removed on the way out."""
+    from cxaudit.locations import location
+
+    paths = [p if is_stdin(p) else location(p) for p in paths]
     wanted = [p for p in paths if is_stdin(p)]
     if not wanted:
         yield list(paths)

@@ -15,7 +15,6 @@ built: a 1 KB "billion laughs" fails in milliseconds.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ MAX_BYTES = 1024 * 1024
 def check_size(path: Path) -> None:
     """Refuse a YAML file over :data:`MAX_BYTES` before reading it."""
     try:
-        size = os.stat(path).st_size
+        size = path.stat().st_size  # a local path, or a URL (a list's sidecar)
     except OSError:
         return  # reading it names the problem
     if size > MAX_BYTES:

@@ -322,6 +322,35 @@ def test_csv_parts_on_the_cluster_equal_the_joined_files_and_the_local_parts(
     assert _report_md(dask, joined) == (joined.out / "report.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("given", ["list-parts", "list.parquet"])
+def test_inputs_at_file_urls_on_the_cluster_equal_the_local_run(
+    gen: Workspace, cluster: Cluster, given: str
+) -> None:
+    """The list and the cases' parts named by file:// URLs are read through
+    fsspec on the workers: the lists are the local run's bytes over the
+    same files, report.json the same but for the inputs' paths."""
+    list_url = (gen.root / given).as_uri()
+    cases_url = (gen.root / "case-parts").as_uri() + "/cases-*.csv"
+    local = gen.audit("-q", *PARTS, campaign=given, out="local")
+    dask = gen.audit(
+        "-q",
+        "--source",
+        f"cases={cases_url}",
+        *cluster.args(gen.root),
+        campaign=list_url,
+        out="dask",
+    )
+    assert local.code == dask.code == 0, dask.stderr
+    names = ("cleaned", "suppressed", "flagged")
+    suffix = ".parquet" if given.endswith(".parquet") else ".csv"
+    _same_files(local.out, dask.out, tuple(n + suffix for n in names))
+    assert _without_paths(dask.report()) == _without_paths(local.report())
+    assert {i["name"]: i["path"] for i in dask.report()["inputs"]} == {
+        "campaign": list_url,
+        "cases": cases_url,
+    }
+
+
 def test_parquet_parts_on_the_cluster_equal_the_single_parquet_file(
     gen: Workspace, cluster: Cluster
 ) -> None:

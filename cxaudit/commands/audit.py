@@ -39,9 +39,10 @@ from cxaudit.escaping import terminal
 @app.command(epilog=_epilog("audit"))
 def audit(
     campaign: Annotated[
-        Path,
+        str,
         typer.Argument(
-            help="The campaign recipient list (CSV, .csv.gz or Parquet); - reads it from "
+            help="The campaign recipient list (CSV, .csv.gz or Parquet; a file, a folder or "
+            "glob of parts, or an fsspec URL such as s3://bucket/list.csv); - reads it from "
             "standard input."
         ),
     ],
@@ -49,11 +50,11 @@ def audit(
     source: SourceOpt = None,
     preset: PresetOpt = None,
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out", "-o", help="Folder for the outputs; {date} and {datetime} are filled in."
         ),
-    ] = Path("cxaudit-out"),
+    ] = "cxaudit-out",
     as_of: AsOfOpt = None,
     campaign_type: TypeOpt = None,
     channel: ChannelOpt = None,
@@ -120,6 +121,7 @@ def audit(
         from cxaudit.audit import resolve_as_of
         from cxaudit.engine import open_engine
         from cxaudit.errors import CxauditError
+        from cxaudit.locations import refuse_url
         from cxaudit.outputs import check_out_dir, expand_out, output_lock
         from cxaudit.part_outputs import OUT_FORMATS
         from cxaudit.pipeline import audit_to_folder
@@ -131,7 +133,7 @@ def audit(
             )
             moment = resolve_as_of(request)  # --as-of, else the campaign's send_at, else now
             request = replace(request, as_of=moment.isoformat())
-            target = expand_out(out, moment)
+            target = expand_out(refuse_url(out, "--out"), moment)
             check_out_dir(target)
             if out_format not in OUT_FORMATS:
                 raise CxauditError(

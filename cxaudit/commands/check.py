@@ -86,7 +86,7 @@ def _check_formats(values: list[str] | None) -> list[str] | None:
 @app.command(epilog=_epilog("check"))
 def check(
     campaigns: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             help="Campaign files (CSV, .csv.gz, Parquet) to check; - reads one from standard "
             "input.",
@@ -186,8 +186,14 @@ def check(
 def _refuse_format_over_input(formats: list[tuple[str, Path | None]], inputs: list[Path]) -> None:
     """No --format NAME=PATH may replace one of the check's inputs (by
     device and inode, so links count)."""
+    from cxaudit.locations import Url
+
     seen = {}
     for path in inputs:
+        if isinstance(path, Url):
+            path = path.local()  # a file:// URL is a local file; others are not ours to replace
+            if path is None:
+                continue
         with contextlib.suppress(OSError):
             info = os.stat(path)
             seen.setdefault((info.st_dev, info.st_ino), path)

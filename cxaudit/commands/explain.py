@@ -30,7 +30,9 @@ from cxaudit.cli import (
 
 @app.command(epilog=_epilog("explain"))
 def explain(
-    campaign: Annotated[Path, typer.Argument(help="The campaign recipient list (CSV).")],
+    campaign: Annotated[
+        str, typer.Argument(help="The campaign recipient list (CSV, .csv.gz, Parquet, a URL).")
+    ],
     recipient: Annotated[
         str,
         typer.Option(

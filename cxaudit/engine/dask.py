@@ -44,7 +44,9 @@ from cxaudit.duplicates import Duplicates, key_entries, repeats, resolve, split_
 from cxaudit.engine.local import LocalEngine, tables_and_matches
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
+from cxaudit.files import open_input
 from cxaudit.identity import KEY_NAMES
+from cxaudit.locations import Url
 from cxaudit.rules import RuleSet, TableConfig
 from cxaudit.sources import (
     LoadedTable,
@@ -164,7 +166,7 @@ class DaskEngine:
             assert config.path is not None
             files, given, options = _parts_and_options(rules, config, config.path)
             names = given_names[name] = _names(files, given, config.path)
-            whole = Path(os.path.abspath(config.path))  # the source as a whole, for messages
+            whole = _absolute(config.path)  # the source as a whole, for messages
             progress(f"reading source {name} {config.path}: {len(files):,} part(s) on the cluster")
             level = [
                 self.client.submit(
@@ -311,14 +313,19 @@ def _parts_and_options(
     if len(given) > 1 or given[0] != path:
         encoding = parts.choose_encoding(given, options["encoding"], options["forced"])
         options = {**options, "encoding": encoding, "forced": True}
-    return [Path(os.path.abspath(p)) for p in given], given, options
+    return [_absolute(p) for p in given], given, options
+
+
+def _absolute(path: Path | Url) -> Path | Url:
+    """``path`` as a worker finds it: a URL as it is, a local path absolute."""
+    return path if isinstance(path, Url) else Path(os.path.abspath(path))
 
 
 def _names(files: list[Path], given: list[Path], path: Path) -> dict[str, str]:
     """Absolute path -> the path as given, longest first (a folder's name is
     a prefix of its parts')."""
     pairs = {str(f): str(g) for f, g in zip(files, given, strict=True)}
-    pairs[os.path.abspath(path)] = str(path)
+    pairs[str(_absolute(path))] = str(path)
     return dict(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
 
 
@@ -359,7 +366,7 @@ def _sha256(files: list[Path]) -> str:
     """The input's SHA-256: its parts' bytes in order (as the local engine)."""
     digest = hashlib.sha256()
     for file in files:
-        with open(file, "rb") as fh:
+        with open_input(file) as fh:
             while block := fh.read(8 << 20):
                 digest.update(block)
     return digest.hexdigest()
@@ -392,6 +399,9 @@ def _schema_only(part: Path) -> Any:
         return None
     import pyarrow.parquet as pq
 
+    if isinstance(part, Url):
+        with open_input(part) as fh:
+            return pq.read_schema(fh).empty_table()
     return pq.read_schema(part).empty_table()
 
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from cxaudit.identity import KEY_NAMES
+from cxaudit.locations import location
 from cxaudit.presets import PRESETS
 from cxaudit.rules.model import RECIPIENTS, TableConfig
 from cxaudit.rules.problems import _Problems, _suggest
@@ -96,7 +97,7 @@ def _table(
         problems.add((*prefix, "delimiter"), "must be one character, e.g. ',' ';' or '\\t'")
     path = None
     if raw_path is not None:
-        p = Path(raw_path)
+        p = location(raw_path)  # a local path, relative to the rules file, or a URL
         path = p if p.is_absolute() else base / p
     return TableConfig(
         name=name,

@@ -1,0 +1,271 @@
+"""Inputs named by fsspec URLs read as the same local files would: the same
+output bytes, the same one-line errors naming the URL, and secrets in a URL
+never printed. fsspec's in-memory file system stands in for a bucket (one
+process only: the Dask engine's URL test, over file://, is in
+test_engine.py)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import pytest
+from fsspec.spec import AbstractFileSystem
+
+from cxaudit.locations import Url, location, shown
+from tests.conftest import CASES_HEADER, Workspace
+
+CAMPAIGN = "customer_id,email,name\nC1,ann@example.com,Ann\nC2,bob@example.com,Bob\n"
+CAMPAIGN_MORE = "customer_id,email,name\nC3,cara@example.com,Cara\nC4,dev@example.com,Dev\n"
+CASES = (
+    CASES_HEADER
+    + "\n1,C1,,Open,Urgent,Phone,Broken,,2026-11-18,\n2,,cara@example.com,Open,High,Phone,Slow,,2026-11-19,\n"
+)
+RULE = """
+- id: open-case
+  source: cases
+  where: {status: {in: [Open]}}
+  action: suppress
+"""
+
+
+@pytest.fixture
+def bucket() -> Iterator[str]:
+    """A fresh folder in fsspec's memory file system, removed afterwards."""
+    fs = fsspec.filesystem("memory")
+    root = f"memory://bucket-{uuid.uuid4().hex[:8]}"
+    yield root
+    if fs.exists(root):
+        fs.rm(root, recursive=True)
+
+
+def _put(url: str, text: str | bytes) -> None:
+    with fsspec.open(url, "wb") as fh:
+        fh.write(text.encode() if isinstance(text, str) else text)
+
+
+def _cases_rules(ws: Workspace) -> None:
+    ws.rules(RULE)
+    ws.write("cases.csv", CASES)
+
+
+# --- the URL as a name ------------------------------------------------------
+
+
+def test_a_url_has_the_name_parts_the_readers_look_at() -> None:
+    url = Url("s3://bucket/exports/cases.csv.gz")
+    assert (url.name, url.suffix, url.suffixes) == ("cases.csv.gz", ".gz", [".csv", ".gz"])
+    assert url.parent == Url("s3://bucket/exports")
+    assert url.with_name("x.campaign.yaml").text == "s3://bucket/exports/x.campaign.yaml"
+    assert isinstance(location("s3://b/k"), Url)
+    assert location("C:\\lists\\a.csv") == Path("C:\\lists\\a.csv")  # a drive, not a scheme
+    assert location("lists/a.csv") == Path("lists/a.csv")
+
+
+def test_secrets_in_a_url_are_masked_where_it_is_shown() -> None:
+    assert shown("https://ann:hunter2@host/a.csv") == "https://ann:***@host/a.csv"
+    signed = "https://b.s3.amazonaws.com/a.csv?X-Amz-Credential=AK&X-Amz-Signature=abc"
+    assert (
+        shown(signed) == "https://b.s3.amazonaws.com/a.csv?X-Amz-Credential=***&X-Amz-Signature=***"
+    )
+    assert str(Url(signed)) == shown(signed)
+    assert shown("lists/what?.csv") == "lists/what?.csv"  # a local glob is not a URL
+
+
+# --- reading through fsspec ------------------------------------------------------
+
+
+def test_a_list_and_a_source_at_urls_give_the_local_bytes(ws: Workspace, bucket: str) -> None:
+    """Ann (C1) and Cara (by email) have open cases and are suppressed at
+    the URLs as locally, byte for byte."""
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN_MORE.replace("customer_id,email,name\n", CAMPAIGN))
+    _put(f"{bucket}/campaign.csv", (ws.root / "campaign.csv").read_bytes())
+    _put(f"{bucket}/cases.csv", CASES)
+    local = ws.audit("-q", out="local")
+    remote = ws.audit(
+        "-q", "--source", f"cases={bucket}/cases.csv", campaign=f"{bucket}/campaign.csv", out="url"
+    )
+    assert local.code == remote.code == 0, remote.stderr
+    for name in ("cleaned.csv", "suppressed.csv", "flagged.csv"):
+        assert (local.out / name).read_bytes() == (remote.out / name).read_bytes(), name
+    assert sorted(remote.suppressed()) == ["ann@example.com", "cara@example.com"]
+    paths = {i["name"]: i["path"] for i in remote.report()["inputs"]}
+    assert paths["campaign"] == f"{bucket}/campaign.csv"
+    assert paths["cases"] == f"{bucket}/cases.csv"
+    sha = {i["name"]: i["sha256"] for i in local.report()["inputs"]}
+    assert {i["name"]: i["sha256"] for i in remote.report()["inputs"]} == sha
+
+
+def test_a_source_path_in_the_rules_file_may_be_a_url(ws: Workspace, bucket: str) -> None:
+    ws.write("rules.yaml", (ws.rules(RULE).read_text()).replace("cases.csv", f"{bucket}/c.csv"))
+    ws.write("campaign.csv", CAMPAIGN)
+    _put(f"{bucket}/c.csv", CASES)
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    assert run.suppressed() == {"ann@example.com": "open-case"}
+
+
+@pytest.mark.parametrize("given", ["parts", "parts/", "parts/list-*.csv"])
+def test_parts_at_a_url_folder_or_glob_read_in_name_order(
+    ws: Workspace, bucket: str, given: str
+) -> None:
+    """Two parts (list-2 before list-10) read as the joined file: the same
+    cleaned.csv bytes, and Ann's and Cara's row numbers are those of the
+    joined file (2 and 4: the header is row 1)."""
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN + CAMPAIGN_MORE.split("\n", 1)[1])
+    _put(f"{bucket}/parts/list-10.csv", CAMPAIGN_MORE)
+    _put(f"{bucket}/parts/list-2.csv", CAMPAIGN)
+    _put(f"{bucket}/parts/_SUCCESS", b"")
+    joined = ws.audit("-q", out="joined")
+    parts = ws.audit("-q", campaign=f"{bucket}/{given}", out="parts")
+    assert joined.code == parts.code == 0, parts.stderr
+    for name in ("cleaned.csv", "suppressed.csv"):
+        assert (joined.out / name).read_bytes() == (parts.out / name).read_bytes(), name
+    assert [r["cxaudit_row"] for r in parts.rows("suppressed.csv")] == ["2", "4"]
+
+
+def test_a_parquet_list_at_a_url(ws: Workspace, bucket: str) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    _cases_rules(ws)
+    table = pa.table({"customer_id": ["C1", "C2"], "email": ["ann@example.com", "bob@example.com"]})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    _put(f"{bucket}/list.parquet", buffer.getvalue())
+    for chunk in ("1000000", "1"):
+        run = ws.audit("-q", "--chunk-size", chunk, campaign=f"{bucket}/list.parquet", out=chunk)
+        assert run.code == 0, run.stderr
+        assert pq.read_table(run.out / "cleaned.parquet").column("email").to_pylist() == [
+            "bob@example.com"
+        ]
+
+
+def test_a_sidecar_beside_a_url_list_is_read(ws: Workspace, bucket: str) -> None:
+    """campaign.campaign.yaml beside the list at the URL sets the type: a
+    rule for transactional campaigns only then does not apply."""
+    ws.rules(RULE + "  applies_to: {type: [promotional]}\n")
+    ws.write("cases.csv", CASES)
+    _put(f"{bucket}/campaign.csv", CAMPAIGN)
+    _put(f"{bucket}/campaign.campaign.yaml", "type: transactional\n")
+    run = ws.audit("-q", campaign=f"{bucket}/campaign.csv")
+    assert run.code == 0, run.stderr
+    assert run.suppressed() == {}
+    assert run.report()["campaign_settings_file"] == f"{bucket}/campaign.campaign.yaml"
+
+
+# --- errors: one line, the URL named, exit 2 -----------------------------------
+
+
+def _one_line_error(run: Any) -> str:
+    assert run.code == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert not run.out.exists()
+    return lines[0]
+
+
+def test_a_missing_url_is_file_not_found(ws: Workspace, bucket: str) -> None:
+    _cases_rules(ws)
+    line = _one_line_error(ws.audit("-q", campaign=f"{bucket}/nope.csv"))
+    assert line == f"cxaudit: error: {bucket}/nope.csv: file not found; check the path"
+
+
+def test_a_bad_row_in_a_part_at_a_url_names_the_part_and_its_row(
+    ws: Workspace, bucket: str
+) -> None:
+    _cases_rules(ws)
+    _put(f"{bucket}/parts/list-1.csv", CAMPAIGN)
+    _put(f"{bucket}/parts/list-2.csv", CAMPAIGN_MORE + "C5,eve@example.com\n")
+    line = _one_line_error(ws.audit("-q", campaign=f"{bucket}/parts"))
+    assert f"{bucket}/parts/list-2.csv" in line
+    assert "row 4 has 2 fields but the header has 3" in line, line
+
+
+def test_an_empty_url_folder_or_glob_is_an_error(ws: Workspace, bucket: str) -> None:
+    _cases_rules(ws)
+    _put(f"{bucket}/parts/notes.txt.bak", b"x")
+    line = _one_line_error(ws.audit("-q", campaign=f"{bucket}/parts/*.csv"))
+    assert "matches no file" in line
+
+
+def test_an_unknown_protocol_is_named(ws: Workspace) -> None:
+    _cases_rules(ws)
+    line = _one_line_error(ws.audit("-q", campaign="nosuchfs://bucket/list.csv"))
+    assert "nosuchfs:// is not a protocol fsspec knows" in line
+
+
+def test_a_missing_backend_says_what_to_install(ws: Workspace) -> None:
+    try:
+        import s3fs  # noqa: F401
+
+        pytest.skip("s3fs is installed here")
+    except ImportError:
+        pass
+    _cases_rules(ws)
+    line = _one_line_error(ws.audit("-q", campaign="s3://bucket/list.csv"))
+    assert "s3:// needs s3fs, which is not installed; pip install s3fs" in line
+
+
+def test_a_password_in_a_url_is_not_printed(ws: Workspace) -> None:
+    _cases_rules(ws)
+    run = ws.audit("-q", campaign="nosuchfs://ann:hunter2@host/list.csv")
+    line = _one_line_error(run)
+    assert "hunter2" not in run.stderr + run.stdout
+    assert "nosuchfs://ann:***@host/list.csv" in line
+
+
+def test_out_and_a_url_are_refused(ws: Workspace) -> None:
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("-q", out="s3://bucket/out")
+    assert run.code == 2
+    assert "--out s3://bucket/out: must be a local path" in run.stderr
+    assert not (ws.root / "s3:").exists()
+
+
+class _Flaky(AbstractFileSystem):
+    """A backend whose reads fail with its own exception type, as botocore's
+    and aiohttp's do."""
+
+    protocol = "flaky"
+
+    def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        if not path.endswith("list.csv"):
+            raise FileNotFoundError(path)
+        return {"name": path, "size": 100, "type": "file"}
+
+    def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+        class Broken(io.BytesIO):
+            def read(self, size: int | None = -1) -> bytes:
+                raise RuntimeError("connection reset by peer")
+
+        return Broken(b"")
+
+
+def test_a_backend_failing_mid_read_is_one_line_not_an_internal_error(ws: Workspace) -> None:
+    fsspec.register_implementation("flaky", _Flaky, clobber=True)
+    _cases_rules(ws)
+    line = _one_line_error(ws.audit("-q", campaign="flaky://b/list.csv"))
+    assert line.startswith("cxaudit: error: flaky://b/list.csv: cannot be read (")
+    assert "RuntimeError: connection reset by peer" in line
+    assert "internal error" not in line
+
+
+def test_query_values_of_a_url_are_in_no_output(ws: Workspace, bucket: str) -> None:
+    """A presigned-style query (here part of the memory store's name) is
+    masked in report.json, report.md, report.html and the terminal."""
+    _cases_rules(ws)
+    _put(f"{bucket}/list.csv?sig=s3cret", CAMPAIGN)
+    run = ws.audit(campaign=f"{bucket}/list.csv?sig=s3cret")
+    assert run.code == 0, run.stderr
+    assert run.report()["inputs"][0]["path"] == f"{bucket}/list.csv?sig=***"
+    for output in run.out.iterdir():
+        assert b"s3cret" not in output.read_bytes(), output.name
+    assert "s3cret" not in run.stdout + run.stderr
