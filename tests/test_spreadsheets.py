@@ -1,0 +1,111 @@
+"""The workbooks' rows are rendered a column at a time (Arrow kernels), not
+written cell by cell through XlsxWriter: the rendered workbook must be the
+very bytes XlsxWriter writes itself, for every kind of value a customer or
+an export can put in a cell."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from cxaudit import spreadsheets
+from cxaudit.spreadsheets import Spreadsheet
+
+HEADER = ["customer_id", "email", "note", "cxaudit_row", "cxaudit_rules", "cxaudit_reasons"]
+HOSTILE = [
+    "plain",
+    "",
+    " leading space",
+    "trailing space ",
+    "\u00a0non-breaking",
+    "ideographic\u3000",
+    "tab\tinside",
+    "\nnewline first",
+    "bell\x07 and nul\x00",
+    "unit sep\x1f",
+    "_x0041_ looks escaped",
+    "_X00zz_ does not",
+    "<r>rich?</r>",
+    "<r>only starts",
+    "a & b < c > d \" e '",
+    '=HYPERLINK("http://x")',
+    "+1 555 0100",
+    "02134",
+    "4111111111111111",
+    "Renée Ünïcødé 😀",
+    "\ufffe and \uffff",
+    "x" * 20000,  # under Excel's limit in UTF-16 units
+    "😀" * 17000,  # over it: cut to 32,767 UTF-16 units
+    "<",
+    "&amp;",
+]
+
+
+def _book(
+    rows: list[list[str]], numbers: list[int], rendered: bool, chunks: int = 1, surrogate=False
+) -> bytes:
+    """A workbook of ``rows`` (the rendered way, or XlsxWriter's own)."""
+    fh = io.BytesIO()
+    book = Spreadsheet(fh, "suppressed", HEADER, "suppressed.csv", datetime(2026, 11, 20))
+    answers: list[bool] = []  # what each try at rendering rows gave
+    render = book._add_rendered
+
+    def spy(*args: object) -> bool:
+        answers.append(rendered and render(*args))
+        return answers[-1]
+
+    book._add_rendered = spy  # type: ignore[method-assign]
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    cut = np.array_split(np.arange(len(rows)), chunks)
+    for part in cut:
+        book.add([[c[i] for i in part] for c in columns], np.array(numbers)[part])
+    book.close()
+    assert any(answers) == (rendered and not surrogate), answers  # the path meant was taken
+    return fh.getvalue()
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _rows() -> tuple[list[list[str]], list[int]]:
+    rows = []
+    for i, value in enumerate(HOSTILE):
+        other = HOSTILE[(i * 7 + 3) % len(HOSTILE)]
+        rows.append([f"C{i}", other, value, "rule-a;rule-b" if i % 2 else "", value[:50]])
+    return rows, [i * 3 + 2 for i in range(len(rows))]
+
+
+@pytest.mark.parametrize("chunks", [1, 4])
+def test_rendered_rows_are_the_bytes_xlsxwriter_writes(chunks: int) -> None:
+    rows, numbers = _rows()
+    fast = _members(_book(rows, numbers, rendered=True, chunks=chunks))
+    slow = _members(_book(rows, numbers, rendered=False))
+    assert fast.keys() == slow.keys()
+    for name in slow:
+        assert fast[name] == slow[name], name
+    assert b"_x0007_" in fast["xl/worksheets/sheet1.xml"]  # the bell, escaped, is in there
+
+
+def test_a_lone_surrogate_takes_the_cell_by_cell_path() -> None:
+    """Arrow cannot hold a lone surrogate (a CSV read with errors=
+    surrogateescape could carry one): XlsxWriter writes that chunk, escaped."""
+    rows = [["C1", "a@example.com", "bad \udcff byte", "", ""], ["C2", "b", "ok", "r", "why"]]
+    fast = _members(_book(rows, [2, 3], rendered=True, surrogate=True))
+    slow = _members(_book(rows, [2, 3], rendered=False, surrogate=True))
+    assert fast == slow
+    assert b"bad _xDCFF_ byte" in fast["xl/worksheets/sheet1.xml"]
+
+
+def test_a_full_workbook_ends_with_the_note_after_rendered_rows(monkeypatch) -> None:
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+    rows, numbers = _rows()
+    fast = _members(_book(rows[:5], numbers[:5], rendered=True, chunks=2))
+    slow = _members(_book(rows[:5], numbers[:5], rendered=False, chunks=2))
+    assert fast == slow
+    assert "… and 2 more rows in suppressed.csv".encode() in fast["xl/worksheets/sheet1.xml"]
