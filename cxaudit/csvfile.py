@@ -36,6 +36,8 @@ DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+_NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() leaves
+
 def sniff_delimiter(header_line: str) -> str:
     """The delimiter among `,` `;` tab that splits the header most often
     (outside quotes); a header with none of them is a one-column file."""
@@ -189,7 +191,7 @@ def read_csv_bytes(
     at a time) otherwise. Either way the row bytes kept for the outputs are
     the records that were parsed."""
     data, dialect, start = as_utf8(path, raw, encoding, encoding_setting, at)
-    if not data[start:].strip():
+    if _NOT_SPACE.search(data, start) is None:  # no copy of the chunk, as data[start:] makes
         raise CxauditError(f"{path}: is empty; expected a header row and data rows")
     if record_ends is None or data is not raw:
         record_ends = records.scan(data, start).ends + start

@@ -44,7 +44,11 @@ from cxaudit.sources import (
 )
 from cxaudit.table import Table
 
-CHUNK_ROWS = 1_000_000  # source rows read at a time (override: CXAUDIT_SOURCE_CHUNK_ROWS)
+# Source rows read at a time (override: CXAUDIT_SOURCE_CHUNK_ROWS). A 10M-row
+# send log digests faster in chunks of 250k than of 1M (6.3 s vs 7.5 s; system
+# time 1.0 s vs 3.0 s: large buffers cost page faults) and peaks lower (770 vs
+# 1,210 MiB); smaller chunks add per-chunk overhead again.
+CHUNK_ROWS = 250_000
 SEPARATOR = "\x1f"  # between the keys of a group: no key contains it (keys are trimmed text)
 
 

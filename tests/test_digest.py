@@ -252,6 +252,6 @@ def test_a_typo_in_the_source_chunk_size_is_an_error_not_the_default(
     assert result.exit_code == 2
     assert result.stderr == (
         f"cxaudit: error: CXAUDIT_SOURCE_CHUNK_ROWS={value!r}: not a positive whole number; "
-        "set it to one (e.g. CXAUDIT_SOURCE_CHUNK_ROWS=1000000) or unset it\n"
+        "set it to one (e.g. CXAUDIT_SOURCE_CHUNK_ROWS=250000) or unset it\n"
     )
     assert not (tmp_path / "out").exists()
