@@ -24,12 +24,14 @@ from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
 from cxaudit.files import read_bytes
 from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
+from cxaudit.locations import refuse_url
 from cxaudit.outcome import DUPLICATE
 from cxaudit.report import recipient_labels
 
 
 def _suppressed_before(result: AuditResult, folder: Path) -> tuple[dict[str, str], int]:
     """ident -> the rules that suppressed it in the baseline run."""
+    refuse_url(folder, "--baseline")
     path = folder / "suppressed.csv"
     if not folder.is_dir():
         raise CxauditError(f"--baseline {folder}: not a folder; pass a previous run's --out")

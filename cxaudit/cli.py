@@ -304,13 +304,15 @@ def _parse_presets(values: list[str] | None) -> dict[str, str]:
 
 
 def _parse_sources(values: list[str] | None) -> dict[str, Path]:
-    from cxaudit.locations import location
+    from cxaudit.locations import location, shown
 
     out: dict[str, Path] = {}
     for item in values or []:
         name, sep, path = item.partition("=")
         if not sep or not name.strip() or not path.strip():
-            raise CxauditError(f"--source {item!r}: write it as NAME=PATH, e.g. cases=cases.csv")
+            raise CxauditError(
+                f"--source {shown(item)!r}: write it as NAME=PATH, e.g. cases=cases.csv"
+            )
         out[name.strip()] = location(path.strip())
     return out
 

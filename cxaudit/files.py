@@ -119,7 +119,8 @@ def refuse_overwriting_inputs(inputs: Iterable[Path], outputs: Iterable[Path]) -
             except OSError:
                 continue
             seen.setdefault((info.st_dev, info.st_ino), path)
-    partitioned = [p for p in inputs if not isinstance(p, Url) and parts.is_partitioned(p)]
+    local = [p.local() if isinstance(p, Url) else p for p in inputs]  # file:// is local
+    partitioned = [p for p in local if p is not None and parts.is_partitioned(p)]
     for path in outputs:
         for given in partitioned:
             if parts.would_join(given, path):

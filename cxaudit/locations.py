@@ -30,7 +30,9 @@ from typing import IO, Any
 from cxaudit.errors import CxauditError
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
-_SECRET = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+://[^/@:]*):[^/@]*@")
+_ANY_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://[^\s'\"<>]*")
+# A path the command line's Path type made of a URL: ``s3://b/k`` is ``s3:/b/k``.
+_COLLAPSED = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
 _BACKENDS = {
     "s3": "s3fs",
     "s3a": "s3fs",
@@ -48,8 +50,22 @@ _BACKENDS = {
 
 def is_url(text: object) -> bool:
     """Whether ``text`` is written as a URL (``scheme://…``; a Windows
-    drive ``C:\\`` has a one-letter scheme and no ``//``)."""
-    return isinstance(text, Url) or (isinstance(text, str) and bool(_URL.match(text)))
+    drive ``C:\\`` has a one-letter scheme and no ``//``), or as fsspec's
+    chain of URLs (``simplecache::s3://…``), which :class:`Url` refuses."""
+    if isinstance(text, Url):
+        return True
+    return isinstance(text, str) and (bool(_URL.match(text)) or _is_chain(text))
+
+
+def _is_chain(text: str) -> bool:
+    """``simplecache::s3://b/k``, ``zip://x.csv::file:///a.zip`` (a local
+    file named ``notes::x.csv`` is not one: no ``://``)."""
+    head = text.partition("::")[0]
+    return (
+        "::" in text
+        and "://" in text
+        and bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]+(://.*)?", head))
+    )
 
 
 def location(given: str | os.PathLike[str]) -> Path | Url:
@@ -60,27 +76,62 @@ def location(given: str | os.PathLike[str]) -> Path | Url:
     return Url(text) if is_url(text) else (given if isinstance(given, Path) else Path(text))
 
 
-def refuse_url(given: str, what: str) -> Path:
-    """``given`` as a local path; exit 2 for a URL (outputs, rules, baselines
-    are local)."""
-    if is_url(given):
+def refuse_url(given: str | os.PathLike[str], what: str) -> Path:
+    """``given`` as a local path; exit 2 for a URL (outputs, rules files,
+    baselines and --format files are local). A ``Path`` the command line
+    made of a URL (``s3:/b/k``) is caught too: it names no local file."""
+    text = os.fspath(given)
+    if is_url(text) or _COLLAPSED.match(text):
+        url = _COLLAPSED.sub(lambda m: m.group() + "/", text) if not is_url(text) else text
+        joiner = "" if what.endswith("=") else " "
         raise CxauditError(
-            f"{what} {shown(given)}: must be a local path (URLs are read for the list and "
+            f"{what}{joiner}{shown(url)}: must be a local path (URLs are read for the list and "
             "the sources only); mount the bucket or copy the file"
         )
     return Path(given)
 
 
-def shown(text: str) -> str:
-    """``text`` with a URL's password and query values masked."""
-    text = _SECRET.sub(r"\1:***@", text)
-    head, sep, query = text.partition("?")
-    if not sep or not _URL.match(text):
+def _mask(url: str) -> str:
+    """One URL with its password (or a token standing alone before ``@``)
+    and its query values masked. A password may hold ``/`` or ``@`` (AWS
+    secret keys do), so everything from the first ``:`` after the scheme to
+    the last ``@`` is masked; masking a path by mistake costs nothing."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    head, qmark, query = rest.partition("?")
+    at = head.rfind("@")
+    if at != -1:
+        colon = head.find(":")
+        if -1 < colon < at:
+            head = f"{head[:colon]}:***{head[at:]}"
+        elif "/" not in head[:at]:
+            head = f"***{head[at:]}"
+    if qmark:
+        parts = (p.partition("=") for p in query.split("&"))
+        query = "&".join(f"{k}=***" if eq else k for k, eq, _ in parts)
+    return f"{scheme}://{head}{qmark}{query}"
+
+
+def scrub(text: str) -> str:
+    """``text`` (a message, an exception's text) with every URL in it masked."""
+    if "://" not in text:
         return text
-    masked = "&".join(
-        f"{k}=***" if v else k for k, _, v in (p.partition("=") for p in query.split("&"))
-    )
-    return f"{head}?{masked}"
+    return _ANY_URL.sub(lambda m: _mask(m.group()), text)
+
+
+def shown(text: str) -> str:
+    """``text`` as cxaudit prints it: URLs in it masked (see :func:`_mask`)."""
+    return scrub(text)
+
+
+def _os_error(exc: BaseException) -> OSError:
+    """A backend's failure as an OSError with its URLs masked; not found and
+    permission denied keep their kind (the messages differ)."""
+    for kind in (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError):
+        if isinstance(exc, kind):
+            return kind(scrub(str(exc)))
+    return OSError(scrub(f"{type(exc).__name__}: {exc}"))
 
 
 class _RemoteFile(io.RawIOBase):
@@ -88,8 +139,8 @@ class _RemoteFile(io.RawIOBase):
     into one line naming the file, and a backend's own exception types
     (botocore's, aiohttp's) would otherwise surface as internal errors."""
 
-    def __init__(self, url: Url, fh: Any) -> None:
-        self._url, self._fh = url, fh
+    def __init__(self, fh: Any, fs: Any) -> None:
+        self._fh, self._fs = fh, fs  # the file system kept alive while its file is read
 
     def readable(self) -> bool:
         return True
@@ -98,12 +149,7 @@ class _RemoteFile(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        try:
-            return self._fh.read(size)
-        except OSError:
-            raise
-        except Exception as exc:
-            raise OSError(f"{type(exc).__name__}: {exc}") from None
+        return self._call(self._fh.read, size)
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -111,13 +157,20 @@ class _RemoteFile(io.RawIOBase):
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self._fh.seek(offset, whence)
+        return self._call(self._fh.seek, offset, whence)
 
     def tell(self) -> int:
-        return self._fh.tell()
+        return self._call(self._fh.tell)
 
     def size(self) -> int:
-        return self._fh.size
+        return self._call(lambda: self._fh.size)
+
+    @staticmethod
+    def _call(what: Any, *args: Any) -> Any:
+        try:
+            return what(*args)
+        except Exception as exc:
+            raise _os_error(exc) from None
 
     def close(self) -> None:
         try:
@@ -127,23 +180,42 @@ class _RemoteFile(io.RawIOBase):
 
 
 class Url:
-    """An input file or folder (or glob) named by an fsspec URL."""
+    """An input file or folder (or glob) named by an fsspec URL.
 
-    __slots__ = ("text",)
+    ``text`` is the URL as given (its scheme lower-cased), or, for a file a
+    folder or glob listed, the folder's URL and the file's name. A listed
+    file is opened by the path its file system listed (``path``), never by
+    parsing its name again: fsspec would read ``part::b.csv`` as a chain.
+    """
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    __slots__ = ("base", "path", "text")
+
+    def __init__(self, text: str, base: str | None = None, path: str | None = None) -> None:
+        match = _URL.match(text)
+        if match is not None:
+            text = match.group(1).lower() + text[len(match.group(1)) :]
+        self.text, self.base, self.path = text, base, path
 
     # -- the parts of a name the readers look at --------------------------------
     @property
     def protocol(self) -> str:
         match = _URL.match(self.text)
-        assert match is not None
-        return match.group(1).lower()
+        return match.group(1) if match is not None else self.text.partition(":")[0].lower()
 
     @property
     def _rest(self) -> str:
-        return self.text[len(self.protocol) + 3 :]
+        """The URL after ``scheme://``, without a web address's query or
+        fragment (a presigned URL's ``?X-Amz-Signature=…``): the file's name
+        decides its format."""
+        rest = self.text[len(self.protocol) + 3 :]
+        if self.protocol in ("http", "https"):
+            rest = rest.partition("#")[0].partition("?")[0]
+        return rest
+
+    @property
+    def pattern(self) -> str:
+        """Where glob characters count (not in a web address's query)."""
+        return self._rest
 
     @property
     def name(self) -> str:
@@ -151,15 +223,15 @@ class Url:
 
     @property
     def suffix(self) -> str:
-        return PurePosixPath(self.name).suffix
+        return PurePosixPath(self.name).suffix if self.name else ""
 
     @property
     def suffixes(self) -> list[str]:
-        return PurePosixPath(self.name).suffixes
+        return PurePosixPath(self.name).suffixes if self.name else []
 
     @property
     def stem(self) -> str:
-        return PurePosixPath(self.name).stem
+        return PurePosixPath(self.name).stem if self.name else ""
 
     @property
     def parent(self) -> Url:
@@ -168,7 +240,10 @@ class Url:
         return Url(f"{self.text[: len(self.protocol) + 3]}{head}")
 
     def __truediv__(self, name: str) -> Url:
-        return Url(f"{self.text.rstrip('/')}/{name}")
+        return Url(self._joined(name))
+
+    def _joined(self, name: str) -> str:
+        return f"{self.text}{name}" if self.text.endswith("/") else f"{self.text}/{name}"
 
     def with_name(self, name: str) -> Url:
         return self.parent / name
@@ -186,18 +261,33 @@ class Url:
         return f"Url({str(self)!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Url) and other.text == self.text
+        return isinstance(other, Url) and (other.text, other.path) == (self.text, self.path)
 
     def __hash__(self) -> int:
-        return hash(("url", self.text))
+        return hash(("url", self.text, self.path))
 
     def __reduce__(self) -> tuple[Any, ...]:  # sent to Dask workers as its text
-        return (Url, (self.text,))
+        return (Url, (self.text, self.base, self.path))
 
     # -- the file system behind it ------------------------------------------------
     def filesystem(self) -> tuple[Any, str]:
         """fsspec's file system for this URL and the path within it; exit 2
-        naming the package to install when its backend is missing."""
+        naming the package to install when its backend is missing, and for
+        what cxaudit does not read (chains of URLs, a relative file://)."""
+        if _is_chain(self.base or self.text):  # a listed file's own name may hold "::"
+            raise CxauditError(
+                f"{self}: chained fsspec URLs (simplecache::, zip://…::) are not read; give "
+                "the store's own URL (s3://…, gs://…), or copy the file"
+            )
+        if self.protocol == "file":
+            where = self._rest
+            if where.startswith("localhost/"):
+                where = where[len("localhost") :]
+            if not where.startswith("/"):
+                raise CxauditError(
+                    f"{self}: a file:// URL names an absolute path (file:///data/list.csv, "
+                    "three slashes); give the path itself for a relative one"
+                )
         try:
             import fsspec
         except ImportError:
@@ -206,20 +296,27 @@ class Url:
                 f"{self.protocol}://)"
             ) from None
         try:
-            return fsspec.core.url_to_fs(self.text)
+            fs, path = fsspec.core.url_to_fs(self.base or self._local_text())
         except ImportError as exc:
-            package = _BACKENDS.get(self.protocol, f"the fsspec backend for {self.protocol}://")
+            package = _BACKENDS.get(self.protocol)
+            todo = f"pip install {package}" if package else "install the fsspec backend for it"
             raise CxauditError(
-                f"{self}: {self.protocol}:// needs {package}, which is not installed; "
-                f"pip install {package.split()[0] if ' ' not in package else 'it'} ({exc})"
+                f"{self}: {self.protocol}:// needs {package or 'a backend'}, which is not "
+                f"installed; {todo} ({scrub(str(exc))})"
             ) from None
         except ValueError as exc:
             raise CxauditError(
-                f"{self}: {self.protocol}:// is not a protocol fsspec knows ({exc}); check the "
-                "URL, or install the package that provides it"
+                f"{self}: {self.protocol}:// is not a protocol fsspec knows "
+                f"({scrub(str(exc))}); check the URL, or install the package that provides it"
             ) from None
-        except Exception as exc:
-            raise CxauditError(f"{self}: cannot be opened ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:  # a backend refusing its options
+            raise CxauditError(f"{self}: cannot be opened ({_os_error(exc)})") from None
+        return fs, (self.path if self.path is not None else path)
+
+    def _local_text(self) -> str:
+        if self.protocol == "file" and self._rest.startswith("localhost/"):
+            return "file://" + self._rest[len("localhost") :]
+        return self.text
 
     def local(self) -> Path | None:
         """The local path of a ``file://`` URL (to compare with outputs)."""
@@ -231,10 +328,19 @@ class Url:
         fs, path = self.filesystem()
         try:
             return getattr(fs, what)(path, *args)
-        except OSError:
-            raise
         except Exception as exc:
-            raise OSError(f"{type(exc).__name__}: {exc}") from None
+            raise _os_error(exc) from None
+
+    def _info(self) -> dict[str, Any] | None:
+        """The entry's info, None when there is none. Only "not found"
+        means none: a store failing to answer is an error, never taken as
+        a missing file (a missing sidecar changes which rules apply)."""
+        try:
+            return self._ask("info")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CxauditError(f"{self}: cannot be read ({exc}); check the URL") from None
 
     def stat(self) -> os.stat_result:
         """A regular file's or a folder's status, as ``os.stat`` gives it
@@ -246,38 +352,35 @@ class Url:
         return os.stat_result((kind | 0o444, 0, 0, 1, 0, 0, int(info.get("size") or 0), 0, 0, 0))
 
     def exists(self) -> bool:
-        try:
-            return bool(self._ask("exists"))
-        except OSError:
-            return False
+        return self._info() is not None
 
     def is_dir(self) -> bool:
-        try:
-            return bool(self._ask("isdir"))
-        except OSError:
-            return False
+        info = self._info()
+        return info is not None and info.get("type") == "directory"
 
     def is_file(self) -> bool:
-        try:
-            return bool(self._ask("isfile"))
-        except OSError:
-            return False
+        info = self._info()
+        return info is not None and info.get("type") == "file"
 
     def open(self) -> IO[bytes]:
         fs, path = self.filesystem()
         try:
             fh = fs.open(path, "rb")
-        except OSError:
-            raise
         except Exception as exc:
-            raise OSError(f"{type(exc).__name__}: {exc}") from None
-        return io.BufferedReader(_RemoteFile(self, fh), 1 << 20)
+            raise _os_error(exc) from None
+        return io.BufferedReader(_RemoteFile(fh, fs), 1 << 20)
+
+    def _listed(self, fs: Any, path: str, display: str) -> Url:
+        return Url(display, base=self.base or self._local_text(), path=path)
 
     def children(self) -> list[Url]:
         """A folder's entries (files and folders), unsorted."""
+        fs = self.filesystem()[0]
         names = self._ask("ls", False)
-        base = self.text.rstrip("/")
-        return [Url(f"{base}/{str(n).rstrip('/').rpartition('/')[2]}") for n in names]
+        return [
+            self._listed(fs, str(n), self._joined(str(n).rstrip("/").rpartition("/")[2]))
+            for n in names
+        ]
 
     def glob(self) -> list[Url]:
         """The files this URL's pattern matches, named as the user wrote the
@@ -286,12 +389,12 @@ class Url:
         found = self._ask("glob")
         magic = min((i for i, c in enumerate(self.text) if c in "*?["), default=len(self.text))
         base = self.text[: self.text.rfind("/", 0, magic)]
-        stripped = str(fs._strip_protocol(base)).rstrip("/")
+        stripped = str(fs._strip_protocol(self._local_text()[: len(base)])).rstrip("/")
         out = []
-        for name in found:
-            name = str(name)
+        for name in map(str, found):
             if stripped and name.startswith(stripped + "/"):
-                out.append(Url(base + name[len(stripped) :]))
+                display = base + name[len(stripped) :]
             else:
-                out.append(Url(fs.unstrip_protocol(name)))
+                display = fs.unstrip_protocol(name)
+            out.append(self._listed(fs, name, display))
         return out

@@ -52,7 +52,7 @@ def is_partitioned(path: Path) -> bool:
     if isinstance(path, Url):
         if path.is_dir():
             return True
-        return any(c in path.text for c in GLOB_CHARS) and not path.exists()
+        return any(c in path.pattern for c in GLOB_CHARS) and not path.exists()
     text = os.fspath(path)
     if os.path.isdir(text):
         return True
@@ -162,8 +162,13 @@ def would_join(path: Path, target: Path) -> bool:
     """Whether a file written at ``target`` would be read as a part of the
     partitioned input ``path`` (written into its folder, or matched by its
     glob)."""
-    if is_metadata(target.name) or part_format(target.name) is None or isinstance(path, Url):
-        return False  # outputs are local, and a URL's parts are not
+    if isinstance(path, Url):  # outputs are local: only a file:// URL's parts can be among them
+        local = path.local()
+        if local is None:
+            return False
+        path = local
+    if is_metadata(target.name) or part_format(target.name) is None:
+        return False
     text = os.fspath(path)
     if os.path.isdir(text):
         folder = Path(text)

@@ -27,6 +27,8 @@ def read_sidecar(campaign: Path) -> tuple[Path | None, dict[str, str | None]]:
     """The sidecar's path and settings, or ``(None, {})`` when there is none."""
     if isinstance(campaign, Url):
         campaign.filesystem()  # a missing backend is named with the list's URL, not the sidecar's
+    if not campaign.name:
+        return None, {}  # "/" or "s3://": nothing beside it (reading it says what is wrong)
     path = sidecar_path(campaign)
     if not path.exists():
         return None, {}

@@ -351,6 +351,24 @@ def test_inputs_at_file_urls_on_the_cluster_equal_the_local_run(
     }
 
 
+def test_a_memory_url_on_the_cluster_is_refused_with_why(gen: Workspace, cluster: Cluster) -> None:
+    """memory:// exists in this process only: workers reading a source there
+    would say "not found", so the run says why instead."""
+    import fsspec
+
+    with fsspec.open("memory://b/cases.csv", "wb") as fh:
+        fh.write((gen.root / "cases.csv").read_bytes())
+    source = ("--source", "cases=memory://b/cases.csv")
+    run = gen.audit("-q", *source, *cluster.args(gen.root), campaign="list.csv")
+    assert run.code == 2
+    assert run.stderr == (
+        "cxaudit: error: memory://b/cases.csv: memory:// lives in this process only, and the "
+        "Dask workers cannot read it; use --engine local, or a URL the workers can reach "
+        "(s3://, file://)\n"
+    )
+    assert gen.audit("-q", *source, campaign="list.csv", out="local").code == 0
+
+
 def test_parquet_parts_on_the_cluster_equal_the_single_parquet_file(
     gen: Workspace, cluster: Cluster
 ) -> None:

@@ -7,10 +7,11 @@ test_engine.py)."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import fsspec
 import pytest
@@ -269,3 +270,189 @@ def test_query_values_of_a_url_are_in_no_output(ws: Workspace, bucket: str) -> N
     for output in run.out.iterdir():
         assert b"s3cret" not in output.read_bytes(), output.name
     assert "s3cret" not in run.stdout + run.stderr
+
+
+# --- found by a red-team pass ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "printed"),
+    [
+        ("s3://AKIAXX:sec/ret+key@bucket/list.csv", "s3://AKIAXX:***@bucket/list.csv"),
+        ("ftp://bob:hun@ter2@host/x.csv", "ftp://bob:***@host/x.csv"),
+        ("https://user@corp.com:pw@host/x.csv", "https://user@corp.com:***@host/x.csv"),
+        ("https://ghp_tokenSECRET@host/x.csv", "https://***@host/x.csv"),
+        ("s3://bucket/people/ann@example.com.csv", "s3://bucket/people/ann@example.com.csv"),
+        (
+            "x (url='https://h/a.csv?X-Amz-Signature=SIG&v=1')",
+            "x (url='https://h/a.csv?X-Amz-Signature=***&v=***')",
+        ),
+    ],
+)
+def test_every_form_of_secret_in_a_url_is_masked(given: str, printed: str) -> None:
+    assert shown(given) == printed
+
+
+def test_a_part_named_with_a_double_colon_is_read_as_itself(ws: Workspace) -> None:
+    """fsspec reads ``a::b`` as a chain of URLs: a part ``part.1.csv::b.csv``
+    must be opened by its own path, not as ``part.1.csv`` again (which
+    would drop Cara's open case and send to her)."""
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN + CAMPAIGN_MORE.split("\n", 1)[1])
+    head, first, second = CASES.splitlines(keepends=True)
+    ws.write("cases/part.1.csv", head + first)
+    ws.write("cases/part.1.csv::b.csv", head + second)
+    local = ws.audit("-q", "--source", "cases=cases", out="local")
+    url = ws.audit("-q", "--source", f"cases={(ws.root / 'cases').as_uri()}", out="url")
+    assert local.code == url.code == 0, url.stderr
+    assert sorted(url.suppressed()) == ["ann@example.com", "cara@example.com"]
+    assert (local.out / "cleaned.csv").read_bytes() == (url.out / "cleaned.csv").read_bytes()
+
+
+class _Failing(AbstractFileSystem):
+    """A store that holds ``list.csv`` and fails on anything else (a reset
+    connection), or, with ``seek``, fails when a Parquet reader seeks."""
+
+    protocol = "failing"
+    files: ClassVar[dict[str, bytes]] = {}
+    failure = "info"
+
+    def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        if path in self.files:
+            return {"name": path, "size": len(self.files[path]), "type": "file"}
+        if self.failure != "info":
+            raise FileNotFoundError(path)
+        raise ConnectionResetError(f"reset while asking https://h/{path}?X-Amz-Signature=SIG")
+
+    def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+        data = self.files[path]
+        if self.failure != "seek":
+            return io.BytesIO(data)
+
+        class Unseekable(io.BytesIO):
+            def seek(self, *args: Any) -> int:
+                raise RuntimeError("403 url='https://h/x?X-Amz-Signature=SIG'")
+
+        return Unseekable(data)
+
+
+def test_a_store_failing_on_the_sidecar_is_an_error_not_a_missing_sidecar(ws: Workspace) -> None:
+    """Only "not found" means there is no campaign.campaign.yaml: a store
+    that cannot answer must not make the run ignore the campaign's settings."""
+    fsspec.register_implementation("failing", _Failing, clobber=True)
+    _Failing.files, _Failing.failure = {"b/list.csv": CAMPAIGN.encode()}, "info"
+    _cases_rules(ws)
+    run = ws.audit("-q", campaign="failing://b/list.csv")
+    line = _one_line_error(run)
+    assert line.startswith("cxaudit: error: failing://b/list.campaign.yaml: cannot be read (")
+    assert "ConnectionResetError" in line
+    assert "SIG" not in run.stderr and "X-Amz-Signature=***" in line
+
+
+def test_a_backend_error_when_seeking_a_parquet_file_is_one_masked_line(ws: Workspace) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"customer_id": ["C1"], "email": ["ann@example.com"]}), buffer)
+    fsspec.register_implementation("failing", _Failing, clobber=True)
+    _Failing.files, _Failing.failure = {"b/list.parquet": buffer.getvalue()}, "seek"
+    _cases_rules(ws)
+    for chunk in ("1000000", "1"):
+        run = ws.audit("-q", "--chunk-size", chunk, campaign="failing://b/list.parquet", out=chunk)
+        line = _one_line_error(run)
+        assert "failing://b/list.parquet" in line and "RuntimeError: 403" in line
+        assert "SIG" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("--rules", "s3://u:pw@b/rules.yaml"),
+            "rules file s3://u:***@b/rules.yaml: must be a local path",
+        ),
+        (("--baseline", "gs://u:pw@b/old"), "--baseline gs://u:***@b/old: must be a local path"),
+        (
+            ("--source", "https://u:pw@h/x.csv"),
+            "--source 'https://u:***@h/x.csv': write it as NAME=PATH",
+        ),
+    ],
+)
+def test_urls_where_only_local_paths_go_are_refused_masked(
+    ws: Workspace, args: tuple[str, str], expected: str
+) -> None:
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("-q", *args)
+    assert expected in _one_line_error(run)
+    assert "pw" not in run.stderr
+
+
+def test_a_check_format_file_at_a_url_is_refused_not_written_locally(ws: Workspace) -> None:
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN)
+    result = ws.cli("check", "campaign.csv", "--format", "json=s3://u:pw@b/x.json")
+    assert result.exit_code == 2
+    assert "--format json=s3://u:***@b/x.json: must be a local path" in result.stderr
+    assert "pw" not in result.stderr
+    assert not (ws.root / "s3:").exists()
+
+
+def test_out_among_parts_named_by_a_file_url_is_refused(ws: Workspace) -> None:
+    _cases_rules(ws)
+    ws.write("pj/list-1.csv", CAMPAIGN)
+    run = ws.audit("-q", campaign=f"{(ws.root / 'pj').as_uri()}/*.csv", out="pj")
+    assert run.code == 2
+    assert "would be written among the parts of the input" in run.stderr
+    assert sorted(p.name for p in (ws.root / "pj").iterdir()) == ["list-1.csv"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("file://cases.csv", "a file:// URL names an absolute path"),
+        ("file:///", "is a folder inside the partitioned input file:///"),
+        (
+            "simplecache::file:///tmp/x.csv",
+            "chained fsspec URLs (simplecache::, zip://…::) are not read",
+        ),
+    ],
+)
+def test_odd_urls_are_one_line_errors(ws: Workspace, given: str, expected: str) -> None:
+    _cases_rules(ws)
+    line = _one_line_error(ws.audit("-q", campaign=given))
+    assert expected in line
+    assert "internal error" not in line
+
+
+def test_a_scheme_in_capitals_and_localhost_are_file_urls(ws: Workspace) -> None:
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN)
+    path = (ws.root / "campaign.csv").as_posix()
+    for n, given in enumerate((f"FILE://{path}", f"file://localhost{path}")):
+        run = ws.audit("-q", campaign=given, out=f"o{n}")
+        assert run.code == 0, run.stderr
+        assert run.suppressed() == {"ann@example.com": "open-case"}
+
+
+def test_a_presigned_web_address_takes_its_format_from_the_name_not_the_query() -> None:
+    url = Url("https://b.example/exports/list.csv.gz?X-Amz-Signature=abc&name=x.parquet")
+    assert (url.name, url.suffixes) == ("list.csv.gz", [".csv", ".gz"])
+    assert Url("s3://b/what?.csv").name == "what?.csv"  # not a web address: ? is a glob
+
+
+def test_sarif_names_a_url_list_by_its_url(ws: Workspace) -> None:
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN)
+    url = (ws.root / "campaign.csv").as_uri()
+    result = ws.cli("check", url, "--as-of", "2026-11-20", "--format", "sarif")
+    assert result.exit_code == 1, result.stderr
+    document = json.loads(result.stdout)
+    uris = {
+        place["physicalLocation"]["artifactLocation"]["uri"]
+        for run in document["runs"]
+        for found in run["results"]
+        for place in found["locations"]
+    }
+    assert uris == {url}

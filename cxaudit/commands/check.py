@@ -33,6 +33,7 @@ from cxaudit.cli import (
 from cxaudit.console import _err, _err_console
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
+from cxaudit.locations import refuse_url, shown
 
 CHECK_FORMATS = ("text", "json", "junit", "github", "markdown", "sarif")
 
@@ -55,12 +56,13 @@ def parse_formats(values: list[str] | None) -> list[tuple[str, Path | None]]:
             close = difflib.get_close_matches(name, CHECK_FORMATS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise CxauditError(
-                f"{item!r}: unknown format {name!r}{hint}; formats are "
+                f"{shown(item)!r}: unknown format {shown(name)!r}{hint}; formats are "
                 f"{', '.join(CHECK_FORMATS)}, each as NAME or NAME=PATH"
             )
         if sep and not target.strip():
-            raise CxauditError(f"{item!r}: write it as NAME=PATH, e.g. junit=junit.xml")
-        out.append((name, Path(target) if sep and target.strip() != "-" else None))
+            raise CxauditError(f"{shown(item)!r}: write it as NAME=PATH, e.g. junit=junit.xml")
+        local = sep and target.strip() != "-"
+        out.append((name, refuse_url(target, f"--format {name}=") if local else None))
     to_stdout = [name for name, path in out if path is None]
     if len(to_stdout) > 1:
         raise CxauditError(

@@ -308,6 +308,11 @@ def _parts_and_options(
     working folder is not ours) and as the user named them (for messages),
     and how every one is read: the encoding chosen once for all (as the
     local engine chooses it)."""
+    if isinstance(path, Url) and path.protocol == "memory":
+        raise CxauditError(
+            f"{path}: memory:// lives in this process only, and the Dask workers cannot read "
+            "it; use --engine local, or a URL the workers can reach (s3://, file://)"
+        )
     options = read_options(rules, config)
     given = parts.list_parts(path) if parts.is_partitioned(path) else [path]
     if len(given) > 1 or given[0] != path:

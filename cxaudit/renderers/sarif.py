@@ -24,6 +24,8 @@ SARIF_SCHEMA = (
 def _uri(path: str) -> str:
     """A SARIF artifact URI: a relative path as it is (GitHub matches it to
     the repository), an absolute one as ``file://``."""
+    if "://" in path:  # an input at a URL (already masked): the URL itself
+        return quote(path, safe="/-._~:@?=&*")
     p = Path(path)
     if p.is_absolute():
         return p.as_uri()

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from cxaudit.dates import parse_instant
 from cxaudit.errors import CxauditError
 from cxaudit.files import check_regular
+from cxaudit.locations import refuse_url
 from cxaudit.rules.model import (
     CHANNELS,
     RECIPIENTS,
@@ -59,6 +60,7 @@ def load_rules(
     preset. Paths given there are used as given (relative to the current
     folder), not relative to the rules file.
     """
+    refuse_url(path, "rules file")  # the command line made s3://b/rules.yaml a path s3:/b/…
     if path.exists() and not path.is_dir():
         check_regular(path)  # a FIFO would block the run forever
         check_size(path)
