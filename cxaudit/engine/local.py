@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cxaudit.audit import AuditResult, Plan, Progress, _silent, cover, decide_chunk
-from cxaudit.chunks import Totals, iter_chunks
+from cxaudit.chunks import Totals, iter_chunks, prefetch
 from cxaudit.coverage import Coverage
 from cxaudit.dates import utc_now
 from cxaudit.digest import Digest, digest_source, empty_matches
@@ -68,7 +68,7 @@ class LocalEngine:
             )
 
         reader = chunks()
-        tables: Iterator[Table | LoadedTable]
+        tables: Iterator[LoadedTable]
         with ThreadPoolExecutor(max_workers=1) as pool:
             # Sources load while the campaign is read and its duplicates judged:
             # both are mostly pyarrow work.
@@ -106,24 +106,26 @@ class LocalEngine:
                 raise  # the campaign's problem is reported first, as it always was
             assert pending is not None
             sources, matches = pending.result()
-        if not totals.complete:
+        whole = totals.complete  # one chunk, read, announced and judged above
+        if not whole:
             # The key pass runs after the sources are in, not beside them: their
-            # peaks would add up.
-            duplicates = key_pass(rules, chunks(key_positions(rules, rules.recipients)), progress)
-            tables = chunks()
+            # peaks would add up. It reads the next chunk's keys in a thread
+            # while this one's are judged (10M list: 123 s -> 112 s, same peak).
+            # The decision pass does not read ahead: that would save 6 s more
+            # at 10M but hold a second chunk (+0.7 GiB).
+            keyed = prefetch(_with_idents(rules, chunks(key_positions(rules, rules.recipients))))
+            duplicates = key_pass(rules, keyed, progress)
+            tables = _prepared(rules, chunks())
         coverage = Coverage(sources)
         start = 0
-        for table in tables:
-            if isinstance(table, LoadedTable):
-                recipients = table
-            else:
-                recipients = prepare_table(rules, rules.recipients, table)
+        for recipients in tables:
+            if not whole:
                 progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
             result = decide_chunk(plan, recipients, start, duplicates, matches, sources, progress)
             start += len(recipients)
             yield cover(coverage, result)
             # Let this chunk go before the next one is read: one chunk at a time.
-            del table, recipients, result
+            del recipients, result
 
 
 def load_sources(
@@ -194,14 +196,41 @@ def linked_idents(recipients: LoadedTable, key: str, rules: RuleSet) -> pa.Array
     return pa.array(sorted(found), pa.large_string())
 
 
-def key_pass(rules: RuleSet, tables: Iterator[Table], progress: Progress) -> Duplicates:
-    """Read only the key columns of the whole list and judge its duplicates
-    (a malformed row anywhere fails here, before any output exists)."""
+def key_pass(
+    rules: RuleSet, tables: Iterator[tuple[Table, pd.DataFrame]], progress: Progress
+) -> Duplicates:
+    """Judge the duplicates of the whole list from its chunks' key columns
+    (``tables``: each chunk with its normalised keys); a malformed row
+    anywhere fails here, before any output exists."""
     finder = DuplicateFinder(list(KEY_NAMES))
     progress("reading the campaign's keys to find duplicate rows")
     start = 0
-    for table in tables:
-        finder.add(table_idents(rules, rules.recipients, table), start, table.row_numbers)
+    for table, idents in tables:
+        finder.add(idents, start, table.row_numbers)
         start += table.rows
         progress(f"read keys of {start:,} rows", rows=table.rows)
     return finder.finish()
+
+
+def _with_idents(rules: RuleSet, tables: Iterator[Table]) -> Iterator[tuple[Table, pd.DataFrame]]:
+    """Each chunk with its normalised keys (run in the reading thread)."""
+    try:
+        for table in tables:
+            yield table, table_idents(rules, rules.recipients, table)
+    finally:
+        _close(tables)
+
+
+def _prepared(rules: RuleSet, tables: Iterator[Table]) -> Iterator[LoadedTable]:
+    """Each chunk with its dates parsed and keys normalised."""
+    try:
+        for table in tables:
+            yield prepare_table(rules, rules.recipients, table)
+    finally:
+        _close(tables)
+
+
+def _close(chunks: Iterator[Any]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
