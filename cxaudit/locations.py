@@ -14,8 +14,9 @@ URL: URLs carry secrets (``https://user:pw@host``, a presigned
 ``?X-Amz-Signature=…``), and every message and report prints paths, so the
 printed form masks them; :attr:`Url.text` is what is opened.
 
-Only inputs may be URLs: ``--out``, ``--baseline`` and the rules file are
-local (outputs are swapped in with renames, which object stores lack).
+Only inputs may be URLs: ``--out``, ``--baseline``, ``check --format`` files
+and the rules file are local (outputs are swapped in with renames, which
+object stores lack); :func:`refuse_url` says so.
 """
 
 from __future__ import annotations
@@ -370,16 +371,16 @@ class Url:
             raise _os_error(exc) from None
         return io.BufferedReader(_RemoteFile(fh, fs), 1 << 20)
 
-    def _listed(self, fs: Any, path: str, display: str) -> Url:
+    def _listed(self, path: str, display: str) -> Url:
+        """A file this folder or glob listed: opened by ``path``, shown as
+        ``display``."""
         return Url(display, base=self.base or self._local_text(), path=path)
 
     def children(self) -> list[Url]:
         """A folder's entries (files and folders), unsorted."""
-        fs = self.filesystem()[0]
         names = self._ask("ls", False)
         return [
-            self._listed(fs, str(n), self._joined(str(n).rstrip("/").rpartition("/")[2]))
-            for n in names
+            self._listed(str(n), self._joined(str(n).rstrip("/").rpartition("/")[2])) for n in names
         ]
 
     def glob(self) -> list[Url]:
@@ -396,5 +397,5 @@ class Url:
                 display = base + name[len(stripped) :]
             else:
                 display = fs.unstrip_protocol(name)
-            out.append(self._listed(fs, name, display))
+            out.append(self._listed(name, display))
         return out
