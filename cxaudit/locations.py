@@ -82,7 +82,8 @@ def refuse_url(given: str | os.PathLike[str], what: str) -> Path:
     baselines and --format files are local). A ``Path`` the command line
     made of a URL (``s3:/b/k``) is caught too: it names no local file."""
     text = os.fspath(given)
-    if is_url(text) or _COLLAPSED.match(text):
+    collapsed = _COLLAPSED.match(text) and not os.path.lexists(text.partition("/")[0])
+    if is_url(text) or collapsed:  # a local folder named "cfg:" stays a folder
         url = _COLLAPSED.sub(lambda m: m.group() + "/", text) if not is_url(text) else text
         joiner = "" if what.endswith("=") else " "
         raise CxauditError(

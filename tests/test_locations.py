@@ -452,3 +452,17 @@ def test_sarif_names_a_url_list_by_its_url(ws: Workspace) -> None:
         for place in found["locations"]
     }
     assert uris == {url}
+
+
+def test_a_local_folder_named_like_a_scheme_is_still_a_folder(ws: Workspace) -> None:
+    """``cfg:/rules.yaml`` is a rules file in the folder ``cfg:`` when that
+    folder exists, not a URL the command line collapsed."""
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("cases.csv", CASES)
+    (ws.root / "cfg:").mkdir()
+    (ws.root / "cfg:" / "rules.yaml").write_text(
+        (ws.rules(RULE).read_text()).replace("path: cases.csv", "path: ../cases.csv")
+    )
+    run = ws.audit("-q", "--rules", "cfg:/rules.yaml")
+    assert run.code == 0, run.stderr
+    assert run.suppressed() == {"ann@example.com": "open-case"}
