@@ -80,9 +80,15 @@ def location(given: str | os.PathLike[str]) -> Path | Url:
 def refuse_url(given: str | os.PathLike[str], what: str) -> Path:
     """``given`` as a local path; exit 2 for a URL (outputs, rules files,
     baselines and --format files are local). A ``Path`` the command line
-    made of a URL (``s3:/b/k``) is caught too: it names no local file."""
+    made of a URL (``s3:/b/k``) is caught too, unless its first part is
+    there (a folder named ``cfg:``); text given as text is a URL only with
+    ``://``."""
     text = os.fspath(given)
-    collapsed = _COLLAPSED.match(text) and not os.path.lexists(text.partition("/")[0])
+    collapsed = (
+        isinstance(given, Path)
+        and _COLLAPSED.match(text)
+        and not os.path.lexists(text.partition("/")[0])
+    )
     if is_url(text) or collapsed:  # a local folder named "cfg:" stays a folder
         url = _COLLAPSED.sub(lambda m: m.group() + "/", text) if not is_url(text) else text
         joiner = "" if what.endswith("=") else " "

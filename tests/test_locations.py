@@ -466,3 +466,12 @@ def test_a_local_folder_named_like_a_scheme_is_still_a_folder(ws: Workspace) -> 
     run = ws.audit("-q", "--rules", "cfg:/rules.yaml")
     assert run.code == 0, run.stderr
     assert run.suppressed() == {"ann@example.com": "open-case"}
+
+
+def test_an_out_folder_with_a_colon_is_a_local_folder(ws: Workspace) -> None:
+    """--out is taken as text: only ``scheme://`` makes it a URL."""
+    _cases_rules(ws)
+    ws.write("campaign.csv", CAMPAIGN)
+    run = ws.audit("-q", out="out:/x")
+    assert run.code == 0, run.stderr
+    assert (ws.root / "out:" / "x" / "cleaned.csv").is_file()
