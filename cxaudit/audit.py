@@ -15,15 +15,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from cxaudit.chunks import Totals
 from cxaudit.coverage import Coverage, keyless_rows
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
-from cxaudit.duplicates import Duplicates
 from cxaudit.errors import CxauditError
-from cxaudit.evaluate import aggregate, link_matches
+from cxaudit.evaluate import Linked, aggregate, judge_persons, link_matches
 from cxaudit.outcome import Outcome, decide
+from cxaudit.persons import Persons
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
 from cxaudit.sidecar import read_sidecar
 from cxaudit.sources import (
@@ -62,6 +63,7 @@ class AuditResult:
     pairs: pd.DataFrame  # (row, rule, source_row): every source row that held
     hits: pd.DataFrame  # (row, rule, count, source_row): the rules that hold
     outcome: Outcome
+    persons: Persons | None = None  # who is one person, over the whole list
     sidecar: Path | None = None  # the campaign's NAME.campaign.yaml, if it had one
     coverage: Coverage | None = None  # shared by every chunk: complete after the last
 
@@ -230,24 +232,37 @@ def decide_chunk(
     plan: Plan,
     recipients: LoadedTable,
     start: int,
-    duplicates: Duplicates,
+    persons: Persons,
     matches: pd.DataFrame,
     sources: dict[str, LoadedTable],
+    linked: Linked | None,
     progress: Progress = _silent,
 ) -> AuditResult:
     """Phase 2 for one chunk (or partition) of the list whose first row is
     the list's row ``start``: join it to phase 1's matched keys, apply
-    min_count and match: none, decide. The same code on every engine."""
+    min_count and match: none, decide. A row of a person of several rows
+    takes its person's hits (``linked``, judged once over all their rows,
+    whichever chunk holds them). The same code on every engine."""
     rules, applicable, as_of = plan.rules, plan.applicable, plan.as_of
     progress(
         f"evaluating {len(applicable)} rules ({len(plan.skipped)} skipped) for "
         f"{len(recipients)} recipients"
     )
-    duplicate_of, duplicate_via = duplicates.of(start, len(recipients))
+    person, duplicate_of, duplicate_via, duplicate_through = persons.of(start, len(recipients))
     unverifiable = keyless_rows(recipients.idents)
-    auditable = ~unverifiable & (duplicate_of < 0)
-    pairs = link_matches(matches, applicable, recipients, auditable, sources, rules.campaign, as_of)
-    hits = aggregate(pairs, applicable, auditable)
+    alone = ~unverifiable & (person < 0)
+    pairs = link_matches(matches, applicable, recipients, alone, sources, rules.campaign, as_of)
+    hits = aggregate(pairs, applicable, alone)
+    shared = np.flatnonzero(person >= 0)
+    if len(shared):
+        assert linked is not None
+        theirs = linked.rows_hits(shared + start)
+        theirs["row"] = shared[theirs["row"].to_numpy()]
+        mine = linked.rows_pairs(shared + start)
+        mine = mine.assign(row=shared[mine["row"].to_numpy()])
+        hits = pd.concat([hits.assign(linked=False), theirs.assign(linked=True)])
+        hits = hits.sort_values(["row", "rule"], kind="stable").reset_index(drop=True)
+        pairs = pd.concat([pairs, mine], ignore_index=True)
     outcome = decide(
         hits,
         applicable,
@@ -257,6 +272,8 @@ def decide_chunk(
         unverifiable,
         duplicate_of,
         duplicate_via,
+        duplicate_through,
+        linked.table if linked is not None else None,
     )
     progress(f"matched {len(recipients):,} recipients", rows=len(recipients))
     return AuditResult(
@@ -270,7 +287,29 @@ def decide_chunk(
         pairs,
         hits,
         outcome,
+        persons,
         plan.sidecar,
+    )
+
+
+def link_persons(
+    plan: Plan,
+    table: LoadedTable,
+    persons: Persons,
+    matches: pd.DataFrame,
+    sources: dict[str, LoadedTable],
+) -> Linked:
+    """Judge every person of several rows once: ``table`` holds their rows
+    (``persons.rows``, in list order)."""
+    return judge_persons(
+        matches,
+        plan.applicable,
+        table,
+        persons.rows,
+        persons.first,
+        sources,
+        plan.rules.campaign,
+        plan.as_of,
     )
 
 
@@ -280,6 +319,7 @@ def cover(coverage: Coverage, result: AuditResult) -> AuditResult:
     by_order = {r.order: r.source for r in result.applicable}
     matched = {by_order[o] for o in result.pairs["rule"].unique()}
     coverage.add(result.recipients, keyless_rows(result.recipients.idents), matched)
+    coverage.persons = result.persons
     result.coverage = coverage
     return result
 

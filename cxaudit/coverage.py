@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxaudit.errors import CxauditError
-from cxaudit.identity import arrow_text, identity_long
+from cxaudit.identity import Dropped, arrow_text, identity_long, key_kind
+from cxaudit.persons import Persons
+from cxaudit.privacy import mask
 from cxaudit.sources import LoadedTable, column_name, keys_hint, shape
 
 NOTABLE_SHARE = 0.2  # rows without a usable key, above which a warning is due
@@ -57,6 +59,7 @@ class SourceStats:
     path: Path | None = None
     config: Any = None
     sha256: str = ""
+    dropped: Dropped = field(default_factory=Dropped)  # key values that were no key
 
     def add(self, chunk: LoadedTable, keyed: np.ndarray | None = None) -> None:
         """One chunk of the source (``keyed``: its rows with a usable key,
@@ -64,7 +67,8 @@ class SourceStats:
         self.rows += len(chunk)
         keyless = keyless_rows(chunk.idents) if keyed is None else ~keyed
         self.keyless += int(keyless.sum())
-        for key in chunk.idents.columns:
+        self.dropped.merge(chunk.dropped)
+        for key in dict.fromkeys(key_kind(k) for k in chunk.idents.columns):
             self.columns.setdefault(key, chunk.table.header[chunk.column_of(key)])
             if key not in self.samples:
                 values = chunk.text(key).str.strip()
@@ -83,6 +87,7 @@ class SourceStats:
         """Add the stats of the rows that follow these (the next part)."""
         self.rows += other.rows
         self.keyless += other.keyless
+        self.dropped.merge(other.dropped)
         for key, header in other.columns.items():
             self.columns.setdefault(key, header)
         for key, sample in other.samples.items():
@@ -125,13 +130,55 @@ def check_source(stats: SourceStats) -> list[str]:
             f"emails, customer ids or phones under sources.{stats.name}.keys (or add one to "
             f"the export){keys_hint(stats.config)}"
         )
+    out = damaged_warnings(str(stats.path), stats.dropped, stats.columns)
     if keyless / rows >= NOTABLE_SHARE:
-        return [
+        out.append(
             f"{stats.path}: {keyless:,} of {rows:,} rows ({100 * keyless / rows:.0f}%) have no "
             f"usable customer_id, email or phone; rules on source {stats.name!r} cannot match "
             "them to anyone"
-        ]
-    return []
+        )
+    return out
+
+
+def damaged_warnings(path: str, dropped: Dropped, columns: dict[str, str]) -> list[str]:
+    """A key column Excel turned into scientific notation lost digits for
+    good: its values stand for many customers at once, so they are no key."""
+    out = []
+    for key, counts in dropped.counts.items():
+        n = counts.get("damaged", 0)
+        if n:
+            out.append(
+                f"{path}: {n:,} value(s) of column {column_name(columns.get(key, key))} ({key}) "
+                f"are in Excel's scientific notation (like {dropped.examples[key]!r}): the file "
+                "was re-saved by Excel, which cut their digits, so they are no key; export it "
+                "again without opening it in Excel (or import the column as text)"
+            )
+    return out
+
+
+def shared_key_warnings(path: str, persons: Persons, columns: dict[str, str]) -> list[str]:
+    """Keys that join rows nothing else joins: still one person (a suppress
+    rule on any of them holds all of them back), said out loud, the value
+    masked."""
+    out = []
+    rows = persons.keyed_rows
+    for shared in persons.shared:
+        column = column_name(columns.get(shared.kind, shared.kind))
+        what = f"{shared.kind} {mask(shared.value)} (column {column})"
+        if shared.most:
+            head = (
+                f"{path}: {what} links {shared.rows:,} of {rows:,} rows, more than half the "
+                "list, into one person"
+            )
+        else:
+            head = f"{path}: {what} is on {shared.rows:,} rows that share no other key"
+        out.append(
+            f"{head}; they count as one person: the first row is judged and the others are "
+            "cxaudit:duplicate. If the value is a placeholder or is shared by different "
+            "people, list it under placeholders: in the rules file (or map another column "
+            "as the key)"
+        )
+    return out
 
 
 @dataclass
@@ -143,6 +190,9 @@ class Coverage:
     list_rows: int = 0
     list_keyless: int = 0
     linked: dict[str, bool] = field(default_factory=dict)
+    list_dropped: Dropped = field(default_factory=Dropped)
+    list_columns: dict[str, str] = field(default_factory=dict)  # key -> its column's header
+    persons: Persons | None = None
 
     def add(self, recipients: LoadedTable, unverifiable: np.ndarray, matched: set[str]) -> None:
         """One chunk of the list: count its rows without a key and, for each
@@ -151,6 +201,10 @@ class Coverage:
         key comparison only runs for sources whose rules matched nobody."""
         self.list_rows += len(recipients)
         self.list_keyless += int(unverifiable.sum())
+        self.list_dropped.merge(recipients.dropped)
+        for key in dict.fromkeys(key_kind(k) for k in recipients.idents.columns):
+            header = recipients.table.header[recipients.column_of(key)]
+            self.list_columns.setdefault(key, header)
         for name in matched:
             self.linked[name] = True
         waiting = [n for n in self.sources if not self.linked.get(n)]
@@ -162,7 +216,9 @@ class Coverage:
             self.linked[name] = bool(pc.any(pc.is_in(mine, value_set=theirs)).as_py())
 
     def warnings(self, list_path: str) -> list[str]:
-        out = []
+        out = damaged_warnings(list_path, self.list_dropped, self.list_columns)
+        if self.persons is not None:
+            out += shared_key_warnings(list_path, self.persons, self.list_columns)
         if self.list_rows and self.list_keyless / self.list_rows >= NOTABLE_SHARE:
             out.append(
                 f"{list_path}: {self.list_keyless:,} of {self.list_rows:,} recipients "
@@ -185,16 +241,34 @@ class Coverage:
                 )
         return out
 
-    def report(self) -> dict[str, dict[str, int | bool]]:
+    def report(self) -> dict[str, dict[str, Any]]:
         """report.json's ``identity``: rows without a usable key per table,
-        and whether each source links to anyone."""
-        out: dict[str, dict[str, int | bool]] = {
-            "campaign": {"rows": self.list_rows, "without_key": self.list_keyless}
-        }
+        key values dropped as no key per column (placeholder, damaged,
+        not_a_key), whether each source links to anyone, and the persons
+        behind the list's rows."""
+        campaign: dict[str, Any] = {"rows": self.list_rows, "without_key": self.list_keyless}
+        if self.persons is not None:
+            persons = self.persons
+            campaign.update(
+                persons=persons.persons,
+                rows_of_persons_listed_more_than_once=len(persons.rows),
+                rows_linked_through_several_keys=persons.several_keys,
+            )
+        campaign["dropped_keys"] = _dropped(self.list_dropped, self.list_columns)
+        out: dict[str, dict[str, Any]] = {"campaign": campaign}
         for name, table in self.sources.items():
             out[name] = {
                 "rows": table.stats.rows,
                 "without_key": table.stats.keyless,
                 "links_recipients": bool(self.linked.get(name)),
+                "dropped_keys": _dropped(table.stats.dropped, table.stats.columns),
             }
         return out
+
+
+def _dropped(dropped: Dropped, columns: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Dropped key values per column header, in key order."""
+    return {
+        columns.get(key, key): dict(sorted(counts.items()))
+        for key, counts in sorted(dropped.counts.items())
+    }

@@ -17,7 +17,7 @@ from cxaudit.audit import AuditResult
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
-from cxaudit.identity import candidate_idents, identity_long
+from cxaudit.identity import candidate_idents, identity_long, key_kind
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.privacy import mask
 from cxaudit.rules import RECIPIENTS, Rule
@@ -45,6 +45,16 @@ class RuleExplanation:
 
 
 @dataclass
+class PersonRow:
+    """One list row of the person: its keys and the rules that matched a
+    source row through them."""
+
+    row: int
+    keys: dict[str, str]
+    through: list[str]  # rules with a source row satisfying where reached through its keys
+
+
+@dataclass
 class RecipientExplanation:
     row: int
     recipient: dict[str, str]
@@ -52,6 +62,10 @@ class RecipientExplanation:
     rules_cell: str
     linked_rows: dict[str, int]
     rules: list[RuleExplanation]
+    # every list row of the same person (this one included) and the note of
+    # cxaudit:duplicate / cxaudit:unverifiable when it applies
+    person: list[PersonRow] = field(default_factory=list)
+    note: str = ""
 
 
 def find_rows(result: AuditResult, key: str) -> list[int]:
@@ -72,11 +86,14 @@ def find_rows(result: AuditResult, key: str) -> list[int]:
 
 
 def _evidence(
-    result: AuditResult, source: str, rows: list[int], show_pii: bool
+    result: AuditResult, source: str, rows: list[int], show_pii: bool, person: list[int]
 ) -> list[Evidence]:
     """The mapped fields of each source row behind a match (never the whole
     row), personal ones masked unless ``show_pii``."""
     table = result.recipients if source == RECIPIENTS else result.sources[source]
+    if source == RECIPIENTS:
+        # a recipients rule's evidence is a row of the person's own
+        rows = [r for r in person if r in set(rows)] if len(person) > 1 else rows
     out = []
     for r in rows:
         fields = {
@@ -94,8 +111,19 @@ def _shown(table: LoadedTable, name: str, value: str, show_pii: bool) -> str:
     return value if show_pii or not table.is_personal(name) else mask(value)
 
 
-def _linked(result: AuditResult, row: int) -> dict[str, list[int]]:
-    mine = set(identity_long(result.recipients.idents.iloc[[row]])["ident"])
+def person_rows(result: AuditResult, row: int) -> list[int]:
+    """Positions of every list row of ``row``'s person, in list order."""
+    persons = result.persons
+    if persons is None:
+        return [row]
+    first, *_ = persons.of(row, 1)
+    if first[0] < 0:
+        return [row]
+    return [int(r) for r in persons.rows[persons.first == first[0]]]
+
+
+def _linked(result: AuditResult, rows: list[int]) -> dict[str, list[int]]:
+    mine = set(identity_long(result.recipients.idents.iloc[rows])["ident"])
     linked = {}
     for name, table in result.sources.items():
         keys = identity_long(table.idents)
@@ -106,7 +134,7 @@ def _linked(result: AuditResult, row: int) -> dict[str, list[int]]:
 
 def _explain_rule(
     result: AuditResult,
-    row: int,
+    rows: list[int],
     rule: Rule,
     linked: dict[str, list[int]],
     special: str,
@@ -123,10 +151,16 @@ def _explain_rule(
         return RuleExplanation(**base, status="skipped", effect="", note=note, reason="")
     if special:
         return RuleExplanation(**base, status="not evaluated", effect="", note=special, reason="")
+    row = rows[0]  # the person's rows share their hits; evidence is all of theirs
     pairs = result.pairs
-    held_rows = pairs.loc[
-        (pairs["row"].to_numpy() == row) & (pairs["rule"].to_numpy() == rule.order), "source_row"
-    ].tolist()
+    held_rows = sorted(
+        set(
+            pairs.loc[
+                np.isin(pairs["row"].to_numpy(), rows) & (pairs["rule"].to_numpy() == rule.order),
+                "source_row",
+            ].tolist()
+        )
+    )
     hits = result.hits
     holds = bool(((hits["row"] == row) & (hits["rule"] == rule.order)).any())
     effects = result.outcome.effects
@@ -142,6 +176,8 @@ def _explain_rule(
     n = len(held_rows)
     if rule.source == RECIPIENTS:
         note = "the recipient's row satisfies where" if n else "the recipient's row does not"
+        if len(rows) > 1:
+            note = f"{n} of the person's {len(rows)} rows satisfy where"
     else:
         available = len(linked.get(rule.source, []))
         if rule.match == "none":
@@ -156,7 +192,7 @@ def _explain_rule(
         effect=effect,
         note=note,
         reason=reason,
-        evidence=_evidence(result, rule.source, held_rows, show_pii),
+        evidence=_evidence(result, rule.source, held_rows, show_pii, rows),
     )
 
 
@@ -175,28 +211,47 @@ def explain(result: AuditResult, key: str, show_pii: bool = False) -> list[Recip
         note = ""
         if len(special):
             note = f"{special['rule_id'].iloc[0]}: {special['reason'].iloc[0]}"
-        linked = _linked(result, row)
+        rows = person_rows(result, row)
+        unverifiable = note.startswith(UNVERIFIABLE)
+        linked = _linked(result, rows)
         rules = [
-            _explain_rule(result, row, r, linked, note, show_pii) for r in result.rules.rules
+            _explain_rule(result, rows, r, linked, note if unverifiable else "", show_pii)
+            for r in result.rules.rules
         ]
         outcome = "suppressed" if result.outcome.suppressed[row] else "kept"
         if result.outcome.flagged[row]:
             outcome = "kept, flagged"
-        keys = {
-            k: _shown(recipients, k, str(recipients.text(k).iloc[row]), show_pii)
-            for k in recipients.idents.columns
-        }
         out.append(
             RecipientExplanation(
                 row=int(recipients.table.row_numbers[row]),
-                recipient=keys,
+                recipient=_keys(result, row, show_pii),
                 outcome=outcome,
                 rules_cell=str(result.outcome.rules_cell[row]),
                 linked_rows={k: len(v) for k, v in linked.items()},
                 rules=rules,
+                person=[_person_row(result, r, show_pii) for r in rows],
+                note=note,
             )
         )
     return out
+
+
+def _keys(result: AuditResult, row: int, show_pii: bool) -> dict[str, str]:
+    """A list row's key columns as written (masked unless ``show_pii``)."""
+    recipients = result.recipients
+    kinds = dict.fromkeys(key_kind(k) for k in recipients.idents.columns)
+    return {k: _shown(recipients, k, str(recipients.text(k).iloc[row]), show_pii) for k in kinds}
+
+
+def _person_row(result: AuditResult, row: int, show_pii: bool) -> PersonRow:
+    """One row of the person and the rules that matched through its keys."""
+    pairs = result.pairs
+    orders = set(pairs.loc[pairs["row"].to_numpy() == row, "rule"].tolist())
+    return PersonRow(
+        row=int(result.recipients.table.row_numbers[row]),
+        keys=_keys(result, row, show_pii),
+        through=[r.id for r in result.applicable if r.order in orders],
+    )
 
 
 def as_dict(items: list[RecipientExplanation]) -> list[dict[str, Any]]:
@@ -220,8 +275,18 @@ def to_text(result: AuditResult, items: list[RecipientExplanation]) -> str:
             f"offer {t(camp.offer or '-')}; as of {iso(result.as_of)}",
             "  rows linked by identity: "
             + (", ".join(f"{k} {v}" for k, v in item.linked_rows.items()) or "no sources read"),
-            "",
         ]
+        if item.note:
+            lines.append(f"  {t(item.note)}")
+        if len(item.person) > 1:
+            lines.append(f"  the same person ({len(item.person)} rows of the list):")
+            for p in item.person:
+                keys = ", ".join(f"{k} {t(v)}" for k, v in p.keys.items() if v.strip())
+                through = (
+                    f"; rows of {', '.join(p.through)} reached through it" if p.through else ""
+                )
+                lines.append(f"    row {p.row}: {keys}{through}")
+        lines.append("")
         for r in item.rules:
             at = t(f"{result.rules.path}:{r.line}" if r.line else str(result.rules.path))
             lines.append(f"  {r.status.upper():<13} {r.rule} ({r.action}, {at})")

@@ -20,6 +20,7 @@ from cxaudit.sources import LoadedTable
 
 UNVERIFIABLE = "cxaudit:unverifiable"
 DUPLICATE = "cxaudit:duplicate"
+DUPLICATE_ORDER = 1 << 30  # listed after every rule of the rules file
 UNVERIFIABLE_REASON = "no usable customer_id, email or phone, so it cannot be checked"
 
 
@@ -54,9 +55,14 @@ def decide(
     unverifiable: np.ndarray,
     duplicate_of: np.ndarray,
     duplicate_via: np.ndarray,
+    duplicate_through: np.ndarray | None = None,
+    linked: LoadedTable | None = None,
 ) -> Outcome:
-    """``duplicate_of`` holds, per row, the row number of the earlier row it
-    repeats (-1 for none) and ``duplicate_via`` the key they share."""
+    """``duplicate_of`` holds, per row, the row number of its person's first
+    row when it is a later row of that person (-1 otherwise),
+    ``duplicate_via`` the key that links it and ``duplicate_through`` the row
+    number it shares that key with. Hits whose ``linked`` column is set are
+    a person's, and a recipients rule's evidence row is in ``linked``."""
     n = len(recipients)
     by_order = {r.order: r for r in rules}
     action = _per_rule(by_order, "action")[hits["rule"].to_numpy()]
@@ -84,10 +90,12 @@ def decide(
     used = hits[effect != ""].copy()
     used["effect"] = effect[effect != ""]
     used["rule_id"] = _per_rule(by_order, "id")[used["rule"].to_numpy()]
-    used["reason"] = _reasons(used, by_order, recipients, sources, campaign, False)
-    used["shared"] = _reasons(used, by_order, recipients, sources, campaign, True)
+    used["reason"] = _reasons(used, by_order, recipients, sources, campaign, False, linked)
+    used["shared"] = _reasons(used, by_order, recipients, sources, campaign, True, linked)
 
-    special = _special_rows(unverifiable, duplicate_of, duplicate_via)
+    if duplicate_through is None:
+        duplicate_through = duplicate_of
+    special = _special_rows(unverifiable, duplicate_of, duplicate_via, duplicate_through)
     effects = pd.concat(
         [used[["row", "rule", "rule_id", "effect", "reason", "shared"]], special],
         ignore_index=True,
@@ -158,45 +166,69 @@ def _reasons(
     sources: dict[str, LoadedTable],
     campaign: Campaign,
     masked: bool,
+    linked: LoadedTable | None = None,
 ) -> np.ndarray:
     """Each hit's reason; ``masked``: with personal fields masked (a rule
     whose reason quotes none keeps its plain sentences)."""
     out = np.empty(len(used), dtype=object)
     rule_col = used["rule"].to_numpy()
+    of_person = (
+        used["linked"].to_numpy(dtype=bool)
+        if "linked" in used.columns
+        else np.zeros(len(used), dtype=bool)
+    )
     for order in np.unique(rule_col):
         rule = by_order[int(order)]
-        table = recipients if rule.source == RECIPIENTS else sources.get(rule.source)
-        mine = rule_col == order
-        if masked and not personal_fields(rule, table):
-            out[mine] = used["reason"].to_numpy()[mine]
-            continue
-        out[mine] = render_many(
-            rule,
-            table,
-            used["source_row"].to_numpy()[mine],
-            used["count"].to_numpy()[mine],
-            campaign,
-            masked,
-        )
+        for person in (False, True):
+            table = recipients if rule.source == RECIPIENTS else sources.get(rule.source)
+            if person and rule.source == RECIPIENTS:
+                table = linked  # the evidence may be another row of the person
+            mine = (rule_col == order) & (of_person == person)
+            if not mine.any():
+                continue
+            if masked and not personal_fields(rule, table):
+                out[mine] = used["reason"].to_numpy()[mine]
+                continue
+            out[mine] = render_many(
+                rule,
+                table,
+                used["source_row"].to_numpy()[mine],
+                used["count"].to_numpy()[mine],
+                campaign,
+                masked,
+            )
     return out
+
+
+def duplicate_reason(first: int, key: str, through: int) -> str:
+    """Why a later row of a person is not sent to."""
+    if through == first:
+        return f"repeats row {first} (same {key})"
+    return f"repeats row {first} (the same person: shares its {key} with row {through})"
 
 
 def _special_rows(
     unverifiable: np.ndarray,
     duplicate_of: np.ndarray,
     duplicate_via: np.ndarray,
+    duplicate_through: np.ndarray,
 ) -> pd.DataFrame:
     un_rows = np.flatnonzero(unverifiable)
     dup_rows = np.flatnonzero(duplicate_of >= 0)
-    first_numbers = duplicate_of[dup_rows]
     dup_reasons = [
-        f"repeats row {num} (same {key})"
-        for num, key in zip(first_numbers, duplicate_via[dup_rows], strict=True)
+        duplicate_reason(int(num), key, int(through))
+        for num, key, through in zip(
+            duplicate_of[dup_rows],
+            duplicate_via[dup_rows],
+            duplicate_through[dup_rows],
+            strict=True,
+        )
     ]
     return pd.DataFrame(
         {
             "row": np.concatenate([un_rows, dup_rows]).astype(np.int64),
-            "rule": -1,
+            # unverifiable first; a repeat after the rules that hold for its person
+            "rule": np.r_[np.full(len(un_rows), -1), np.full(len(dup_rows), DUPLICATE_ORDER)],
             "rule_id": [UNVERIFIABLE] * len(un_rows) + [DUPLICATE] * len(dup_rows),
             "effect": ["unverifiable"] * len(un_rows) + ["duplicate"] * len(dup_rows),
             "reason": [UNVERIFIABLE_REASON] * len(un_rows) + dup_reasons,

@@ -357,6 +357,11 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
         for rule in result.skipped:
             lines.append(f"- {_cell(rule.id)}: {_cell(result.rules.skip_reason(rule) or '')}")
 
+    identity = identity_lines(report)
+    if identity:
+        lines += ["", "## Identity", ""]
+        lines += [f"- {_cell(line)}" for line in identity]
+
     if report["warnings"]:
         lines += ["", "## Warnings", ""]
         lines += [f"- {_cell(w)}" for w in report["warnings"]]
@@ -420,6 +425,43 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
     rf = report["rules_file"]
     lines.append(f"| rules | {_cell(rf['path'])} | | `{rf['sha256'][:12]}` |")
     return "\n".join(lines) + "\n"
+
+
+def dropped_text(dropped: dict[str, dict[str, int]]) -> str:
+    """``email: 2 not a key; customer_id: 1 placeholder`` ("" for none)."""
+    words = {"placeholder": "placeholder", "damaged": "damaged by Excel", "not_a_key": "not a key"}
+    return "; ".join(
+        f"{column}: " + ", ".join(f"{n:,} {words.get(why, why)}" for why, n in counts.items())
+        for column, counts in dropped.items()
+    )
+
+
+def identity_lines(report: dict[str, Any]) -> list[str]:
+    """What report.md and report.html say under "Identity": the persons behind
+    the list's rows and the key values dropped as no key, per input."""
+    identity = report.get("identity") or {}
+    campaign = identity.get("campaign")
+    if not campaign:
+        return []
+    lines = []
+    if "persons" in campaign:
+        several = campaign["rows_of_persons_listed_more_than_once"]
+        line = f"{campaign['rows']:,} rows of the list are {campaign['persons']:,} persons"
+        if several:
+            line += (
+                f"; {several:,} rows belong to persons listed more than once "
+                f"({campaign['rows_linked_through_several_keys']:,} linked through more than one "
+                "key), each judged as one person"
+            )
+        if campaign["without_key"]:
+            line += f"; {campaign['without_key']:,} rows have no usable key"
+        lines.append(line)
+    names = {item["name"]: item["path"] for item in report.get("inputs", [])}
+    for name, counts in identity.items():
+        text = dropped_text(counts.get("dropped_keys") or {})
+        if text:
+            lines.append(f"{names.get(name, name)}: key values that are no key: {text}")
+    return lines
 
 
 def suppress_rows(result: AuditResult, report: dict[str, Any]) -> int:

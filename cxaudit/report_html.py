@@ -31,6 +31,7 @@ from cxaudit.report import (
     Tally,
     ceiling_message,
     flags_intro,
+    identity_lines,
     list_files,
     share,
     suppress_rows,
@@ -212,6 +213,7 @@ def render_html(result: AuditResult, report: dict[str, Any], totals: Tally) -> s
         "baseline": baseline,
         "baseline_limit": MAX_FLAGS_LISTED,
         "identity": report.get("identity") or {},
+        "identity_lines": identity_lines(report),
         "show_pii": totals.show_pii,
         "examples_per_rule": EXAMPLES_PER_RULE,
     }

@@ -20,7 +20,7 @@ import pandas as pd
 from cxaudit.dates import DateParseError, format_hint, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
-from cxaudit.identity import KEY_NAMES, identity_columns
+from cxaudit.identity import KEY_NAMES, Dropped, canonical_keys
 from cxaudit.presets import PRESETS
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
 from cxaudit.table import Table
@@ -41,6 +41,8 @@ class LoadedTable:
     unknown: dict[str, pd.Series] = field(default_factory=dict)
     # a source read in chunks keeps only some rows; these describe all of them
     stats: Any = None
+    # key values of these rows that were no key (placeholders, Excel damage)
+    dropped: Dropped = field(default_factory=Dropped)
 
     @property
     def rows_read(self) -> int:
@@ -363,15 +365,17 @@ def key_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], list
 
 def table_idents(rules: RuleSet, config: TableConfig, table: Table) -> pd.DataFrame:
     """The normalised identity keys of ``table``'s rows (see :mod:`identity`)."""
-    return _idents(rules, table, *_resolve_columns(rules, config, table))
+    return _idents(rules, table, *_resolve_columns(rules, config, table))[0]
 
 
 def _idents(
     rules: RuleSet, table: Table, columns: dict[str, int], key_names: list[str]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, Dropped]:
     if not key_names:
-        return pd.DataFrame(index=table.frame.index)
-    return identity_columns({k: table.frame[columns[k]] for k in key_names}, rules.phone_region)
+        return pd.DataFrame(index=table.frame.index), Dropped()
+    return canonical_keys(
+        {k: table.frame[columns[k]] for k in key_names}, rules.phone_region, rules.placeholders
+    )
 
 
 def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTable:
@@ -394,11 +398,12 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
                 f"reads like {shape(exc.value)}); fix the value or set {prefix}.date_format, "
                 f"e.g. {format_hint(exc.value)}"
             ) from None
-    idents = _idents(rules, table, columns, key_names)
+    idents, dropped = _idents(rules, table, columns, key_names)
     derived, unknown = _derive(config, table, columns)
     warnings = derive_warnings(config, table, columns, unknown)
     return LoadedTable(
-        config, table, columns, moments, idents, derived, warnings, unknown=unknown
+        config, table, columns, moments, idents, derived, warnings, unknown=unknown,
+        dropped=dropped,
     )
 
 

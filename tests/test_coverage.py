@@ -52,8 +52,20 @@ def test_a_notable_share_without_a_key_is_a_warning(ws: Workspace) -> None:
     assert run.report()["warnings"] == [warning]
     assert f"cxaudit: warning: {warning}" in run.stderr
     assert run.report()["identity"] == {
-        "campaign": {"rows": 4, "without_key": 0},
-        "cases": {"rows": 3, "without_key": 2, "links_recipients": True},
+        "campaign": {
+            "rows": 4,
+            "without_key": 0,
+            "persons": 4,
+            "rows_of_persons_listed_more_than_once": 0,
+            "rows_linked_through_several_keys": 0,
+            "dropped_keys": {},
+        },
+        "cases": {
+            "rows": 3,
+            "without_key": 2,
+            "links_recipients": True,
+            "dropped_keys": {"Reporter": {"not_a_key": 1}},
+        },
     }
     assert run.suppressed() == {"ann@example.com": "severe"}
 

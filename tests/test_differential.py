@@ -95,8 +95,12 @@ def _expected(rows: list[list[str]]) -> list[tuple[list[str], str, str, int] | N
         if not ident:
             out.append((row, "cxaudit:unverifiable", UNVERIFIABLE_REASON, number))
         elif ident in seen:
+            # a later row of a person lists the rules that hold for the person too
             why = f"repeats row {seen[ident]} (same customer_id)"
-            out.append((row, "cxaudit:duplicate", why, number))
+            if ident == "C1":
+                out.append((row, "severe;cxaudit:duplicate", f"urgent case 1; {why}", number))
+            else:
+                out.append((row, "cxaudit:duplicate", why, number))
         else:
             seen[ident] = number
             rules, reason = ("severe", "urgent case 1") if ident == "C1" else ("", "")

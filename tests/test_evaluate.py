@@ -312,7 +312,7 @@ def test_applies_to_skips_rules_and_reports_them(ws: Workspace) -> None:
     assert "cooling-off" not in service.report()["by_rule"]
 
 
-def test_duplicates_and_unverifiable_rows_list_only_their_own_id(ws: Workspace) -> None:
+def test_later_rows_of_a_person_list_its_rules_and_the_duplicate_id(ws: Workspace) -> None:
     ws.write(
         "campaign.csv",
         "customer_id,email,phone\n"
@@ -339,7 +339,12 @@ def test_duplicates_and_unverifiable_rows_list_only_their_own_id(ws: Workspace) 
     ]
     assert got == [
         ("ann@example.com", "severe", "cases row where priority is 'urgent' (rule severe)"),
-        ("ANN@example.com ", "cxaudit:duplicate", "repeats row 2 (same email)"),
+        # the same person as row 2: the rule that holds for her holds here too
+        (
+            "ANN@example.com ",
+            "severe;cxaudit:duplicate",
+            "cases row where priority is 'urgent' (rule severe); repeats row 2 (same email)",
+        ),
         ("bobby@example.com", "cxaudit:duplicate", "repeats row 4 (same customer_id)"),
         (
             "n/a",
@@ -349,4 +354,4 @@ def test_duplicates_and_unverifiable_rows_list_only_their_own_id(ws: Workspace) 
         ("other@example.com", "cxaudit:duplicate", "repeats row 4 (same phone)"),
     ]
     assert run.report()["by_rule"]["cxaudit:duplicate"] == 3
-    assert run.report()["by_rule"]["severe"] == 1
+    assert run.report()["by_rule"]["severe"] == 2  # rows of suppressed.csv listing it: both of Ann's

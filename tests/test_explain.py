@@ -105,9 +105,18 @@ def test_explain_json_lists_every_rule_with_status_and_evidence(ws: Workspace) -
     assert [e["row"] for e in cap["evidence"]] == [2, 3]
     assert (sms["status"], sms["note"]) == ("skipped", "applies to channel sms, not email")
     assert dup["row"] == 4
-    assert dup["rules_cell"] == "cxaudit:duplicate"
-    assert [r["status"] for r in dup["rules"]] == ["not evaluated", "not evaluated", "skipped"]
-    assert dup["rules"][0]["note"] == "cxaudit:duplicate: repeats row 2 (same email)"
+    # the same person: her rules hold on this row too, and it is also a repeat
+    assert dup["rules_cell"] == "severe;cxaudit:duplicate"
+    assert [r["status"] for r in dup["rules"]] == ["matched", "not matched", "skipped"]
+    assert dup["note"] == "cxaudit:duplicate: repeats row 2 (same email)"
+    assert ann["person"] == dup["person"] == [
+        {
+            "row": 2,
+            "keys": {"customer_id": "C1", "email": "ann@example.com", "phone": "617-555-0134"},
+            "through": ["severe", "cap"],
+        },
+        {"row": 4, "keys": {"customer_id": "", "email": "ANN@example.com", "phone": ""}, "through": ["cap"]},
+    ]
 
 
 def test_explain_text_for_people(ws: Workspace) -> None:

@@ -25,7 +25,8 @@ def test_ids_are_trimmed_text() -> None:
 def test_emails_are_trimmed_lowercased_and_junk_is_no_key() -> None:
     out = normalise_emails(s(" Ann@Example.COM ", "n/a", "none", "a@b", "x y@z.com", ""))
     assert out.iloc[0] == "ann@example.com"
-    assert out.iloc[1:].isna().all()
+    assert out.iloc[1:4].isna().all() and out.iloc[5:].isna().all()
+    assert out.iloc[4] == "y@z.com"  # words around an address are no key; the address is
 
 
 def test_phones_become_e164_in_the_region() -> None:

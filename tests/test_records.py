@@ -168,5 +168,6 @@ def test_mixed_endings_keep_each_records_own_ending(ws: Workspace, chunk: str) -
         b"customer_id,email,cxaudit_row,cxaudit_rules,cxaudit_reasons\n"
         b"C1,a@x.example,2,severe,urgent case 1\r\n"
         b"C3,c@x.example,4,severe,urgent case 2\r"
-        b"C1,e@x.example,6,cxaudit:duplicate,repeats row 2 (same customer_id)\n"
+        b"C1,e@x.example,6,severe;cxaudit:duplicate,"
+        b"urgent case 1; repeats row 2 (same customer_id)\n"
     )

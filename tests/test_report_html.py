@@ -151,7 +151,7 @@ def test_sample_report_html_matches_golden_and_is_well_formed(tmp_path: Path) ->
     assert {"svg", "rect", "table", "style"} <= tags
     assert not tags & {"script", "link", "img", "iframe", "object", "embed", "base", "form"}
     sections = [a["id"] for tag, a in page.tags if tag == "section"]
-    assert sections == ["headline", "rules-chart", "rules", "flags", "inputs"]
+    assert sections == ["headline", "identity", "rules-chart", "rules", "flags", "inputs"]
 
 
 def test_numbers_on_the_page_are_report_json_s(tmp_path: Path) -> None:

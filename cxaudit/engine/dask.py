@@ -36,22 +36,23 @@ import numpy as np
 import pandas as pd
 
 from cxaudit import environment, parts
-from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk
+from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk, link_persons
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.coverage import Coverage
 from cxaudit.digest import Digest, build, finish, merge
-from cxaudit.duplicates import Duplicates, key_entries, repeats, resolve, split_by_hash
 from cxaudit.engine.local import LocalEngine, tables_and_matches
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
+from cxaudit.evaluate import Linked
 from cxaudit.files import open_input
-from cxaudit.identity import KEY_NAMES
 from cxaudit.locations import Url
+from cxaudit.persons import Persons, key_entries, repeats, resolve, split_by_hash
 from cxaudit.rules import RuleSet, TableConfig
 from cxaudit.sources import (
     LoadedTable,
     check_fields_available,
     check_recipient_columns,
+    concat_tables,
     key_positions,
     prepare_table,
     read_options,
@@ -238,10 +239,34 @@ class DaskEngine:
             )
             for b in range(buckets)
         ]
-        duplicates = resolve(self._gather(judged), list(KEY_NAMES))
+        keyed = sum(self._gather([self.client.submit(_keyed, k, pure=False) for k in keys]))
+        persons = resolve(self._gather(judged), int(starts[-1]), keyed)
         del keys, split, judged
+        linked = None
+        if len(persons.rows):  # each person of several rows judged whole, here
+            found = [
+                self.client.submit(
+                    _as_given,
+                    names,
+                    _linked_part,
+                    plan,
+                    part,
+                    options,
+                    int(starts[i]),
+                    origin,
+                    shapes[0].dialect,
+                    persons.positions_in(int(starts[i]), int(starts[i + 1] - starts[i])),
+                    request.campaign,
+                    pure=False,
+                )
+                for i, part in enumerate(files)
+            ]
+            tables = self._gather(found)
+            rows = concat_tables(tables[0], [t for t in tables if len(t)])
+            linked = link_persons(plan, rows, persons, matches, sources)
         shared = self.client.scatter(
-            {"duplicates": duplicates, "matches": matches, "sources": sources}, broadcast=True
+            {"persons": persons, "matches": matches, "sources": sources, "linked": linked},
+            broadcast=True,
         )
         decided = [
             self.client.submit(
@@ -254,9 +279,10 @@ class DaskEngine:
                 int(starts[i]),
                 origin,
                 shapes[0].dialect,
-                shared["duplicates"],
+                shared["persons"],
                 shared["matches"],
                 shared["sources"],
+                shared["linked"],
                 request.campaign,
                 pure=False,
             )
@@ -386,7 +412,7 @@ def _list_keys(rules: RuleSet, part: Path, options: dict[str, Any]) -> tuple[Tab
         part, None, **{**options, "select": key_positions(rules, rules.recipients)}
     )
     idents = table_idents(rules, rules.recipients, table)
-    entries = key_entries(list(KEY_NAMES), idents, 0, table.row_numbers)
+    entries = key_entries(idents, 0, table.row_numbers)
     stub = replace(
         table,
         frame=table.frame.iloc[:0],
@@ -412,6 +438,11 @@ def _schema_only(part: Path) -> Any:
 
 def _shape(keys: tuple[Table, Any]) -> Table:
     return keys[0]
+
+
+def _keyed(keys: tuple[Table, Any]) -> int:
+    """Rows of the part with at least one usable key."""
+    return len(np.unique(keys[1].column("row").to_numpy()))
 
 
 def _buckets(keys: tuple[Table, Any], start: int, buckets: int) -> list[Any]:
@@ -456,19 +487,16 @@ def _numbering(path: Path, files: list[Path], shapes: list[Table]) -> tuple[np.n
     return starts, origin
 
 
-def _decide_part(
+def _part_table(
     plan: Plan,
     part: Path,
     options: dict[str, Any],
     start: int,
     origin: Origin,
     dialect: Any,
-    duplicates: Duplicates,
-    matches: pd.DataFrame,
-    sources: dict[str, LoadedTable],
     path: Path,
-) -> AuditResult:
-    """Phase 2 for one list part, numbered as rows of the whole list."""
+) -> LoadedTable:
+    """One list part, read, checked and numbered as rows of the whole list."""
     rules = plan.rules
     (table,) = iter_chunks(part, None, **options)
     if len(origin.paths) > 1:  # rows numbered as in the joined parts
@@ -481,6 +509,39 @@ def _decide_part(
         )
     recipients = prepare_table(rules, rules.recipients, table)
     check_recipient_columns(rules, recipients)
-    result = decide_chunk(plan, recipients, start, duplicates, matches, sources)
+    return recipients
+
+
+def _linked_part(
+    plan: Plan,
+    part: Path,
+    options: dict[str, Any],
+    start: int,
+    origin: Origin,
+    dialect: Any,
+    rows: np.ndarray,
+    path: Path,
+) -> LoadedTable:
+    """The rows of a part (``rows``: positions in it) that belong to persons
+    of several rows."""
+    return _part_table(plan, part, options, start, origin, dialect, path).take(rows)
+
+
+def _decide_part(
+    plan: Plan,
+    part: Path,
+    options: dict[str, Any],
+    start: int,
+    origin: Origin,
+    dialect: Any,
+    persons: Persons,
+    matches: pd.DataFrame,
+    sources: dict[str, LoadedTable],
+    linked: Linked | None,
+    path: Path,
+) -> AuditResult:
+    """Phase 2 for one list part, numbered as rows of the whole list."""
+    recipients = _part_table(plan, part, options, start, origin, dialect, path)
+    result = decide_chunk(plan, recipients, start, persons, matches, sources, linked)
     result.sources = {}  # the caller has them: do not send them back
     return result

@@ -13,20 +13,22 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxaudit.audit import AuditResult, Plan, Progress, _silent, cover, decide_chunk
+from cxaudit.audit import AuditResult, Plan, Progress, _silent, cover, decide_chunk, link_persons
 from cxaudit.chunks import Totals, iter_chunks, prefetch
 from cxaudit.coverage import Coverage
 from cxaudit.dates import utc_now
 from cxaudit.digest import Digest, digest_source, empty_matches
-from cxaudit.duplicates import DuplicateFinder, Duplicates
-from cxaudit.identity import KEY_NAMES, candidate_idents, identity_long
+from cxaudit.identity import candidate_idents, identity_long
+from cxaudit.persons import PersonFinder, Persons
 from cxaudit.rules import Rule, RuleSet
 from cxaudit.sources import (
     LoadedTable,
     check_recipient_columns,
+    concat_tables,
     key_positions,
     prepare_table,
     table_idents,
@@ -91,9 +93,10 @@ class LocalEngine:
                 if evidence_for is not None:  # the sources' rows linked to these people
                     pending = pool.submit(*phase1, linked_idents(first, evidence_for, rules))
                 if totals.complete:  # the whole list was one chunk: judge it now
-                    finder = DuplicateFinder(list(KEY_NAMES))
+                    finder = PersonFinder()
                     finder.add(first.idents, 0, first.table.row_numbers)
-                    duplicates = finder.finish()
+                    persons = finder.finish()
+                    linked_rows = first.take(persons.rows)
                     tables = iter([first])
                 else:
                     # Let the first chunk go (it is read again below), so that
@@ -114,14 +117,20 @@ class LocalEngine:
             # The decision pass does not read ahead: that would save 6 s more
             # at 10M but hold a second chunk (+0.7 GiB).
             keyed = prefetch(_with_idents(rules, chunks(key_positions(rules, rules.recipients))))
-            duplicates = key_pass(rules, keyed, progress)
+            persons = key_pass(rules, keyed, progress)
+            # The rows of persons of several rows may lie in different chunks:
+            # read them (only them) first, so each person is judged whole.
+            linked_rows = person_pass(rules, persons, _prepared(rules, chunks()), progress)
             tables = _prepared(rules, chunks())
+        linked = link_persons(plan, linked_rows, persons, matches, sources) if linked_rows else None
         coverage = Coverage(sources)
         start = 0
         for recipients in tables:
             if not whole:
                 progress(f"read campaign: {len(recipients):,} rows", rows=len(recipients))
-            result = decide_chunk(plan, recipients, start, duplicates, matches, sources, progress)
+            result = decide_chunk(
+                plan, recipients, start, persons, matches, sources, linked, progress
+            )
             start += len(recipients)
             yield cover(coverage, result)
             # Let this chunk go before the next one is read: one chunk at a time.
@@ -187,29 +196,61 @@ def tables_and_matches(
 
 
 def linked_idents(recipients: LoadedTable, key: str, rules: RuleSet) -> pa.Array:
-    """The key typed and every key of the recipients who have it (a case may
-    name the customer id of someone looked up by email)."""
+    """The key typed and every key of the person who has it: the rows with
+    that key, the rows sharing any key with those, and so on (a case may name
+    the customer id of someone looked up by email)."""
     wanted = candidate_idents(key, rules.phone_region)
     long = identity_long(recipients.idents)
-    rows = long.loc[long["ident"].isin(wanted), "row"]
-    found = set(long.loc[long["row"].isin(rows), "ident"]) | wanted
+    found = set(wanted)
+    while True:
+        rows = long.loc[long["ident"].isin(found), "row"]
+        more = set(long.loc[long["row"].isin(rows), "ident"]) | found
+        if more == found:
+            break
+        found = more
     return pa.array(sorted(found), pa.large_string())
 
 
 def key_pass(
     rules: RuleSet, tables: Iterator[tuple[Table, pd.DataFrame]], progress: Progress
-) -> Duplicates:
-    """Judge the duplicates of the whole list from its chunks' key columns
+) -> Persons:
+    """Find the persons of the whole list from its chunks' key columns
     (``tables``: each chunk with its normalised keys); a malformed row
     anywhere fails here, before any output exists."""
-    finder = DuplicateFinder(list(KEY_NAMES))
-    progress("reading the campaign's keys to find duplicate rows")
+    finder = PersonFinder()
+    progress("reading the campaign's keys to find the persons behind its rows")
     start = 0
     for table, idents in tables:
         finder.add(idents, start, table.row_numbers)
         start += table.rows
         progress(f"read keys of {start:,} rows", rows=table.rows)
     return finder.finish()
+
+
+def person_pass(
+    rules: RuleSet, persons: Persons, tables: Iterator[LoadedTable], progress: Progress
+) -> LoadedTable | None:
+    """The rows of persons of several rows, read from every chunk (None
+    when every person is one row: then nothing is read)."""
+    if not len(persons.rows):
+        _close(tables)
+        return None
+    progress(f"reading the {len(persons.rows):,} rows of persons listed more than once")
+    kept: list[LoadedTable] = []
+    first: LoadedTable | None = None
+    start = 0
+    try:
+        for table in tables:
+            if first is None:
+                first = table.take(np.zeros(0, dtype=np.int64))
+            mine = persons.positions_in(start, len(table))
+            if len(mine):
+                kept.append(table.take(mine))
+            start += len(table)
+    finally:
+        _close(tables)
+    assert first is not None
+    return concat_tables(first, kept)
 
 
 def _with_idents(rules: RuleSet, tables: Iterator[Table]) -> Iterator[tuple[Table, pd.DataFrame]]:

@@ -74,6 +74,9 @@ class RuleSpec(_Spec):
 class RulesFileSpec(_Spec):
     version: Literal[1]
     phone_region: str = "US"
+    # values of a key column that stand for "no value" in this company's
+    # exports, beyond the built-in ones (N/A, NULL, 0, -, unknown, …)
+    placeholders: list[str] = Field(default_factory=list)
     max_suppressed: float | None = Field(default=None, ge=0, le=100)
     vocabulary: VocabularySpec = Field(default_factory=VocabularySpec)
     campaign: CampaignSpec = Field(default_factory=CampaignSpec)
