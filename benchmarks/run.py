@@ -104,9 +104,17 @@ rk AS (
     SELECT rn, norm_email(email) FROM r UNION ALL
     SELECT rn, norm_phone(phone) FROM r) WHERE k IS NOT NULL),
 firsts AS (SELECT k, min(rn) AS first_rn FROM rk GROUP BY k),
-dup AS (SELECT DISTINCT rk.rn FROM rk JOIN firsts USING (k) WHERE firsts.first_rn < rk.rn),
+edges AS (SELECT rk.rn AS a, firsts.first_rn AS b FROM rk JOIN firsts USING (k)
+          WHERE firsts.first_rn < rk.rn),
 keyed AS (SELECT DISTINCT rn FROM rk),
-auditable AS (SELECT rk.rn, rk.k FROM rk ANTI JOIN dup USING (rn)),
+-- persons: rows joined by shared keys, directly or through other rows
+und AS (SELECT a AS x, b AS y FROM edges UNION SELECT b, a FROM edges),
+reach AS (
+  WITH RECURSIVE walk(x, y) AS (
+    SELECT x, y FROM und UNION SELECT w.x, u.y FROM walk w JOIN und u ON w.y = u.x)
+  SELECT x AS rn, least(x, min(y)) AS p FROM walk GROUP BY x),
+pmap AS (SELECT rn, coalesce(reach.p, rn) AS p FROM keyed LEFT JOIN reach USING (rn)),
+auditable AS (SELECT rk.rn, rk.k, pmap.p FROM rk JOIN pmap USING (rn)),
 cases AS (
   SELECT row_number() OVER () AS sr, lower(trim("Status")) AS status,
          lower(trim("Priority")) AS priority, lower(trim("Product [list]")) AS product,
@@ -130,43 +138,43 @@ consent AS (
 seeds AS (SELECT norm_email(email) AS k
           FROM {seed_list}),
 hits AS (
-  SELECT DISTINCT a.rn, 1 AS ord, 'open-severe-case' AS rule, 'suppress' AS action
+  SELECT DISTINCT a.p, 1 AS ord, 'open-severe-case' AS rule, 'suppress' AS action
     FROM auditable a JOIN case_keys ck ON a.k = ck.k JOIN cases c ON c.sr = ck.sr
     WHERE c.status IN ('new', 'open', 'pending', 'hold') AND c.priority IN ('high', 'urgent')
   UNION ALL
-  SELECT DISTINCT a.rn, 2, 'case-cooling-off', 'suppress'
+  SELECT DISTINCT a.p, 2, 'case-cooling-off', 'suppress'
     FROM auditable a JOIN case_keys ck ON a.k = ck.k JOIN cases c ON c.sr = ck.sr
     WHERE c.status IN ('solved', 'closed')
       AND c.closed_at BETWEEN TIMESTAMPTZ '{as_of}' - INTERVAL 14 DAY AND TIMESTAMPTZ '{as_of}'
   UNION ALL
-  SELECT DISTINCT a.rn, 3, 'open-case-about-offer', 'suppress'
+  SELECT DISTINCT a.p, 3, 'open-case-about-offer', 'suppress'
     FROM auditable a JOIN case_keys ck ON a.k = ck.k JOIN cases c ON c.sr = ck.sr
     WHERE c.status IN ('new', 'open', 'pending', 'hold') AND c.product = lower('{offer}')
   UNION ALL
-  SELECT a.rn, 4, 'frequency-cap', 'suppress'
+  SELECT a.p, 4, 'frequency-cap', 'suppress'
     FROM auditable a JOIN hist h ON a.k = h.k
     WHERE h.channel = 'email'
       AND h.sent_at BETWEEN TIMESTAMPTZ '{as_of}' - INTERVAL 7 DAY AND TIMESTAMPTZ '{as_of}'
-    GROUP BY a.rn HAVING count(DISTINCT h.sr) >= 3
+    GROUP BY a.p HAVING count(DISTINCT h.sr) >= 3
   UNION ALL
-  SELECT DISTINCT a.rn, 5, 'email-unsubscribed', 'suppress'
+  SELECT DISTINCT a.p, 5, 'email-unsubscribed', 'suppress'
     FROM auditable a JOIN consent c ON a.k = c.k
     WHERE c.channel = 'email' AND c.status IN ('opted_out', 'unsubscribed')
   UNION ALL
-  SELECT DISTINCT a.rn, 0, 'internal-seed-list', 'allow' FROM auditable a JOIN seeds s ON a.k = s.k
+  SELECT DISTINCT a.p, 0, 'internal-seed-list', 'allow' FROM auditable a JOIN seeds s ON a.k = s.k
   UNION ALL
-  SELECT DISTINCT a.rn, 6, 'open-minor-case', 'flag'
+  SELECT DISTINCT a.p, 6, 'open-minor-case', 'flag'
     FROM auditable a JOIN case_keys ck ON a.k = ck.k JOIN cases c ON c.sr = ck.sr
     WHERE c.status IN ('new', 'open', 'pending', 'hold') AND c.priority IN ('low', 'normal', '')),
-allowed AS (SELECT DISTINCT rn FROM hits WHERE action = 'allow'),
+allowed AS (SELECT DISTINCT p FROM hits WHERE action = 'allow'),
 sup AS (
-  SELECT rn, string_agg(rule, ';' ORDER BY ord) AS rules
-  FROM (SELECT * FROM hits WHERE action = 'suppress') ANTI JOIN allowed USING (rn) GROUP BY rn)
+  SELECT p, string_agg(rule, ';' ORDER BY ord) AS rules
+  FROM (SELECT * FROM hits WHERE action = 'suppress') ANTI JOIN allowed USING (p) GROUP BY p)
 SELECT r.rn,
        CASE WHEN keyed.rn IS NULL THEN 'cxaudit:unverifiable'
-            WHEN dup.rn IS NOT NULL THEN 'cxaudit:duplicate'
+            WHEN pmap.p < r.rn THEN coalesce(sup.rules || ';', '') || 'cxaudit:duplicate'
             ELSE sup.rules END AS cxaudit_rules
-FROM r LEFT JOIN keyed USING (rn) LEFT JOIN dup USING (rn) LEFT JOIN sup USING (rn);
+FROM r LEFT JOIN keyed USING (rn) LEFT JOIN pmap USING (rn) LEFT JOIN sup ON sup.p = pmap.p;
 
 COPY (SELECT r.* EXCLUDE (rn) FROM r JOIN decision USING (rn)
       WHERE decision.cxaudit_rules IS NULL ORDER BY rn) TO '{out}/cleaned.csv' (HEADER);
@@ -601,7 +609,7 @@ PHASE_NAMES = (
 # (module, attribute path, phase)
 PROBES = (
     ("cxaudit.audit", "match_sources", "matching sources to rules"),
-    ("cxaudit.audit", "DuplicateFinder.finish", "judging duplicates"),
+    ("cxaudit.persons", "PersonFinder.finish", "finding persons"),
     ("cxaudit.pipeline", "OutputWriter.add", "writing rows"),
     ("cxaudit.pipeline", "Tally.add", "tallying report"),
     ("cxaudit.pipeline", "build_report", "building report"),

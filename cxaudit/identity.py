@@ -338,7 +338,7 @@ def normalise_phones(
             .to_numpy()
         )
         out = out.where(~hit, None)
-        placeholder |= hit & ~blank
+        placeholder = placeholder | (hit & ~blank)
     damaged = _damaged(pc.utf8_trim_whitespace(arrow_text(values))) & ~placeholder
     if dropped is not None:
         dropped.add("phone", "placeholder", placeholder, values)

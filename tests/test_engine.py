@@ -711,3 +711,50 @@ def test_reading_a_csv_while_another_thread_samples_its_frames(tmp_path: Path) -
     finally:
         stop.set()
         sampler.join(timeout=10)
+
+
+def test_a_person_across_list_parts_is_judged_whole_on_the_cluster(
+    ws: Workspace, cluster: Cluster
+) -> None:
+    """Ann's rows sit in different parts (her case names only her work
+    address, her consent row says no on her home row): the cluster writes
+    the bytes of the local run over the same parts."""
+    ws.write(
+        "parts/a.csv", "customer_id,email,consent\nC1,ann.home@x.example,no\nC2,bob@x.example,yes\n"
+    )
+    ws.write(
+        "parts/b.csv",
+        "customer_id,email,consent\nC3,cara@x.example,yes\nC1,ann.work@x.example,yes\n",
+    )
+    ws.write(
+        "parts/c.csv",
+        "customer_id,email,consent\nC3,cara.two@x.example,yes\nC4,dev@x.example,yes\n",
+    )
+    ws.write(
+        "cases.csv",
+        CASES_HEADER + "\n1,,cara.two@x.example,open,urgent,X,S,,2026-11-18,\n",
+    )
+    ws.rules(
+        """
+        - id: severe
+          source: cases
+          where: {priority: {equals: urgent}}
+          action: suppress
+          reason: "urgent case {case_id}"
+        - id: no-consent
+          where: {consent: {equals: "no"}}
+          action: suppress
+          reason: "consent {consent}"
+        """
+    )
+    local = ws.audit("-q", campaign="parts", out="local")
+    dask = ws.audit("-q", *cluster.args(ws.root), campaign="parts", out="dask")
+    assert local.code == dask.code == 0, dask.stderr
+    _same_files(local.out, dask.out)
+    assert dask.kept() == ["bob@x.example", "dev@x.example"]
+    assert [(r["email"], r["cxaudit_rules"]) for r in dask.rows("suppressed.csv")] == [
+        ("ann.home@x.example", "no-consent"),
+        ("cara@x.example", "severe"),
+        ("ann.work@x.example", "no-consent;cxaudit:duplicate"),
+        ("cara.two@x.example", "severe;cxaudit:duplicate"),
+    ]

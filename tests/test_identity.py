@@ -52,3 +52,58 @@ def test_fast_phone_path_agrees_with_phonenumbers(raw: list[str], region: str) -
 
     got = normalise_phones(pd.Series(raw, dtype="str"), region).tolist()
     assert [None if pd.isna(v) else v for v in got] == [e164(v, region) for v in raw]
+
+
+def test_email_addresses_reduce_every_spelling_to_one_canonical_address() -> None:
+    from cxaudit.identity import email_addresses
+
+    assert email_addresses(" 'Ann Smith' <Ann@Example.COM> ") == ["ann@example.com"]
+    assert email_addresses("mailto:ann@example.com") == ["ann@example.com"]
+    assert email_addresses("jose\u0301@example.com") == email_addresses("josé@example.com")
+    assert email_addresses("ann@Bücher.example") == ["ann@xn--bcher-kva.example"]
+    assert email_addresses("a@x.example; b@x.example, a@x.example  c@x.example") == [
+        "a@x.example",
+        "b@x.example",
+        "c@x.example",
+    ]
+    assert email_addresses('"Smith, Ann" <ann@x.example>; bob@x.example') == [
+        "ann@x.example",
+        "bob@x.example",
+    ]
+    for junk in ("n/a", "", "a@b", "@x.example", "ann@", "<>", "mailto:"):
+        assert email_addresses(junk) == [], junk
+
+
+def test_canonical_keys_count_what_they_drop_per_column() -> None:
+    from cxaudit.identity import canonical_keys
+
+    idents, dropped = canonical_keys(
+        {
+            "customer_id": s("C1", "N/A", "0", "7.02255E+12", "", "TBD"),
+            "email": s(
+                "a@x.example; b@x.example", "none", "", "c@x.example", "", "NoEmail@X.example"
+            ),
+            "phone": s("000-000-0000", "617-555-0134", "12", "", "", "1.61755E+10"),
+        },
+        "US",
+        placeholders=("noemail@x.example",),
+    )
+    assert list(idents.columns) == ["customer_id", "email", "email#2", "phone"]
+    assert idents["customer_id"].tolist()[:1] == ["c:C1"]
+    assert idents["customer_id"].iloc[1:].isna().all()
+    assert idents["email#2"].iloc[0] == "e:b@x.example"
+    assert dropped.counts == {
+        "customer_id": {"placeholder": 3, "damaged": 1},
+        "email": {"not_a_key": 1, "placeholder": 1},
+        "phone": {"placeholder": 1, "damaged": 1, "not_a_key": 1},
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A[A-Za-z0-9._+-]{1,12}@[A-Za-z0-9-]{1,10}(\.[A-Za-z0-9-]{1,6}){1,2}\Z"))
+def test_the_vectorised_email_path_agrees_with_the_parser(address: str) -> None:
+    from cxaudit.identity import email_addresses
+
+    fast = normalise_emails(s(address)).iloc[0]
+    slow = email_addresses(f"<{address}>")  # forced through the parser
+    assert ([] if pd.isna(fast) else [fast]) == slow
