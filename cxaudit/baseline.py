@@ -54,9 +54,9 @@ def _suppressed_before(result: AuditResult, folder: Path) -> tuple[dict[str, str
             f"{path}: lacks the campaign's key columns or cxaudit_rules; is it from another list?"
         )
     rules = table.frame[rules_pos].to_numpy()
-    # A row held back only as a repeat says nothing about the person: their
-    # first row was kept (or suppressed on its own account).
-    person = pd.Series(rules != DUPLICATE, dtype=bool)
+    # A later row of a person says nothing the person's first row does not
+    # (cxaudit:duplicate comes last in its cell, after the person's rules).
+    person = ~pd.Series(rules, dtype="str").str.endswith(DUPLICATE)
     idents = identity_long(identity_columns(keys, result.rules.phone_region)[person.to_numpy()])
     mapping = dict(zip(idents["ident"], rules[idents["row"].to_numpy()], strict=True))
     return mapping, table.rows
@@ -93,7 +93,8 @@ class Comparison:
         has_key = np.zeros(n, dtype=bool)
         has_key[now["row"].to_numpy()] = True
         cells = result.outcome.rules_cell
-        repeat_only = cells == DUPLICATE  # the person's first row tells their story
+        # a later row of a person: the person's first row tells their story
+        repeat_only = pd.Series(cells, dtype="str").str.endswith(DUPLICATE).to_numpy()
         newly = np.flatnonzero(suppressed & ~was_suppressed & has_key & ~repeat_only)
         released = np.flatnonzero(~suppressed & was_suppressed)
         numbers = result.recipients.table.row_numbers
