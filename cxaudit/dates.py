@@ -55,7 +55,7 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     present = text != ""
     fast = None if date_format else _arrow_iso(text.where(present, None))
     if fast is not None:
-        return fast
+        return fast  # strict ISO 8601: no word ("today") gets this far
     if date_format:
         if "%b" in date_format or "%B" in date_format:
             text = english_months(text)
@@ -66,7 +66,7 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
         parsed = pd.to_datetime(
             _micro(text).where(present, None), format="ISO8601", utc=True, errors="coerce"
         )
-    bad = present & parsed.isna()
+    bad = present & (parsed.isna() | _relative(text))
     if bad.any():
         pos = int(bad.to_numpy().nonzero()[0][0])
         raise DateParseError(pos, str(values.iloc[pos]))
@@ -139,6 +139,15 @@ def _arrow_iso(text: pd.Series) -> pd.Series | None:
     return None
 
 
+# Words pandas reads as the wall clock: the same files must give the same
+# answer on every day, so they are not dates ("yesterday" never was).
+RELATIVE = ("today", "now", "yesterday", "tomorrow")
+
+
+def _relative(text: pd.Series) -> pd.Series:
+    return text.str.lower().isin(RELATIVE)
+
+
 def parse_instant(text: str) -> pd.Timestamp:
     """Parse one ISO 8601 date or datetime (for ``--as-of``, ``before:``, ``after:``).
 
@@ -147,7 +156,7 @@ def parse_instant(text: str) -> pd.Timestamp:
     to 9999.
     """
     value = text.strip()
-    if not value:
+    if not value or value.lower() in RELATIVE:
         raise ValueError(text)
     parsed = pd.to_datetime(
         _micro(pd.Series([value], dtype="str")), format="ISO8601", utc=True, errors="coerce"

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.dates import DateParseError, format_hint, parse_moments
+from cxaudit.dates import RELATIVE, DateParseError, format_hint, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, Dropped, canonical_keys
@@ -392,6 +392,12 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
         except DateParseError as exc:
             fmt = config.date_format or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
+            if exc.value.strip().lower() in RELATIVE:
+                raise CxauditError(
+                    f"{table.where(exc.position)}, column {column_name(table.header[pos])}: "
+                    f"{exc.value.strip()!r} is a word for a day, not a date: read on another day "
+                    "it would mean another moment; export the column with real dates"
+                ) from None
             raise CxauditError(
                 f"{table.where(exc.position)}, column "
                 f"{column_name(table.header[pos])}: not a date in the format {fmt} (the value "

@@ -186,3 +186,22 @@ def test_a_day_first_date_gets_a_day_first_hint(ws: Workspace) -> None:
         "(the value reads like '99/99/9999'); fix the value or set sources.cases.date_format, "
         'e.g. "%d/%m/%Y"'
     )
+
+
+@pytest.mark.parametrize("word", ["today", "Now", "TODAY", "yesterday", "tomorrow"])
+def test_words_for_a_day_are_refused_with_the_row_and_column(ws, word: str) -> None:
+    ws.write("campaign.csv", f"customer_id,email,when\nC1,a@x.example,{word}\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {customer_id: customer_id, email: email}, "
+        "columns: {when: when}, dates: [when]}\nsources: {}\nrules:\n"
+        "  - {id: x, where: {when: {within_days: 3}}, action: suppress}\n",
+    )
+    run = ws.audit()
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        f"cxaudit: error: campaign.csv: row 2, column 'when': {word!r} is a word for a day, not a "
+        "date: read on another day it would mean another moment; export the column with real dates"
+    )
+    assert not run.out.exists()
+    assert ws.cli("audit", "campaign.csv", "--as-of", word).exit_code == 2
