@@ -22,7 +22,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from cxaudit import __version__
 from cxaudit.console import _err
@@ -38,8 +40,42 @@ from cxaudit.errors import (
 
 T = TypeVar("T")
 
+# An option whose empty value means something ("no offer"); every other empty
+# argument is an unset variable in a script (`--out "$OUT"`), never a path.
+_EMPTY_ALLOWED = frozenset({"--offer"})
+
+
+def empty_argument(args: list[str]) -> str | None:
+    """The message for the first empty argument, or None: ``--out ''`` must
+    not write into the current folder, nor ``--baseline ''`` compare with it."""
+    for i, arg in enumerate(args):
+        option, value = (arg.split("=", 1) if arg.startswith("--") and "=" in arg else ("", arg))
+        if value.strip():
+            continue
+        if not option:
+            option = args[i - 1] if i and args[i - 1].startswith("-") else "an argument"
+        if option in _EMPTY_ALLOWED:
+            continue
+        return (
+            f"{option} {value!r}: empty (an unset variable in a script?); give a path or value"
+        )
+    return None
+
+
+class _Commands(TyperGroup):
+    """The command group, refusing empty arguments before any command runs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        problem = empty_argument(args)
+        if problem is not None:
+            _err(problem)
+            ctx.exit(EXIT_ERROR)
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
     name="cxaudit",
+    cls=_Commands,
     help=(
         "Hold marketing back from customers who are in the middle of a support problem.\n\n"
         "Example: cxaudit audit sample_data/campaign.csv --rules rules.yaml --out cxaudit-out"

@@ -296,3 +296,46 @@ def test_validate_lists_every_problem_in_one_run(ws: Workspace) -> None:
         "sources.cases.columns.subject at rules.yaml:7); did you mean 'Subject'? Fix the mapping "
         "or the export",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["audit", "campaign.csv", "--out", ""], "--out ''"),
+        (["audit", "campaign.csv", "--out="], "--out ''"),
+        (["audit", "campaign.csv", "--baseline", " "], "--baseline ' '"),
+        (["audit", "campaign.csv", "-r", ""], "-r ''"),
+        (["check", "campaign.csv", "--format", "github="], "--format 'github='"),
+        (["audit", ""], "an argument ''"),
+    ],
+)
+def test_an_empty_argument_is_exit_2_and_nothing_is_written(
+    ws: Workspace, args: list[str], named: str
+) -> None:
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
+    ws.rules("- {id: x, source: cases, action: suppress}")
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    result = ws.cli(*args)
+    assert result.exit_code == 2
+    if named != "--format 'github='":  # that one is check's own message
+        assert result.stderr == (
+            f"cxaudit: error: {named}: empty (an unset variable in a script?); give a path or value\n"
+        )
+    assert sorted(p.name for p in ws.root.iterdir()) == ["campaign.csv", "cases.csv", "rules.yaml"]
+
+
+def test_the_step_summary_may_not_be_an_input(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
+    ws.rules("- {id: x, source: cases, action: suppress}")
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    before = (ws.root / "campaign.csv").read_bytes()
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(ws.root / "campaign.csv"))
+    result = ws.cli("check", "campaign.csv")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"cxaudit: error: $GITHUB_STEP_SUMMARY: {ws.root / 'campaign.csv'} is the input "
+        "campaign.csv of this check; write the format to another file"
+    )
+    assert (ws.root / "campaign.csv").read_bytes() == before

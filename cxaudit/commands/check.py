@@ -154,7 +154,11 @@ def check(
             base = _request(
                 Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
             )
-            _refuse_format_over_input(formats, [*paths, rules, *base.sources.values()])
+            targets = [(f"--format {n}={p}", p) for n, p in formats if p is not None]
+            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary_file:
+                targets.append(("$GITHUB_STEP_SUMMARY", Path(summary_file)))
+            _refuse_format_over_input(targets, [*paths, rules, *base.sources.values()])
             failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
             runner = open_engine(engine, scheduler)
             try:
@@ -185,9 +189,9 @@ def check(
     raise typer.Exit(run.exit_code)
 
 
-def _refuse_format_over_input(formats: list[tuple[str, Path | None]], inputs: list[Path]) -> None:
-    """No --format NAME=PATH may replace one of the check's inputs (by
-    device and inode, so links count)."""
+def _refuse_format_over_input(targets: list[tuple[str, Path]], inputs: list[Path]) -> None:
+    """No file check writes (--format NAME=PATH, $GITHUB_STEP_SUMMARY) may
+    be one of the check's inputs (by device and inode, so links count)."""
     from cxaudit.locations import Url
 
     seen = {}
@@ -199,9 +203,7 @@ def _refuse_format_over_input(formats: list[tuple[str, Path | None]], inputs: li
         with contextlib.suppress(OSError):
             info = os.stat(path)
             seen.setdefault((info.st_dev, info.st_ino), path)
-    for name, target in formats:
-        if target is None:
-            continue
+    for label, target in targets:
         try:
             info = os.stat(target)
         except OSError:
@@ -209,7 +211,7 @@ def _refuse_format_over_input(formats: list[tuple[str, Path | None]], inputs: li
         source = seen.get((info.st_dev, info.st_ino))
         if source is not None:
             raise CxauditError(
-                f"--format {name}={target}: {target} is the input {source} of this check; "
+                f"{label}: {target} is the input {source} of this check; "
                 "write the format to another file"
             )
 
