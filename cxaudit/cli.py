@@ -16,6 +16,7 @@ and :mod:`cxaudit.cli_progress`.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -35,7 +36,9 @@ from cxaudit.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TEMPFAIL,
+    EXIT_TERMINATED,
     CxauditError,
+    Terminated,
 )
 
 T = TypeVar("T")
@@ -49,16 +52,14 @@ def empty_argument(args: list[str]) -> str | None:
     """The message for the first empty argument, or None: ``--out ''`` must
     not write into the current folder, nor ``--baseline ''`` compare with it."""
     for i, arg in enumerate(args):
-        option, value = (arg.split("=", 1) if arg.startswith("--") and "=" in arg else ("", arg))
+        option, value = arg.split("=", 1) if arg.startswith("--") and "=" in arg else ("", arg)
         if value.strip():
             continue
         if not option:
             option = args[i - 1] if i and args[i - 1].startswith("-") else "an argument"
         if option in _EMPTY_ALLOWED:
             continue
-        return (
-            f"{option} {value!r}: empty (an unset variable in a script?); give a path or value"
-        )
+        return f"{option} {value!r}: empty (an unset variable in a script?); give a path or value"
     return None
 
 
@@ -91,6 +92,7 @@ app = typer.Typer(
 # Every exit code of every command, shown in its --help and in the README's
 # table (a test keeps the three in step).
 _INTERRUPTED = "interrupted (Ctrl-C); no output was changed"
+_TERMINATED = "terminated (SIGTERM: systemd, timeout, a cancelled CI job); no output was changed"
 _BAD = (
     "bad usage, bad rules file or unreadable input: one line on stderr names the file, "
     "line or column and what to do; nothing is written"
@@ -104,6 +106,7 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         EXIT_TEMPFAIL: "another run holds --out (after --wait): nothing was written; try "
         "again later",
         EXIT_INTERRUPTED: _INTERRUPTED,
+        EXIT_TERMINATED: _TERMINATED,
     },
     "check": {
         EXIT_OK: "every file is clean",
@@ -112,18 +115,26 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         "reported), or bad usage or a bad rules file or source (nothing is judged)",
         EXIT_CEILING: "a file would suppress more than --max-suppressed allows",
         EXIT_INTERRUPTED: _INTERRUPTED,
+        EXIT_TERMINATED: _TERMINATED,
     },
-    "explain": {EXIT_OK: "explained", EXIT_ERROR: _BAD, EXIT_INTERRUPTED: _INTERRUPTED},
+    "explain": {
+        EXIT_OK: "explained",
+        EXIT_ERROR: _BAD,
+        EXIT_INTERRUPTED: _INTERRUPTED,
+        EXIT_TERMINATED: _TERMINATED,
+    },
     "test": {
         EXIT_OK: "every rule test passed",
         EXIT_FAILED: "a rule test failed",
         EXIT_ERROR: "the rules or their tests cannot be read",
         EXIT_INTERRUPTED: _INTERRUPTED,
+        EXIT_TERMINATED: _TERMINATED,
     },
     "validate": {
         EXIT_OK: "the rules file and every source are fine",
         EXIT_ERROR: "a problem: each is listed with its file, line, rule and key",
         EXIT_INTERRUPTED: _INTERRUPTED,
+        EXIT_TERMINATED: _TERMINATED,
     },
     "presets": {EXIT_OK: "listed"},
 }
@@ -272,6 +283,9 @@ def _guard(
             hint = f" (and {more} more {noun}: run `cxaudit validate`)" if more > 0 else ""
             _err(exc.message + hint)
         raise typer.Exit(exc.exit_code) from None
+    except Terminated:
+        _err("terminated (SIGTERM); no output was changed")
+        raise typer.Exit(EXIT_TERMINATED) from None
     except KeyboardInterrupt:
         _err("interrupted; no output was changed")
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -388,4 +402,10 @@ def main() -> None:
     before pyarrow is first imported, which the lazy imports guarantee."""
     if sys.platform.startswith("linux"):
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    signal.signal(signal.SIGTERM, _terminate)
     app()
+
+
+def _terminate(_signum: int, _frame: Any) -> None:
+    """SIGTERM stops a run like Ctrl-C (see :class:`Terminated`)."""
+    raise Terminated

@@ -19,6 +19,12 @@ EXIT_ERROR = 2  # bad usage, bad rules file, unreadable or invalid input
 EXIT_CEILING = 3  # more would be suppressed than --max-suppressed allows
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL (sysexits.h): another run holds --out; try again later
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): systemd, `timeout`, a cancelled CI job
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so a run stops as on Ctrl-C: the
+    same clean-up (no output changed, a folder it created removed)."""
 
 
 class CxauditError(Exception):

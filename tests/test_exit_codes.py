@@ -132,7 +132,7 @@ def test_every_documented_code_of_every_command_is_in_the_table() -> None:
         (command, code)
         for command, codes in EXIT_CODES.items()
         for code in codes
-        if command != "presets" and code != 130  # nothing to go wrong; Ctrl-C below
+        if command != "presets" and code not in (130, 143)  # nothing to go wrong; signals below
     }
     assert covered == documented
 
@@ -171,3 +171,34 @@ def test_readme_has_one_table_of_every_code_of_every_command() -> None:
         for code, meaning in codes.items()
     ]
     assert rows == documented
+
+
+def test_sigterm_is_143_with_one_line_and_changes_nothing(ws: Workspace) -> None:
+    """A run stopped by SIGTERM (systemd, timeout, a cancelled CI job) while
+    it reads a long list: one line on stderr, exit 143, no --out left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    _workspace(ws)
+    rows = "".join(f"C{i},p{i}@x.example\n" for i in range(400_000))
+    ws.write("campaign.csv", "customer_id,email\n" + rows)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxaudit", "audit", "campaign.csv", *AS_OF, "--out", "out"],
+        cwd=ws.root,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # progress: stop it once the list is being read
+        lines.append(line.decode())
+        if "reading campaign" in lines[-1]:
+            proc.send_signal(signal.SIGTERM)
+            break
+    lines += [line.decode() for line in proc.stderr]
+    assert proc.wait(timeout=120) == 143, lines
+    assert lines[-1] == "cxaudit: error: terminated (SIGTERM); no output was changed\n"
+    assert not (ws.root / "out").exists()
