@@ -162,6 +162,12 @@ def shared_key_warnings(path: str, persons: Persons, columns: dict[str, str]) ->
     masked."""
     out = []
     rows = persons.keyed_rows
+    advice = (
+        "they count as one person: the first row is judged and the others are "
+        "cxaudit:duplicate. If the value is a placeholder or is shared by different "
+        "people, list it under placeholders: in the rules file (or map another column "
+        "as the key)"
+    )
     for shared in persons.shared:
         column = column_name(columns.get(shared.kind, shared.kind))
         what = f"{shared.kind} {mask(shared.value)} (column {column})"
@@ -171,12 +177,16 @@ def shared_key_warnings(path: str, persons: Persons, columns: dict[str, str]) ->
                 "list, into one person"
             )
         else:
-            head = f"{path}: {what} is on {shared.rows:,} rows that share no other key"
+            head = (
+                f"{path}: {what} is on {shared.rows:,} rows that look like {shared.people:,} "
+                "different people (no other key in common)"
+            )
+        out.append(f"{head}; {advice}")
+    if persons.largest is not None:
+        first, size = persons.largest
         out.append(
-            f"{head}; they count as one person: the first row is judged and the others are "
-            "cxaudit:duplicate. If the value is a placeholder or is shared by different "
-            "people, list it under placeholders: in the rules file (or map another column "
-            "as the key)"
+            f"{path}: keys shared from row to row link {size:,} of {rows:,} rows, more than "
+            f"half the list, into one person (its first row is row {first}); {advice}"
         )
     return out
 

@@ -56,15 +56,40 @@ PLACEHOLDERS = (
     "undefined",
     "?",
 )
+# The same read by their letters and digits alone, so `N/A.`, `<NA>`,
+# `(null)`, `\N` (MySQL), `#VALUE!` (Excel) and `---` are placeholders too;
+# an id with no letter or digit at all, or only zeros (`0.0`), is no id.
+_ALNUM_PLACEHOLDERS = (
+    *{"".join(c for c in p if c.isalnum()) for p in PLACEHOLDERS} - {""},
+    "n",
+    "value",
+    "ref",
+    "div0",
+    "num",
+    "na",
+)
+_NOT_ALNUM = r"[^\p{L}\p{N}]+"
+# Characters no one types on purpose in a key: bidi marks and overrides,
+# zero-width spaces and joiners, a byte order mark (Unicode category Cf).
+_INVISIBLE = r"\p{Cf}+"
+# Dots other scripts write, which IDNA (UTS 46) reads as "." in a domain.
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+MAX_ADDRESSES = 32  # more in one cell is a distribution list, not a person
 # Excel writes a long number it was allowed to read as one in scientific
 # notation and keeps 6 significant digits: the rest are gone for good.
 EXCEL_DAMAGED = r"^\s*[+-]?\d(?:[.,]\d+)?[eE]\+?\d+\s*$"
 # The simple shape almost every cell has: one ASCII address, nothing else.
 # Lower-casing it is its whole canonical form (ASCII needs no NFC, ASCII
 # case folding is lower-casing, and an ASCII domain's IDNA form is itself).
-_PLAIN_EMAIL = r"^[A-Za-z0-9._%+'!#$&*/=?^`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+_PLAIN_EMAIL = (
+    r"^[A-Za-z0-9._%+!#$&*/=?^`{|}~-][A-Za-z0-9._%+'!#$&*/=?^`{|}~-]*"  # no quote first
+    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+)
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
 _SEPARATORS = re.compile(r"[;,\s]+")
+_INVISIBLE_RE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+"
+)
 _PHONE_PUNCTUATION = r"[\s().\-/]"
 _NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
 _REPEATED = "|".join(f"{d}+" for d in "0123456789")
@@ -121,6 +146,14 @@ def _null(like: pa.Array) -> pa.Scalar:
     return pa.scalar(None, like.type)
 
 
+def visible(text: pa.Array) -> pa.Array:
+    """``text`` without invisible format characters (only looked for when
+    some value is not ASCII: the common case pays one pass)."""
+    if pc.all(pc.string_is_ascii(text)).as_py() is not False:
+        return text
+    return pc.replace_substring_regex(text, _INVISIBLE, "")
+
+
 def _folded_in(trimmed: pa.Array, values: Iterable[str]) -> np.ndarray:
     """Which trimmed cells are one of ``values`` (compared case-folded)."""
     wanted = pa.array(sorted({v.strip().casefold() for v in values}), pa.string())
@@ -138,11 +171,14 @@ def normalise_ids(
 ) -> pd.Series:
     """Ids are compared as trimmed text: `00123` and `123` are different ids,
     but `0`, `000` and `N/A` are nobody's id."""
-    trimmed = pc.utf8_trim_whitespace(arrow_text(values))
+    trimmed = pc.utf8_trim_whitespace(visible(arrow_text(values)))
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
-    zeros = pc.fill_null(pc.match_substring_regex(trimmed, r"^0+$"), False)
+    alnum = pc.replace_substring_regex(pc.utf8_lower(trimmed), _NOT_ALNUM, "")
+    zeros = pc.fill_null(pc.match_substring_regex(alnum, r"^0*$"), False)
     placeholder = (
-        _folded_in(trimmed, (*PLACEHOLDERS, *placeholders)) | zeros.to_numpy(zero_copy_only=False)
+        _folded_in(trimmed, (*PLACEHOLDERS, *placeholders))
+        | _folded_in(alnum, _ALNUM_PLACEHOLDERS)
+        | zeros.to_numpy(zero_copy_only=False)
     ) & ~blank
     damaged = _damaged(trimmed) & ~placeholder
     if dropped is not None:
@@ -159,6 +195,10 @@ def _domain(domain: str) -> str:
     try:
         return idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
+        pass
+    try:  # IDNA 2003 (Python's codec) still writes symbols such as emoji
+        return domain.casefold().encode("idna").decode("ascii")
+    except UnicodeError:
         return domain.casefold()
 
 
@@ -167,7 +207,7 @@ def email_addresses(cell: str) -> list[str]:
     quotes and display names removed (by the standard library's address
     parser), the local part case-folded, the domain in IDNA form. Cells
     separate several addresses with `;`, `,` or spaces."""
-    text = unicodedata.normalize("NFC", cell).strip()
+    text = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", cell)).strip()
     if not text:
         return []
     if "<" in text:  # display names: the standard library's parser
@@ -179,10 +219,12 @@ def email_addresses(cell: str) -> list[str]:
         address = raw.strip().strip("<>\"'").strip()
         if address[:7].lower() == "mailto:":
             address = address[7:].split("?", 1)[0].strip("<>\"' ")
+        local, _, domain = address.rpartition("@")
+        domain = domain.translate(_DOTS).rstrip(".")
+        address = f"{local}@{domain}"
         if not _ADDRESS.match(address):
             continue
-        local, _, domain = address.rpartition("@")
-        canonical = f"{local.casefold()}@{_domain(domain.rstrip('.'))}"
+        canonical = f"{local.casefold()}@{_domain(domain)}"
         if canonical not in out:
             out.append(canonical)
     return out
@@ -206,9 +248,15 @@ def email_columns(
     columns = [_series(first, values.index)]
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(~plain & ~blank)
+    crowded: set[str] = set()
     if len(rest):
         cells = values.iloc[rest]
         parsed = {v: email_addresses(v) for v in pd.unique(cells)}
+        crowded = {v for v, found in parsed.items() if len(found) > MAX_ADDRESSES}
+        if crowded:
+            if dropped is not None:
+                dropped.add("email", "too_many_addresses", values.isin(crowded).to_numpy(), values)
+            parsed.update({v: [] for v in crowded})
         lists = cells.map(parsed)
         width = max((len(v) for v in parsed.values()), default=0)
         columns[0] = columns[0].astype(object)
@@ -224,6 +272,8 @@ def email_columns(
                 columns.append(column)
         columns = [c.astype("str") for c in columns]
     nokey = ~blank & columns[0].isna().to_numpy()
+    if crowded:
+        nokey &= ~values.isin(crowded).to_numpy()
     if placeholders:
         wanted = {e for v in placeholders for e in email_addresses(v)}
         for k, column in enumerate(columns):
@@ -266,6 +316,13 @@ def _placeholder_number(number: phonenumbers.PhoneNumber) -> bool:
     return len(nsn) >= 7 and any(nsn in run for run in _RUNS)
 
 
+def _possible(number: phonenumbers.PhoneNumber) -> bool:
+    """Possible as dialled from anywhere: a number possible only locally
+    (`555-0134`, no area code) would join everyone with those seven digits."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return reason == phonenumbers.ValidationResult.IS_POSSIBLE
+
+
 def e164(raw: str, region: str) -> str | None:
     """One number in E.164, or None when it is not a possible phone number
     or is a placeholder."""
@@ -276,7 +333,7 @@ def e164(raw: str, region: str) -> str | None:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number) or _placeholder_number(number):
+    if not _possible(number) or _placeholder_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -315,6 +372,10 @@ def normalise_phones(
     Common North American shapes are normalised vectorised; every other
     distinct value is parsed once by phonenumbers and mapped back.
     """
+    # invisible characters and a spreadsheet's float artifact (`6175550134.0`)
+    # are not part of the number
+    cleaned = pc.replace_substring_regex(visible(arrow_text(values)), r"^(\s*\+?\d+)\.0\s*$", r"\1")
+    values = _series(cleaned, values.index)
     out = _nanp_fast(values, region)
     trimmed = values.str.strip()
     blank = (trimmed == "").to_numpy()
@@ -355,7 +416,7 @@ def _is_placeholder_phone(raw: str, region: str) -> bool:
         number = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_possible_number(number) and _placeholder_number(number)
+    return _possible(number) and _placeholder_number(number)
 
 
 def normalise(key: str, values: pd.Series, region: str) -> pd.Series:

@@ -50,6 +50,7 @@ class SharedKey:
     ident: str  # the canonical key, prefix and all (masked by whoever shows it)
     rows: int
     most: bool = False
+    people: int = 0  # groups of its rows that share no other key with each other
 
     @property
     def value(self) -> str:
@@ -71,6 +72,9 @@ class Persons:
     keyed_rows: int = 0  # rows with at least one usable key
     several_keys: int = 0  # rows linked into their person through more than one key kind
     shared: tuple[SharedKey, ...] = ()
+    # a person of more than half the list's rows (a chain of keys, none of
+    # them on half the rows alone): (its first row number, its rows)
+    largest: tuple[int, int] | None = None
 
     @property
     def persons(self) -> int:
@@ -357,7 +361,14 @@ def resolve(found: list[Repeats], rows: int, keyed_rows: int) -> Persons:
 
     via, through, several = _links(edges, nodes, person, numbers)
     shared = _shared(edges, heavy, nodes, person, rows)
-    return Persons(nodes, person, first_numbers, via, through, keyed_rows, several, tuple(shared))
+    largest = None
+    firsts, sizes = np.unique(person, return_counts=True)
+    big = int(sizes.argmax())
+    if sizes[big] > rows / 2 and sizes[big] >= SHARED_ROWS and not any(s.most for s in shared):
+        largest = (int(numbers[np.searchsorted(nodes, firsts[big])]), int(sizes[big]))
+    return Persons(
+        nodes, person, first_numbers, via, through, keyed_rows, several, tuple(shared), largest
+    )
 
 
 def _numbers(edges: pd.DataFrame, nodes: np.ndarray) -> np.ndarray:
@@ -396,9 +407,10 @@ def _links(
 def _shared(
     edges: pd.DataFrame, heavy: pd.DataFrame, nodes: np.ndarray, person: np.ndarray, rows: int
 ) -> list[SharedKey]:
-    """Keys worth a warning: one carried by :data:`SHARED_ROWS` rows or more
-    that share no other key among themselves (one Stripe id on ten people),
-    or one carried by more than half the list."""
+    """Keys worth a warning: one carried by rows that look like
+    :data:`SHARED_ROWS` or more different people (groups that share no
+    other key: one Stripe id on ten emails), or one carried by more than
+    half the list."""
     if not len(heavy):
         return []
     heavy = heavy.reset_index(drop=True)
@@ -406,30 +418,37 @@ def _shared(
     members = edges.merge(heavy[["first_row", "key"]].reset_index(), on=["first_row", "key"])
     group = np.concatenate([members["index"].to_numpy(), heavy.index.to_numpy()])
     member = np.concatenate([members["row"].to_numpy(), heavy["first_row"].to_numpy()])
-    table = pd.DataFrame({"group": group, "row": member})
-    sharing = np.zeros(len(heavy), dtype=bool)
+    # Each member's cluster: the earliest row it shares a key of another kind
+    # with (the first row of that key), else itself. Rows of one cluster are
+    # one person by their other keys too; distinct clusters look like others.
+    cluster = member.copy()
+    own_kind = heavy["key"].to_numpy()[group]
     for code in range(len(KEY_NAMES)):
-        # each row's anchor for this kind: the first row of the key of this
-        # kind it repeats (itself when it repeats none): equal anchors mean
-        # a shared key of this kind
         mine = edges[edges["key"].to_numpy() == code]
         anchor = pd.Series(mine["first_row"].to_numpy(), index=mine["row"].to_numpy())
         anchor = anchor.groupby(level=0).min()
-        kind_rows = table[heavy["key"].to_numpy()[table["group"].to_numpy()] != code]
-        anchors = anchor.reindex(kind_rows["row"].to_numpy()).to_numpy()
-        anchors = np.where(np.isnan(anchors), kind_rows["row"].to_numpy(), anchors)
-        pairs = pd.DataFrame({"group": kind_rows["group"].to_numpy(), "anchor": anchors})
-        repeated = pairs.duplicated().to_numpy()
-        sharing[np.unique(pairs["group"].to_numpy()[repeated])] = True
+        found = anchor.reindex(member).to_numpy()
+        other = (own_kind != code) & ~np.isnan(found)
+        cluster[other] = np.minimum(cluster[other], found[other].astype(np.int64))
+    people = (
+        pd.DataFrame({"group": group, "cluster": cluster})
+        .drop_duplicates()
+        .groupby("group")
+        .size()
+        .reindex(heavy.index, fill_value=0)
+        .to_numpy()
+    )
     out = []
     half = rows / 2
-    for i in np.flatnonzero(~sharing | (heavy["rows"].to_numpy() > half)):
+    counts = heavy["rows"].to_numpy()
+    for i in np.flatnonzero((people >= SHARED_ROWS) | (counts > half)):
         out.append(
             SharedKey(
                 KEY_NAMES[int(heavy.at[i, "key"])],
                 str(heavy.at[i, "ident"]),
-                int(heavy.at[i, "rows"]),
-                most=bool(heavy.at[i, "rows"] > half),
+                int(counts[i]),
+                most=bool(counts[i] > half),
+                people=int(people[i]),
             )
         )
     return sorted(out, key=lambda s: (-s.rows, s.kind, s.ident))

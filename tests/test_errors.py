@@ -348,8 +348,8 @@ CATALOGUE = [
     ),
     Bad(
         "unparseable date in a source",
-        r"cases\.csv: row 3, column 'Created at': not a date in the format ISO 8601 .*\(the value reads like 'aaaaaaaaa'\)",
-        files={"cases.csv": CASES + "2,C2,,open,high,yesterday\n"},
+        r"cases\.csv: row 3, column 'Created at': not a date in the format ISO 8601 .*\(the value reads like 'aaaa'\)",
+        files={"cases.csv": CASES + "2,C2,,open,high,soon\n"},
     ),
     Bad(
         "a date format on a field not listed in dates",

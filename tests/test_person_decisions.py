@@ -239,7 +239,9 @@ def test_an_export_written_with_display_names_is_usable(ws: Workspace) -> None:
 )
 def test_placeholder_ids_link_nobody_and_are_counted(ws: Workspace, placeholder: str) -> None:
     ws.rules(SEVERE)
-    ws.write("cases.csv", f"{CASES_HEADER}\n1,{placeholder},zed@x.example,open,urgent,X,S,,2026-11-18,\n")
+    ws.write(
+        "cases.csv", f"{CASES_HEADER}\n1,{placeholder},zed@x.example,open,urgent,X,S,,2026-11-18,\n"
+    )
     ws.write(
         "campaign.csv",
         f"customer_id,email\n{placeholder},a@x.example\n{placeholder},b@x.example\n {placeholder.lower()} ,c@x.example\n",
@@ -267,7 +269,9 @@ def test_placeholder_phones_link_nobody(ws: Workspace, phone: str) -> None:
 
 def test_excel_damaged_ids_are_no_key_and_a_warning(ws: Workspace) -> None:
     ws.rules(SEVERE)
-    ws.write("cases.csv", f"{CASES_HEADER}\n1,7.02255E+12,zed@x.example,open,urgent,X,S,,2026-11-18,\n")
+    ws.write(
+        "cases.csv", f"{CASES_HEADER}\n1,7.02255E+12,zed@x.example,open,urgent,X,S,,2026-11-18,\n"
+    )
     ws.write(
         "campaign.csv", "customer_id,email\n7.02255E+12,a@x.example\n7.02255E+12,b@x.example\n"
     )
@@ -298,7 +302,8 @@ def test_one_id_on_many_different_people_still_links_them_and_says_so(ws: Worksp
     assert run.code == 0
     assert run.report()["by_rule"]["cxaudit:duplicate"] == 9
     warning = (
-        "campaign.csv: customer_id ***_Lx9 (column 'customer_id') is on 10 rows that share no other key; "
+        "campaign.csv: customer_id ***_Lx9 (column 'customer_id') is on 10 rows that look like 10 "
+        "different people (no other key in common); "
         "they count as one person: the first row is judged and the others are cxaudit:duplicate. "
         "If the value is a placeholder or is shared by different people, list it under "
         "placeholders: in the rules file (or map another column as the key)"
@@ -424,3 +429,99 @@ def test_each_rows_rules_do_not_depend_on_row_order_or_chunk_size(
 """
     )
     _shuffled_runs_agree(ws, [",".join(r) for r in rows], seed, chunk)
+
+
+def test_a_shared_id_is_named_even_when_two_of_its_rows_share_an_email(ws: Workspace) -> None:
+    # TEST is on six rows: two of them are Ann (same email), four others: five people.
+    emails = ["ann", "ann", "bob", "cara", "dev", "eve"]
+    rows = "".join(f"TEST,{e}@x.example\n" for e in emails)
+    rows += "".join(f"C{i},o{i}@x.example\n" for i in range(7))
+    ws.write("campaign.csv", "customer_id,email\n" + rows)
+    ws.write("cases.csv", f"{CASES_HEADER}\n1,,zed@x.example,open,urgent,X,S,,2026-11-18,\n")
+    ws.rules(SEVERE)
+    (warning,) = ws.audit().report()["warnings"]
+    assert warning.startswith(
+        "campaign.csv: customer_id *** (column 'customer_id') is on 6 rows that look like 5 "
+        "different people"
+    )
+
+
+def test_a_chain_of_keys_linking_most_of_the_list_is_named(ws: Workspace) -> None:
+    # rows share an id, then an email, then an id...: one person of 10 of 12 rows
+    rows = []
+    for i in range(10):
+        rows.append(f"K{i // 2},p{(i + 1) // 2}@x.example")
+    rows += ["Z1,z1@x.example", "Z2,z2@x.example"]
+    ws.write("campaign.csv", "customer_id,email\n" + "\n".join(rows) + "\n")
+    ws.write("cases.csv", f"{CASES_HEADER}\n1,,zed@x.example,open,urgent,X,S,,2026-11-18,\n")
+    ws.rules(SEVERE)
+    run = ws.audit()
+    assert run.report()["by_rule"]["cxaudit:duplicate"] == 9
+    assert run.report()["warnings"][0].startswith(
+        "campaign.csv: keys shared from row to row link 10 of 12 rows, more than half the list, "
+        "into one person (its first row is row 2)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("in_list", "in_export"),
+    [
+        ("'ann@example.com", "ann@example.com"),  # a quote typed before the address
+        ("ann@example.com\u200e", "ann@example.com"),  # a left-to-right mark
+        ("\u200fann@example.com", "ann@example.com"),
+        ("ann@example\u3002com", "ann@example.com"),  # an ideographic full stop
+        ("ann@example.com\u3002", "ann@example.com"),
+        ("ann@\U0001f4a9.la", "ann@xn--ls8h.la"),  # IDNA 2008 refuses emoji; IDNA 2003 does not
+    ],
+)
+def test_invisible_and_foreign_spellings_of_one_mailbox_match(
+    ws: Workspace, in_list: str, in_export: str
+) -> None:
+    ws.rules(SEVERE)
+    ws.write("campaign.csv", f"customer_id,email\nC1,{in_list}\nC2,bob@example.com\n")
+    ws.write("cases.csv", f"{CASES_HEADER}\n1,,{in_export},open,urgent,X,S,,2026-11-18,\n")
+    run = ws.audit()
+    assert run.kept() == ["bob@example.com"]
+
+
+@pytest.mark.parametrize(
+    "value", ["\\N", "#VALUE!", "(null)", "---", "<NA>", "0.0", "N/A.", "C1\u200e"]
+)
+def test_placeholder_shapes_and_invisible_marks_in_ids(ws: Workspace, value: str) -> None:
+    ws.rules(SEVERE)
+    ws.write("cases.csv", f"{CASES_HEADER}\n1,C1,,open,urgent,X,S,,2026-11-18,\n")
+    ws.write("campaign.csv", f"customer_id,email\n{value},a@x.example\n{value},b@x.example\n")
+    run = ws.audit()
+    if value.startswith("C1"):  # the same id with an invisible mark: Ann's case holds her back
+        assert run.kept() == []
+    else:  # a placeholder links nobody
+        assert run.kept() == ["a@x.example", "b@x.example"]
+
+
+def test_a_local_only_phone_or_a_float_artifact(ws: Workspace) -> None:
+    # 555-0134 has no area code: it would join everyone with those digits;
+    # 6175550134.0 is a spreadsheet's float of a real number.
+    ws.rules(SEVERE)
+    ws.write("cases.csv", f"{CASES_HEADER}\n")
+    ws.write(
+        "campaign.csv",
+        "email,phone\ng@x.example,555-0134\nh@x.example,555-0134\ni@x.example,6175550134.0\nj@x.example,617-555-0134\n",
+    )
+    run = ws.audit()
+    assert run.kept() == ["g@x.example", "h@x.example", "i@x.example"]
+    assert run.suppressed() == {"j@x.example": "cxaudit:duplicate"}
+
+
+def test_a_cell_of_many_addresses_is_no_key_and_counted(ws: Workspace) -> None:
+    crowd = "; ".join(f"cc{i}@x.example" for i in range(1000))
+    ws.rules(SEVERE)
+    ws.write(
+        "cases.csv",
+        f'{CASES_HEADER}\n1,,"{crowd}",open,urgent,X,S,,2026-11-18,\n2,,a@x.example,open,low,X,S,,2026-11-18,\n',
+    )
+    ws.write("campaign.csv", "customer_id,email\nC1,cc5@x.example\nC2,a@x.example\n")
+    run = ws.audit()
+    assert run.kept() == ["cc5@x.example", "a@x.example"]
+    assert run.report()["identity"]["cases"]["dropped_keys"] == {
+        "Requester email": {"too_many_addresses": 1}
+    }
