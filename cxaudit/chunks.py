@@ -23,7 +23,7 @@ import numpy as np
 
 from cxaudit import files, parts, records
 from cxaudit.csvfile import parquet_table, read_csv_bytes, read_table, table_from_bytes, unreadable
-from cxaudit.encodings import sniff_encoding
+from cxaudit.encodings import encoding_problem, sniff_encoding
 from cxaudit.errors import CxauditError
 from cxaudit.locations import Url
 from cxaudit.table import Position, Table
@@ -72,10 +72,9 @@ def _streamable(encoding: str, footer: tuple[str, ...]) -> bool:
     both as those single bytes; a footer is judged against the whole file."""
     if footer:
         return False
-    try:
-        codec = codecs.lookup(encoding)
-    except LookupError:
+    if encoding_problem(encoding) is not None:
         return False  # read_table names the problem
+    codec = codecs.lookup(encoding)
     if codec.name.startswith(("utf-16", "utf-32")):
         return False
     return '\n"'.encode(codec.name) == b'\n"'

@@ -45,14 +45,34 @@ _BOMS = (
 )
 
 
-def _codec(path: Path, encoding: str) -> codecs.CodecInfo:
+# Text codecs Python has that no file is written in: they turn text into
+# other text (a host name, a Python literal), not into a file's bytes.
+_NOT_FILE_CODECS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape"})
+
+
+def encoding_problem(encoding: str) -> str | None:
+    """Why ``encoding`` cannot read a file (None when it can): unknown, or a
+    codec that is not a text encoding (rot13, base64, hex, zlib…)."""
     try:
-        return codecs.lookup(encoding)
+        codec = codecs.lookup(encoding)
     except LookupError:
-        raise CxauditError(
-            f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
+        return (
+            f"unknown encoding {encoding!r}; use a Python codec name such as "
             "utf-8, cp1252 or latin-1"
-        ) from None
+        )
+    if not getattr(codec, "_is_text_encoding", True) or codec.name in _NOT_FILE_CODECS:
+        return (
+            f"{encoding!r} is not a text encoding a file is written in; use one such as "
+            "utf-8, cp1252 or latin-1"
+        )
+    return None
+
+
+def _codec(path: Path, encoding: str) -> codecs.CodecInfo:
+    problem = encoding_problem(encoding)
+    if problem is not None:
+        raise CxauditError(f"{path}: {problem}")
+    return codecs.lookup(encoding)
 
 
 def bom_bytes(dialect: Dialect) -> bytes:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cxaudit.dates import RELATIVE, DateParseError, format_hint, parse_moments
+from cxaudit.encodings import encoding_problem
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, Dropped, canonical_keys
@@ -341,6 +342,9 @@ def read_options(
         if config.name == RECIPIENTS
         else f"sources.{config.name}.encoding"
     )
+    problem = encoding_problem(encoding) if encoding else None
+    if problem is not None:
+        raise CxauditError(f"--encoding: {problem}")
     return {
         "encoding": encoding or config.encoding,
         # --encoding or the rules file's encoding: forced; a preset's or the

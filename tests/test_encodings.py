@@ -65,3 +65,24 @@ def test_sniffing_rules() -> None:
     assert sniff_encoding("Saldaña".encode(), "cp1252", True) == "utf-8"
     assert sniff_encoding("Saldaña".encode("cp1252"), "cp1252", True) == "cp1252"
     assert sniff_encoding("Saldañ".encode()[:-1], "cp1252", False) == "utf-8"  # cut mid-character
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "hex", "zlib", "bz2", "idna", "punycode"])
+def test_only_text_encodings_a_file_is_written_in_are_accepted(ws, codec: str) -> None:
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
+    ws.write("cases.csv", "Id,Customer ID\n")
+    rules = "version: 1\nsources: {}\nrules:\n  - {id: x, where: {email: {equals: zz}}, action: suppress}\n"
+    ws.write("rules.yaml", rules)
+    run = ws.audit("--encoding", codec)
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        f"cxaudit: error: --encoding: {codec!r} is not a text encoding a file is written in; "
+        "use one such as utf-8, cp1252 or latin-1"
+    )
+    ws.write(
+        "rules.yaml",
+        rules.replace("version: 1\n", f"version: 1\nrecipients: {{encoding: {codec}}}\n"),
+    )
+    result = ws.cli("validate", "rules.yaml")
+    assert result.exit_code == 2
+    assert f"{codec!r} is not a text encoding a file is written in" in result.stderr

@@ -369,7 +369,7 @@ CATALOGUE = [
             "campaign.csv": "customer_id,email,name\nC1,ann@example.com,Jos\xe9\n".encode("latin-1")
         },
     ),
-    Bad("unknown encoding", r"campaign\.csv: unknown encoding 'utf9'", args=("--encoding", "utf9")),
+    Bad("unknown encoding", r"--encoding: unknown encoding 'utf9'", args=("--encoding", "utf9")),
     Bad(
         "ragged campaign row",
         r"campaign\.csv: row 4 has 4 fields but the header has 3",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cxaudit.encodings import encoding_problem
 from cxaudit.identity import KEY_NAMES
 from cxaudit.locations import location
 from cxaudit.presets import PRESETS
@@ -93,6 +94,10 @@ def _table(
     for dname, (src, _values) in derive.items():
         if src not in columns and src not in (keys or {}):
             problems.add((*prefix, "derive", dname), f"derives from unknown field {src!r}")
+    if spec.encoding is not None:
+        problem = encoding_problem(spec.encoding)
+        if problem is not None:
+            problems.add((*prefix, "encoding"), problem)
     if spec.delimiter is not None and len(spec.delimiter) != 1:
         problems.add((*prefix, "delimiter"), "must be one character, e.g. ',' ';' or '\\t'")
     path = None
