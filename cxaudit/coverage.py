@@ -227,6 +227,11 @@ class Coverage:
 
     def warnings(self, list_path: str) -> list[str]:
         out = damaged_warnings(list_path, self.list_dropped, self.list_columns)
+        if not self.list_rows:
+            out.append(
+                f"{list_path}: has no rows (a header only), so nobody was audited; check that "
+                "the export is complete"
+            )
         if self.persons is not None:
             out += shared_key_warnings(list_path, self.persons, self.list_columns)
         if self.list_rows and self.list_keyless / self.list_rows >= NOTABLE_SHARE:

@@ -369,6 +369,8 @@ def key_positions(rules: RuleSet, config: TableConfig) -> Callable[[Table], list
 
 def table_idents(rules: RuleSet, config: TableConfig, table: Table) -> pd.DataFrame:
     """The normalised identity keys of ``table``'s rows (see :mod:`identity`)."""
+    if config.name == RECIPIENTS and len(table.header) == len(table.frame.columns):
+        _refuse_repeated_header(table)  # the key pass reads every column it needs
     return _idents(rules, table, *_resolve_columns(rules, config, table))[0]
 
 
@@ -386,6 +388,8 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
     """Parse dates, normalise keys and derive fields of a table already read
     (a whole file, or one chunk of the campaign list)."""
     columns, key_names = _resolve_columns(rules, config, table)
+    if config.name == RECIPIENTS:
+        _refuse_repeated_header(table)
     moments: dict[str, pd.Series] = {}
     for name in config.dates:
         if name not in columns:
@@ -415,6 +419,23 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
         config, table, columns, moments, idents, derived, warnings, unknown=unknown,
         dropped=dropped,
     )
+
+
+def _refuse_repeated_header(table: Table) -> None:
+    """A row that repeats the header is two exports joined end to end: as a
+    recipient it would be sent to (or judged) as a person named "email"."""
+    if not table.rows or not len(table.frame.columns):
+        return
+    same = (table.frame[0].str.strip() == table.header[0].strip()).to_numpy()
+    for pos in range(1, len(table.header)):
+        if not same.any():
+            return
+        same = same & (table.frame[pos].str.strip() == table.header[pos].strip()).to_numpy()
+    if same.any():
+        raise CxauditError(
+            f"{table.where(int(same.nonzero()[0][0]))}: repeats the header (files joined end "
+            "to end?); remove the line, or pass the files as parts of one list (a folder)"
+        )
 
 
 def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:

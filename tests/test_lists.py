@@ -556,3 +556,34 @@ def test_terminal_caption_when_no_one_is_held_twice(ws: Workspace) -> None:
         "No one was held by more than one rule: the suppress rows add up to the 1 suppressed "
         "person."
     ) in text
+
+
+@pytest.mark.parametrize("chunk", ["1", "3", "1000000"])
+def test_a_row_repeating_the_header_is_exit_2_naming_it(ws: Workspace, chunk: str) -> None:
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    ws.rules("- {id: x, source: cases, action: suppress}")
+    ws.write(
+        "campaign.csv",
+        "customer_id,email\nC1,a@x.example\nC2,b@x.example\ncustomer_id , email\nC3,c@x.example\n",
+    )
+    run = ws.audit("--chunk-size", chunk)
+    assert run.code == 2
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: campaign.csv: row 4: repeats the header (files joined end to end?); "
+        "remove the line, or pass the files as parts of one list (a folder)"
+    )
+    assert not run.out.exists()
+
+
+def test_a_header_only_list_is_a_warning(ws: Workspace) -> None:
+    ws.write("cases.csv", CASES_HEADER + "\n1,C1,,open,urgent,X,S,,2026-11-18,\n")
+    ws.rules("- {id: x, source: cases, action: suppress}")
+    ws.write("campaign.csv", "customer_id,email\n")
+    run = ws.audit()
+    assert run.code == 0
+    warning = (
+        "campaign.csv: has no rows (a header only), so nobody was audited; check that the "
+        "export is complete"
+    )
+    assert warning in run.report()["warnings"]
+    assert f"cxaudit: warning: {warning}" in run.stderr

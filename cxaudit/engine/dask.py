@@ -242,52 +242,48 @@ class DaskEngine:
         keyed = sum(self._gather([self.client.submit(_keyed, k, pure=False) for k in keys]))
         persons = resolve(self._gather(judged), int(starts[-1]), keyed)
         del keys, split, judged
-        linked = None
-        if len(persons.rows):  # each person of several rows judged whole, here
-            found = [
+
+        def on_parts(task: Any, *args: Any, each: Any = None) -> list[Any]:
+            """``task`` on every list part, numbered as rows of the whole list
+            (``each(i)``: an argument of part i's own, before ``args``)."""
+            return [
                 self.client.submit(
                     _as_given,
                     names,
-                    _linked_part,
+                    task,
                     plan,
                     part,
                     options,
                     int(starts[i]),
                     origin,
                     shapes[0].dialect,
-                    persons.positions_in(int(starts[i]), int(starts[i + 1] - starts[i])),
+                    *([each(i)] if each is not None else []),
+                    *args,
                     request.campaign,
                     pure=False,
                 )
                 for i, part in enumerate(files)
             ]
-            tables = self._gather(found)
+
+        linked = None
+        if len(persons.rows):  # each person of several rows judged whole, here
+            tables = self._gather(
+                on_parts(
+                    _linked_part,
+                    each=lambda i: persons.positions_in(
+                        int(starts[i]), int(starts[i + 1] - starts[i])
+                    ),
+                )
+            )
             rows = concat_tables(tables[0], [t for t in tables if len(t)])
             linked = link_persons(plan, rows, persons, matches, sources)
         shared = self.client.scatter(
             {"persons": persons, "matches": matches, "sources": sources, "linked": linked},
             broadcast=True,
         )
-        decided = [
-            self.client.submit(
-                _as_given,
-                names,
-                _decide_part,
-                plan,
-                part,
-                options,
-                int(starts[i]),
-                origin,
-                shapes[0].dialect,
-                shared["persons"],
-                shared["matches"],
-                shared["sources"],
-                shared["linked"],
-                request.campaign,
-                pure=False,
-            )
-            for i, part in enumerate(files)
-        ]
+        decided = on_parts(
+            _decide_part, shared["persons"], shared["matches"], shared["sources"], shared["linked"]
+        )
         coverage = Coverage(sources)
         total_rows = int(starts[-1])
         for i, future in enumerate(decided):
