@@ -537,3 +537,30 @@ def test_step_summary_is_appended_when_set(ws: Workspace, monkeypatch: pytest.Mo
     text = summary.read_text()
     assert text.startswith("earlier step\n## cxaudit check\n")
     assert "| dirty.csv | promotional | email | - | 3 | 1 | 1 | FAIL |" in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "sarif", "junit", "json"])
+def test_every_format_shows_a_header_only_source_and_a_missing_offer(
+    ws: Workspace, fmt: str
+) -> None:
+    """A degraded run never reads as a clean pass: the export job wrote only
+    the header of the cases, and a rule needs --offer that nobody gave."""
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    ws.rules(
+        """
+        - id: about-offer
+          source: cases
+          where: {product: {equals: $campaign.offer}}
+          action: suppress
+        - id: severe
+          source: cases
+          where: {priority: {equals: urgent}}
+          action: suppress
+        """
+    )
+    result = ws.cli("check", "campaign.csv", "--format", fmt)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "cases.csv: has no rows (a header only)" in out
+    assert "rule 'about-offer' was skipped" in out

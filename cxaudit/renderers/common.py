@@ -35,6 +35,13 @@ def _summary(check: CampaignCheck) -> str:
     )
 
 
+def warnings_of(check: CampaignCheck) -> list[str]:
+    """What the judged file's run warns about (a header-only source, a rule
+    skipped for a missing --offer): every format shows them, so a degraded
+    run never reads as a clean pass."""
+    return list(check.report["warnings"]) if check.report is not None else []
+
+
 def error_text(check: CampaignCheck) -> str:
     """The file's error without its leading file name (the format names the
     file already)."""

@@ -14,6 +14,7 @@ from cxaudit.renderers.common import (
     error_location,
     error_text,
     findings,
+    warnings_of,
 )
 from cxaudit.report import SPECIAL_MEANING, ceiling_message
 
@@ -114,6 +115,18 @@ def annotations(run: CheckRun) -> list[Annotation]:
             )
             if not f.rule_id.startswith("cxaudit:") and f.rows[0].rule_line:
                 by_rule.setdefault(f.rule_id, []).append((check, f))
+    for check in run.checks:
+        for warning in warnings_of(check):
+            out.append(
+                Annotation(
+                    "warning",
+                    str(check.path),
+                    None,
+                    "cxaudit: warning",
+                    t(warning),
+                    f"{check.path}: warning: {warning}",
+                )
+            )
     for rule_id, found in by_rule.items():
         f = found[0][1]
         total = sum(len(x.rows) for _, x in found)

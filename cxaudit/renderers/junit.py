@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from cxaudit.check import CampaignCheck, CheckRun
 from cxaudit.escaping import xml_text
-from cxaudit.renderers.common import CEILING, MAX_ROWS_SHOWN, _rule_rows, error_text
+from cxaudit.renderers.common import CEILING, MAX_ROWS_SHOWN, _rule_rows, error_text, warnings_of
 from cxaudit.report import ceiling_message
 
 
@@ -34,6 +34,11 @@ class JunitRenderer:
                 error.text = xml_text(check.error)
             else:
                 self._judged(run, check, suite, path, counts)
+                found = warnings_of(check)
+                if found:
+                    ET.SubElement(suite, "system-err").text = xml_text(
+                        "\n".join(f"warning: {w}" for w in found)
+                    )
             for key, value in counts.items():
                 suite.set(key, str(value))
                 totals[key] += value

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from cxaudit.check import CheckRun
 from cxaudit.escaping import markdown
-from cxaudit.renderers.common import MAX_ROWS_SHOWN, _outcome, _rule_rows, error_text
+from cxaudit.renderers.common import (
+    MAX_ROWS_SHOWN,
+    _outcome,
+    _rule_rows,
+    error_text,
+    warnings_of,
+)
 from cxaudit.renderers.github import MAX_ANNOTATIONS, Annotation
 
 
@@ -51,6 +57,10 @@ class MarkdownRenderer:
                 f"| {_md(c.path)} | {attrs} | {r['input_rows']} | {r['suppressed']} "
                 f"| {r['flagged']} | {_outcome(c)} |"
             )
+        warned = [(c, warnings_of(c)) for c in run.checks if warnings_of(c)]
+        if warned:
+            out += ["", "### Warnings", ""]
+            out += [f"- {_md(c.path)}: {_md(w)}" for c, found in warned for w in found]
         for c in run.checks:
             if c.error is not None:
                 out += ["", f"### {_md(c.path)}", "", f"Cannot be read: {_md(error_text(c))}"]

@@ -15,6 +15,7 @@ from cxaudit.renderers.common import (
     _summary,
     error_location,
     error_text,
+    warnings_of,
 )
 
 
@@ -76,5 +77,6 @@ class TextRenderer:
                 out.append(f"  row {v.row}  {t(v.recipient)}  {t(v.rule_id)}  {t(v.reason)}")
             if len(check.violations) > MAX_ROWS_SHOWN:
                 out.append(f"  … and {len(check.violations) - MAX_ROWS_SHOWN} more")
+            out += [f"  warning: {t(w)}" for w in warnings_of(check)]
         out.append(f"{_closing(run)} (failing on: {', '.join(run.fail_on)})")
         return "\n".join(out) + "\n"

@@ -10,7 +10,14 @@ from urllib.parse import quote
 
 from cxaudit import __version__
 from cxaudit.check import CheckRun
-from cxaudit.renderers.common import CEILING, UNREADABLE, error_location, error_text, findings
+from cxaudit.renderers.common import (
+    CEILING,
+    UNREADABLE,
+    error_location,
+    error_text,
+    findings,
+    warnings_of,
+)
 from cxaudit.report import SPECIAL_MEANING, ceiling_message
 
 # GitHub code scanning keeps the first 5,000 results of a SARIF run.
@@ -116,8 +123,17 @@ class SarifRenderer:
                         }
                     )
         invocation: dict[str, Any] = {"executionSuccessful": True, "exitCode": run.exit_code}
+        notifications = [
+            {
+                "level": "warning",
+                "message": {"text": warning},
+                "locations": [_location(str(check.path), None)],
+            }
+            for check in run.checks
+            for warning in warnings_of(check)
+        ]
         if left_out:
-            invocation["toolExecutionNotifications"] = [
+            notifications.append(
                 {
                     "level": "warning",
                     "message": {
@@ -125,7 +141,9 @@ class SarifRenderer:
                         f"scanning keeps the first {MAX_SARIF_RESULTS:,} of a run"
                     },
                 }
-            ]
+            )
+        if notifications:
+            invocation["toolExecutionNotifications"] = notifications
         log = {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
