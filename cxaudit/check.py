@@ -28,8 +28,15 @@ from cxaudit.audit import (
 )
 from cxaudit.engine import Engine
 from cxaudit.engine.local import sources_and_matches
-from cxaudit.errors import EXIT_CEILING, EXIT_ERROR, EXIT_FAILED, EXIT_OK, CxauditError
-from cxaudit.report import apply_ceiling, build_report, recipient_labels
+from cxaudit.errors import (
+    EXIT_CEILING,
+    EXIT_DEGRADED,
+    EXIT_ERROR,
+    EXIT_FAILED,
+    EXIT_OK,
+    CxauditError,
+)
+from cxaudit.report import apply_ceiling, apply_strict, build_report, recipient_labels
 from cxaudit.rules import RECIPIENTS
 from cxaudit.sidecar import read_sidecar
 
@@ -65,6 +72,7 @@ class CampaignCheck:
     failed: bool
     exceeded: bool = False  # more suppressed than the --max-suppressed ceiling
     error: str | None = None
+    degraded: bool = False  # --strict and the run had a warning
 
     @property
     def status(self) -> str:
@@ -72,6 +80,8 @@ class CampaignCheck:
         --fail-on flag), ceiling (over --max-suppressed) or error."""
         if self.error is not None:
             return "error"
+        if self.degraded:
+            return "degraded"
         if self.exceeded:
             return "ceiling"
         return "fail" if self.failed else "pass"
@@ -80,6 +90,7 @@ class CampaignCheck:
     def exit_code(self) -> int:
         return {
             "error": EXIT_ERROR,
+            "degraded": EXIT_DEGRADED,
             "ceiling": EXIT_CEILING,
             "fail": EXIT_FAILED,
             "pass": EXIT_OK,
@@ -102,9 +113,10 @@ class CheckRun:
 
     @property
     def exit_code(self) -> int:
-        """The worst of the files': 2 (a file could not be read), then 3
-        (over the suppression ceiling), then 1 (failed), then 0."""
-        order = (EXIT_OK, EXIT_FAILED, EXIT_CEILING, EXIT_ERROR)
+        """The worst of the files': 2 (a file could not be read), then 4
+        (--strict and a warning), then 3 (over the suppression ceiling), then
+        1 (failed), then 0."""
+        order = (EXIT_OK, EXIT_FAILED, EXIT_CEILING, EXIT_DEGRADED, EXIT_ERROR)
         return max((c.exit_code for c in self.checks), key=order.index, default=EXIT_OK)
 
     @property
@@ -118,11 +130,13 @@ def check_campaign(
     show_pii: bool,
     max_suppressed: float | None = None,
     engine: Engine | None = None,
+    strict: bool = False,
 ) -> CampaignCheck:
     result = run_audit(request, engine=engine)
     report = build_report(result, show_pii)
     limit = max_suppressed if max_suppressed is not None else result.rules.max_suppressed
     exceeded = apply_ceiling(report, limit)
+    degraded = apply_strict(report, strict or result.rules.strict)
     effects = result.outcome.effects
     table = result.recipients.table
     lines = table.line_numbers()
@@ -151,7 +165,10 @@ def check_campaign(
         )
     ]
     failed = exceeded or any(v.kind in fail_on for v in violations)
-    return CampaignCheck(request.campaign, result, report, violations, failed, exceeded)
+    failed = failed or degraded
+    return CampaignCheck(
+        request.campaign, result, report, violations, failed, exceeded, degraded=degraded
+    )
 
 
 def run_check(
@@ -161,6 +178,7 @@ def run_check(
     show_pii: bool = False,
     max_suppressed: float | None = None,
     engine: Engine | None = None,
+    strict: bool = False,
 ) -> CheckRun:
     """Judge every file. A :class:`CxauditError` about one campaign file is
     that file's error result; one about the rules file, the command line or
@@ -173,7 +191,9 @@ def run_check(
     for path in campaigns:
         request = replace(base, campaign=path)
         try:
-            checks.append(check_campaign(request, fail_on, show_pii, max_suppressed, engine))
+            checks.append(
+                check_campaign(request, fail_on, show_pii, max_suppressed, engine, strict)
+            )
         except CxauditError as exc:
             shared.raise_if_broken(request)  # a source's problem is every file's
             checks.append(CampaignCheck.unreadable(path, exc))

@@ -31,6 +31,7 @@ from cxaudit import __version__
 from cxaudit.console import _err
 from cxaudit.errors import (
     EXIT_CEILING,
+    EXIT_DEGRADED,
     EXIT_ERROR,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -103,6 +104,8 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         EXIT_ERROR: _BAD,
         EXIT_CEILING: "more would be suppressed than --max-suppressed allows: the reports "
         "are written, the lists are not (the previous ones stay)",
+        EXIT_DEGRADED: "--strict and the run had a warning: the reports are written, the "
+        "lists are not (the previous ones stay)",
         EXIT_TEMPFAIL: "another run holds --out (after --wait): nothing was written; try "
         "again later",
         EXIT_INTERRUPTED: _INTERRUPTED,
@@ -114,6 +117,7 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         EXIT_ERROR: "a campaign file cannot be read (the others are still judged and "
         "reported), or bad usage or a bad rules file or source (nothing is judged)",
         EXIT_CEILING: "a file would suppress more than --max-suppressed allows",
+        EXIT_DEGRADED: "--strict and a file's run had a warning",
         EXIT_INTERRUPTED: _INTERRUPTED,
         EXIT_TERMINATED: _TERMINATED,
     },
@@ -138,7 +142,7 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     },
     "presets": {EXIT_OK: "listed"},
 }
-"""When several apply, check exits with the worst: 2, then 3, then 1."""
+"""When several apply, check exits with the worst: 2, then 4, then 3, then 1."""
 
 
 def _epilog(command: str) -> str:
@@ -238,6 +242,15 @@ MaxSuppressedOpt = Annotated[
         max=100,
         help="Exit 3 when more than PERCENT of the list would be suppressed (audit writes "
         "the reports, not the lists). Default: the rules file's max_suppressed, else none.",
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 4 when the run is degraded: any warning (a header-only export, a rule "
+        "skipped for a missing --offer, a shared key...). audit then writes the reports, not "
+        "the lists. Also: strict: true in the rules file.",
     ),
 ]
 

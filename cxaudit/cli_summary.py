@@ -13,7 +13,9 @@ from cxaudit.console import make_console
 from cxaudit.escaping import terminal
 
 
-def result_line(report: dict[str, Any], folder: Path, exceeded: bool = False) -> str:
+def result_line(
+    report: dict[str, Any], folder: Path, exceeded: bool = False, degraded: bool = False
+) -> str:
     """The run in one line, for logs: ``cxaudit: 523 recipients: 475 kept,
     48 suppressed, 12 flagged; since runs/X: 3 newly suppressed, 1 released;
     wrote runs/Y``."""
@@ -27,7 +29,9 @@ def result_line(report: dict[str, Any], folder: Path, exceeded: bool = False) ->
             f"; since {change['path']}: {len(change['newly_suppressed']):,} newly suppressed, "
             f"{len(change['released']):,} released"
         )
-    if exceeded:
+    if degraded:
+        line += f"; degraded (--strict): only the reports were written to {folder}"
+    elif exceeded:
         line += f"; over the ceiling: only the reports were written to {folder}"
     else:
         line += f"; wrote {folder}"

@@ -38,6 +38,7 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() leaves
 
+
 def sniff_delimiter(header_line: str) -> str:
     """The delimiter among `,` `;` tab that splits the header most often
     (outside quotes); a header with none of them is a one-column file."""

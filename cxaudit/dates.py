@@ -84,7 +84,8 @@ _MONTHS = {
     "oct.": "Oct", "nov.": "Nov", "déc.": "Dec", "dec.": "Dec", "sept": "Sep",
 }  # fmt: skip
 _MONTH_WORD = re.compile(
-    r"(?<![^\W\d_])(" + "|".join(re.escape(m) for m in sorted(_MONTHS, key=len, reverse=True))
+    r"(?<![^\W\d_])("
+    + "|".join(re.escape(m) for m in sorted(_MONTHS, key=len, reverse=True))
     + r")(?![^\W\d_])",
     re.IGNORECASE,
 )

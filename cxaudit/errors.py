@@ -17,6 +17,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # check: violations; test: a rule test failed
 EXIT_ERROR = 2  # bad usage, bad rules file, unreadable or invalid input
 EXIT_CEILING = 3  # more would be suppressed than --max-suppressed allows
+EXIT_DEGRADED = 4  # --strict: the run had warnings, so its answer is not to be trusted
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL (sysexits.h): another run holds --out; try again later
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 EXIT_TERMINATED = 143  # SIGTERM (128 + 15): systemd, `timeout`, a cancelled CI job

@@ -21,7 +21,14 @@ from cxaudit.chunks import Totals
 from cxaudit.engine import Engine
 from cxaudit.files import refuse_overwriting_inputs
 from cxaudit.outputs import OutputWriter
-from cxaudit.report import Tally, apply_ceiling, build_report, render_markdown, report_json
+from cxaudit.report import (
+    Tally,
+    apply_ceiling,
+    apply_strict,
+    build_report,
+    render_markdown,
+    report_json,
+)
 from cxaudit.report_html import render_html
 
 
@@ -36,6 +43,7 @@ class Finished:
     report_text: str
     written: list[Path]
     exceeded: bool = False  # above --max-suppressed: only the reports were written
+    degraded: bool = False  # --strict and a warning: only the reports were written
     multi_rule: int = 0  # suppressed people held by two or more rules (see Tally)
 
 
@@ -49,6 +57,7 @@ def audit_to_folder(
     max_suppressed: float | None = None,
     engine: Engine | None = None,
     out_format: str = "same",
+    strict: bool = False,
 ) -> Finished:
     """Audit and write the lists (cleaned, suppressed, flagged; the last two
     also as workbooks) and the reports (report.json, report.md, report.html)
@@ -86,16 +95,17 @@ def audit_to_folder(
             report["baseline"] = comparison.report()
         limit = max_suppressed if max_suppressed is not None else last.rules.max_suppressed
         exceeded = apply_ceiling(report, limit)
+        degraded = apply_strict(report, strict or last.rules.strict)
         markdown = render_markdown(last, report, tally)
         html = render_html(last, report, tally)
         text = report_json(report)
-        written = writer.commit(text, markdown, html, rows=not exceeded)
+        written = writer.commit(text, markdown, html, rows=not (exceeded or degraded))
     progress(
         f"done: {report['kept']} kept, {report['suppressed']} suppressed, "
         f"{report['flagged']} flagged",
         rows=report["input_rows"],
     )
-    return Finished(last, report, text, written, exceeded, tally.multi_rule)
+    return Finished(last, report, text, written, exceeded, degraded, tally.multi_rule)
 
 
 def _inputs(part: AuditResult, baseline: Path | None) -> list[Path]:

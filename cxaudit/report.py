@@ -157,9 +157,7 @@ def build_report(
         "suppressed": totals.suppressed,
         "flagged": totals.flagged,
         "by_rule": totals.by_rule,
-        "skipped_rules": [
-            {"id": r.id, "why": result.rules.skip_reason(r)} for r in result.skipped
-        ],
+        "skipped_rules": [{"id": r.id, "why": result.rules.skip_reason(r)} for r in result.skipped],
         "warnings": totals.warnings + coverage_warnings,
         "flags": totals.flags,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
@@ -178,6 +176,25 @@ def unset_fact_warnings(result: AuditResult) -> list[str]:
         if why.startswith("needs "):
             out.append(f"rule {rule.id!r} was skipped: it {why}")
     return out
+
+
+def withheld_message(report: dict[str, Any]) -> str:
+    """Why the lists were not written: --strict and a warning, or the ceiling."""
+    if report.get("degraded"):
+        n = len(report["warnings"])
+        plural = "s" if n != 1 else ""
+        return f"the run is degraded under --strict ({n} warning{plural}, listed below)"
+    return ceiling_message(report)
+
+
+def apply_strict(report: dict[str, Any], strict: bool) -> bool:
+    """Under ``--strict`` (or ``strict: true``), whether the run is degraded:
+    it had warnings, so it may not have done what the rules say; report.json
+    says so in ``degraded``."""
+    degraded = strict and bool(report["warnings"])
+    if strict:
+        report["degraded"] = degraded
+    return degraded
 
 
 def apply_ceiling(report: dict[str, Any], max_suppressed: float | None) -> bool:
@@ -233,7 +250,7 @@ class ListFiles:
 
 def list_files(result: AuditResult, report: dict[str, Any]) -> ListFiles:
     fmt = result.recipients.table.dialect.format
-    written = not report.get("ceiling", {}).get("exceeded")
+    written = not report.get("ceiling", {}).get("exceeded") and not report.get("degraded")
     return ListFiles(*row_files(fmt), *SPREADSHEETS, written)
 
 
@@ -298,7 +315,7 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
     if not files.written:
         lines += [
             f"**{files.cleaned}, {files.suppressed} and {files.flagged} (and their workbooks) "
-            f"were not written**: {_cell(ceiling_message(report))}. Look at the rules below "
+            f"were not written**: {_cell(withheld_message(report))}. Look at the rules below "
             "before sending.",
             "",
         ]

@@ -35,6 +35,7 @@ from cxaudit.report import (
     list_files,
     share,
     suppress_rows,
+    withheld_message,
     workbook_note,
 )
 
@@ -182,7 +183,14 @@ def render_html(result: AuditResult, report: dict[str, Any], totals: Tally) -> s
         "actions": ACTIONS,
         "headline": [
             ("input_rows", "in the list", report["input_rows"], "every row of the campaign file"),
-            ("kept", "kept", report["kept"], f"{files.cleaned}: send to these"),
+            (
+                "kept",
+                "kept",
+                report["kept"],
+                f"{files.cleaned}: send to these"
+                if files.written
+                else f"{files.cleaned} was not written: withheld",
+            ),
             (
                 "suppressed",
                 "suppressed",
@@ -204,6 +212,7 @@ def render_html(result: AuditResult, report: dict[str, Any], totals: Tally) -> s
         "warnings": report["warnings"],
         "ceiling": ceiling,
         "ceiling_text": ceiling_message(report) if ceiling else "",
+        "withheld_text": "" if files.written else withheld_message(report),
         "files": files,
         "workbook_note": workbook_note(files, report) if files.written else "",
         "flags": listed,

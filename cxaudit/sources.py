@@ -416,7 +416,14 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
     derived, unknown = _derive(config, table, columns)
     warnings = derive_warnings(config, table, columns, unknown)
     return LoadedTable(
-        config, table, columns, moments, idents, derived, warnings, unknown=unknown,
+        config,
+        table,
+        columns,
+        moments,
+        idents,
+        derived,
+        warnings,
+        unknown=unknown,
         dropped=dropped,
     )
 

@@ -76,3 +76,27 @@ def test_check_exits_3_above_the_ceiling(ws: Workspace) -> None:
     )
     below = ws.cli("check", "campaign.csv", "--as-of", "2026-11-20", "--max-suppressed", "75")
     assert below.exit_code == 1  # under the ceiling: an ordinary failing check
+
+
+def test_strict_withholds_the_lists_of_a_degraded_run_and_says_why(ws: Workspace) -> None:
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
+    ws.write("cases.csv", CASES_HEADER + "\n")  # the export job wrote only the header
+    ws.rules("- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}")
+    run = ws.audit("--strict")
+    assert run.code == 4
+    assert sorted(p.name for p in run.out.iterdir()) == ["report.html", "report.json", "report.md"]
+    assert run.report()["degraded"] is True
+    assert run.stderr.splitlines()[-1] == (
+        "cxaudit: error: --strict: the run is degraded (1 warning(s) above); the lists "
+        "(cleaned, suppressed, flagged) were not written (the previous ones stay); "
+        "report.html, report.md and report.json say why"
+    )
+    md = (run.out / "report.md").read_text()
+    assert "were not written**: the run is degraded under --strict (1 warning, listed below)" in md
+    html = (run.out / "report.html").read_text()
+    assert "send to these" not in html and "cleaned.csv was not written: withheld" in html
+    ws.write("cases.csv", CASES_HEADER + "\n1,C9,,open,urgent,X,S,,2026-11-18,\n")
+    clean = ws.audit("--strict", out="out2")
+    assert clean.code == 0
+    assert clean.report()["degraded"] is False
+    assert (clean.out / "cleaned.csv").exists()

@@ -59,6 +59,23 @@ TABLE = [
         "audit", 3, "over the ceiling", ("audit", "campaign.csv", *AS_OF, "--max-suppressed", "10")
     ),
     Situation(
+        "audit",
+        4,
+        "--strict and a warning (a header-only export)",
+        ("audit", "campaign.csv", *AS_OF, "--strict"),
+        lambda ws: ws.write("cases.csv", CASES_HEADER + "\n"),
+    ),
+    Situation(
+        "audit",
+        4,
+        "strict: true in the rules file and a warning",
+        ("audit", "campaign.csv", *AS_OF),
+        lambda ws: (
+            ws.write("cases.csv", CASES_HEADER + "\n"),
+            ws.rules(RULES, head="strict: true\n"),
+        ),
+    ),
+    Situation(
         "audit", 75, "--out held by another run", ("audit", "campaign.csv", *AS_OF), hold="out"
     ),
     Situation("check", 0, "a clean file", ("check", "clean.csv", *AS_OF)),
@@ -69,6 +86,13 @@ TABLE = [
     ),
     Situation("check", 2, "bad usage", ("check", "clean.csv", "--format", "text", "-f", "json")),
     Situation("check", 3, "over the ceiling", ("check", "campaign.csv", "--max-suppressed", "10")),
+    Situation(
+        "check",
+        4,
+        "--strict and a warning (a header-only list) beats over the ceiling",
+        ("check", "campaign.csv", "empty.csv", "--max-suppressed", "10", "--strict"),
+        lambda ws: ws.write("empty.csv", "customer_id,email\n"),
+    ),
     Situation(
         "check",
         2,

@@ -23,6 +23,7 @@ from cxaudit.cli import (
     SchedulerOpt,
     ShowPiiOpt,
     SourceOpt,
+    StrictOpt,
     TypeOpt,
     _epilog,
     _guard,
@@ -32,7 +33,7 @@ from cxaudit.cli import (
 from cxaudit.cli_progress import _Progress
 from cxaudit.cli_summary import _print_summary, result_line
 from cxaudit.console import _err, _err_console
-from cxaudit.errors import EXIT_CEILING
+from cxaudit.errors import EXIT_CEILING, EXIT_DEGRADED
 from cxaudit.escaping import terminal
 
 
@@ -89,6 +90,7 @@ def audit(
     quiet: QuietOpt = False,
     show_pii: ShowPiiOpt = False,
     max_suppressed: MaxSuppressedOpt = None,
+    strict: StrictOpt = False,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     out_format: Annotated[
@@ -153,6 +155,7 @@ def audit(
                         max_suppressed,
                         runner,
                         out_format,
+                        strict,
                     )
             finally:
                 runner.close()
@@ -169,7 +172,14 @@ def audit(
         else:
             _print_summary(run.result, run.report, run.written, run.multi_rule)
     if quiet or fmt is Format.json:
-        _err_console().print(result_line(run.report, target, run.exceeded))
+        _err_console().print(result_line(run.report, target, run.exceeded, run.degraded))
+    if run.degraded:
+        _err(
+            f"--strict: the run is degraded ({len(run.report['warnings'])} warning(s) above); "
+            "the lists (cleaned, suppressed, flagged) were not written (the previous ones "
+            "stay); report.html, report.md and report.json say why"
+        )
+        raise typer.Exit(EXIT_DEGRADED)
     if run.exceeded:
         _err(
             f"{ceiling_message(run.report)}; the lists (cleaned, suppressed, flagged) were not "

@@ -24,6 +24,7 @@ from cxaudit.cli import (
     SchedulerOpt,
     ShowPiiOpt,
     SourceOpt,
+    StrictOpt,
     TypeOpt,
     _epilog,
     _guard,
@@ -125,6 +126,7 @@ def check(
     ] = FailOn.suppress,
     show_pii: ShowPiiOpt = False,
     max_suppressed: MaxSuppressedOpt = None,
+    strict: StrictOpt = False,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
@@ -162,7 +164,7 @@ def check(
             failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
             runner = open_engine(engine, scheduler)
             try:
-                run = run_check(paths, base, failing, show_pii, max_suppressed, runner)
+                run = run_check(paths, base, failing, show_pii, max_suppressed, runner, strict)
             finally:
                 runner.close()
             texts = {name: RENDERERS[name].render(run) for name, _ in formats}
@@ -184,6 +186,8 @@ def check(
     for c in run.checks:
         if c.error is not None:
             _err(c.error)
+        elif c.degraded:
+            _err(f"{c.path}: --strict: the run is degraded (its warnings are above)")
         elif c.exceeded:
             _err(f"{c.path}: {ceiling_message(c.report)}")
     raise typer.Exit(run.exit_code)

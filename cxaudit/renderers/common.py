@@ -16,7 +16,7 @@ CEILING = "cxaudit:max-suppressed"
 
 
 def _outcome(check: CampaignCheck) -> str:
-    return {"error": "ERROR", "pass": "pass"}.get(check.status, "FAIL")
+    return {"error": "ERROR", "pass": "pass", "degraded": "DEGRADED"}.get(check.status, "FAIL")
 
 
 def _plural(n: int, word: str) -> str:

@@ -200,6 +200,7 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
         pending_columns=tuple(pending),
         vocabulary=vocabulary,
         max_suppressed=spec.max_suppressed,
+        strict=spec.strict,
         placeholders=tuple(spec.placeholders),
         origins={k: str(path) for k, v in spec.campaign.model_dump().items() if v is not None},
     )

@@ -226,6 +226,7 @@ class RuleSet:
     pending_columns: tuple[PendingColumn, ...] = ()
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     max_suppressed: float | None = None
+    strict: bool = False  # a run with any warning is degraded (exit 4)
     placeholders: tuple[str, ...] = ()  # the rules file's own, beside identity.PLACEHOLDERS
     # where each campaign fact came from: the rules file, a sidecar, an option
     origins: dict[str, str] = field(default_factory=dict)

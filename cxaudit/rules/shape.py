@@ -78,6 +78,7 @@ class RulesFileSpec(_Spec):
     # exports, beyond the built-in ones (N/A, NULL, 0, -, unknown, …)
     placeholders: list[str] = Field(default_factory=list)
     max_suppressed: float | None = Field(default=None, ge=0, le=100)
+    strict: bool = False  # as --strict: a run with any warning exits 4
     vocabulary: VocabularySpec = Field(default_factory=VocabularySpec)
     campaign: CampaignSpec = Field(default_factory=CampaignSpec)
     recipients: TableSpec = Field(default_factory=TableSpec)
