@@ -47,7 +47,9 @@ _BOMS = (
 
 # Text codecs Python has that no file is written in: they turn text into
 # other text (a host name, a Python literal), not into a file's bytes.
-_NOT_FILE_CODECS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape"})
+_NOT_FILE_CODECS = frozenset(
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
+)
 
 
 def encoding_problem(encoding: str) -> str | None:

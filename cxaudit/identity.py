@@ -61,13 +61,10 @@ PLACEHOLDERS = (
 # an id with no letter or digit at all, or only zeros (`0.0`), is no id.
 _ALNUM_PLACEHOLDERS = (
     *{"".join(c for c in p if c.isalnum()) for p in PLACEHOLDERS} - {""},
-    "n",
-    "value",
-    "ref",
-    "div0",
-    "num",
-    "na",
+    *("n", "value", "ref", "div0", "num", "name", "spill", "calc", "blank", "nat", "tba"),
 )
+# ...also written twice or more (`N/A N/A`, `NA;NA`)
+_PLACEHOLDER_RUN = "^(?:" + "|".join(sorted(_ALNUM_PLACEHOLDERS, key=len, reverse=True)) + ")+$"
 _NOT_ALNUM = r"[^\p{L}\p{N}]+"
 # Characters no one types on purpose in a key: bidi marks and overrides,
 # zero-width spaces and joiners, a byte order mark (Unicode category Cf).
@@ -87,9 +84,6 @@ _PLAIN_EMAIL = (
 )
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
 _SEPARATORS = re.compile(r"[;,\s]+")
-_INVISIBLE_RE = re.compile(
-    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+"
-)
 _PHONE_PUNCTUATION = r"[\s().\-/]"
 _NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
 _REPEATED = "|".join(f"{d}+" for d in "0123456789")
@@ -173,12 +167,17 @@ def normalise_ids(
     but `0`, `000` and `N/A` are nobody's id."""
     trimmed = pc.utf8_trim_whitespace(visible(arrow_text(values)))
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
-    alnum = pc.replace_substring_regex(pc.utf8_lower(trimmed), _NOT_ALNUM, "")
+    # fullwidth forms (of N/A, of 0) read as what they look like, a float's `.0` cut
+    folded = pc.utf8_lower(pc.utf8_normalize(trimmed, form="NFKC"))
+    alnum = pc.replace_substring_regex(
+        pc.replace_substring_regex(folded, r"\.0+$", ""), _NOT_ALNUM, ""
+    )
     zeros = pc.fill_null(pc.match_substring_regex(alnum, r"^0*$"), False)
+    runs = pc.fill_null(pc.match_substring_regex(alnum, _PLACEHOLDER_RUN), False)
     placeholder = (
         _folded_in(trimmed, (*PLACEHOLDERS, *placeholders))
-        | _folded_in(alnum, _ALNUM_PLACEHOLDERS)
         | zeros.to_numpy(zero_copy_only=False)
+        | runs.to_numpy(zero_copy_only=False)
     ) & ~blank
     damaged = _damaged(trimmed) & ~placeholder
     if dropped is not None:
@@ -202,12 +201,21 @@ def _domain(domain: str) -> str:
         return domain.casefold()
 
 
+def _without_format_characters(text: str) -> str:
+    """``text`` without Unicode format characters (category Cf: bidi marks,
+    zero-width joiners, tags, a byte order mark), as :func:`visible` does
+    for ids and phones."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def email_addresses(cell: str) -> list[str]:
     """Every address in one cell, canonical: NFC, `mailto:`, angle brackets,
     quotes and display names removed (by the standard library's address
     parser), the local part case-folded, the domain in IDNA form. Cells
     separate several addresses with `;`, `,` or spaces."""
-    text = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", cell)).strip()
+    text = unicodedata.normalize("NFC", _without_format_characters(cell)).strip()
     if not text:
         return []
     if "<" in text:  # display names: the standard library's parser

@@ -433,11 +433,16 @@ def _refuse_repeated_header(table: Table) -> None:
     recipient it would be sent to (or judged) as a person named "email"."""
     if not table.rows or not len(table.frame.columns):
         return
-    same = (table.frame[0].str.strip() == table.header[0].strip()).to_numpy()
+
+    def alike(pos: int) -> np.ndarray:  # the header's name, in any case
+        cells = table.frame[pos].str.strip().str.casefold()
+        return (cells == table.header[pos].strip().casefold()).to_numpy()
+
+    same = alike(0)
     for pos in range(1, len(table.header)):
         if not same.any():
             return
-        same = same & (table.frame[pos].str.strip() == table.header[pos].strip()).to_numpy()
+        same = same & alike(pos)
     if same.any():
         raise CxauditError(
             f"{table.where(int(same.nonzero()[0][0]))}: repeats the header (files joined end "

@@ -67,7 +67,9 @@ def test_sniffing_rules() -> None:
     assert sniff_encoding("Saldañ".encode()[:-1], "cp1252", False) == "utf-8"  # cut mid-character
 
 
-@pytest.mark.parametrize("codec", ["rot13", "base64", "hex", "zlib", "bz2", "idna", "punycode"])
+@pytest.mark.parametrize(
+    "codec", ["rot13", "base64", "hex", "zlib", "bz2", "idna", "punycode", "undefined"]
+)
 def test_only_text_encodings_a_file_is_written_in_are_accepted(ws, codec: str) -> None:
     ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
     ws.write("cases.csv", "Id,Customer ID\n")

@@ -183,7 +183,10 @@ def test_cxaudit_row_is_the_row_report_md_shows(ws: Workspace, chunk: list[str])
     _setup(ws, TRICKY)
     run = ws.audit("-q", *chunk)
     assert run.code == 0, run.stderr
-    bom, head = b"\xef\xbb\xbf", b"customer_id,email,name,zip,cxaudit_row,cxaudit_rules,cxaudit_reasons\r\n"
+    bom, head = (
+        b"\xef\xbb\xbf",
+        b"customer_id,email,name,zip,cxaudit_row,cxaudit_rules,cxaudit_reasons\r\n",
+    )
     assert (run.out / "suppressed.csv").read_bytes() == (
         bom + head + b'C1,ann@example.com,"Ann\r\nSmith",02134,2,severe,urgent case 11\r\n'
     )
@@ -220,9 +223,7 @@ def test_cleaned_csv_is_the_input_minus_suppressed_records_byte_for_byte(
 
 
 @pytest.mark.parametrize("chunk", CHUNKS)
-def test_workbooks_hold_the_lists_with_every_cell_as_text(
-    ws: Workspace, chunk: list[str]
-) -> None:
+def test_workbooks_hold_the_lists_with_every_cell_as_text(ws: Workspace, chunk: list[str]) -> None:
     _setup(ws, TRICKY)
     run = ws.audit("-q", *chunk)
     assert run.code == 0, run.stderr
@@ -405,7 +406,10 @@ def test_above_the_ceiling_no_list_or_workbook_is_written(ws: Workspace) -> None
     assert not (run.out / "cleaned.csv").exists()
     assert not [p for p in os.listdir(run.out) if p.startswith(".")]
     md = (run.out / "report.md").read_text()
-    assert "All 2 flagged recipients, in list order; report.json lists them (flagged.csv was not written)." in md
+    assert (
+        "All 2 flagged recipients, in list order; report.json lists them (flagged.csv was not written)."
+        in md
+    )
 
 
 def test_a_failed_commit_leaves_the_previous_flagged_files(ws: Workspace) -> None:
@@ -426,8 +430,9 @@ def test_a_source_saved_as_flagged_csv_is_not_replaced(ws: Workspace) -> None:
     ws.write("out/flagged.csv", CASES)
     run = ws.audit("-q", "--source", "cases=out/flagged.csv")
     assert run.code == 2
-    assert "out/flagged.csv: would be replaced by this run, but it is the input out/flagged.csv" in (
-        run.stderr
+    assert (
+        "out/flagged.csv: would be replaced by this run, but it is the input out/flagged.csv"
+        in (run.stderr)
     )
     assert (ws.root / "out" / "flagged.csv").read_text() == CASES
 
@@ -587,3 +592,12 @@ def test_a_header_only_list_is_a_warning(ws: Workspace) -> None:
     )
     assert warning in run.report()["warnings"]
     assert f"cxaudit: warning: {warning}" in run.stderr
+
+
+def test_a_repeated_header_in_another_case_is_refused_too(ws: Workspace) -> None:
+    ws.write("cases.csv", CASES_HEADER + "\n")
+    ws.rules("- {id: x, source: cases, action: suppress}")
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\nCustomer_ID,Email\n")
+    run = ws.audit()
+    assert run.code == 2
+    assert "campaign.csv: row 3: repeats the header" in run.stderr

@@ -525,3 +525,33 @@ def test_a_cell_of_many_addresses_is_no_key_and_counted(ws: Workspace) -> None:
     assert run.report()["identity"]["cases"]["dropped_keys"] == {
         "Requester email": {"too_many_addresses": 1}
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "#NAME?",
+        "#SPILL!",
+        "\uff10",
+        "\uff2e/\uff21",
+        "\uff4e\uff55\uff4c\uff4c",
+        "nan.0",
+        "None.0",
+        "N/A N/A",
+        "NA;NA",
+    ],
+)
+def test_more_placeholder_shapes_link_nobody(ws: Workspace, value: str) -> None:
+    ws.rules(SEVERE)
+    ws.write("cases.csv", f"{CASES_HEADER}\n1,{value},a@x.example,open,urgent,X,S,,2026-11-18,\n")
+    ws.write("campaign.csv", f"customer_id,email\n{value},b@y.example\n{value},c@y.example\n")
+    run = ws.audit()
+    assert run.kept() == ["b@y.example", "c@y.example"]
+
+
+@pytest.mark.parametrize("mark", ["\U000e0020", "\ufff9", "\u0600", "\u2061"])
+def test_any_format_character_in_an_email_is_no_part_of_it(ws: Workspace, mark: str) -> None:
+    ws.rules(SEVERE)
+    ws.write("cases.csv", f"{CASES_HEADER}\n1,,ann@x.example,open,urgent,X,S,,2026-11-18,\n")
+    ws.write("campaign.csv", f"customer_id,email\nC1,ann{mark}@x.example\nC2,bob@x.example\n")
+    assert ws.audit().kept() == ["bob@x.example"]
