@@ -23,7 +23,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -67,7 +66,7 @@ def empty_argument(args: list[str]) -> str | None:
 class _Commands(TyperGroup):
     """The command group, refusing empty arguments before any command runs."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Typer's own click
         problem = empty_argument(args)
         if problem is not None:
             _err(problem)

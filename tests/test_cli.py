@@ -339,3 +339,27 @@ def test_the_step_summary_may_not_be_an_input(
         "campaign.csv of this check; write the format to another file"
     )
     assert (ws.root / "campaign.csv").read_bytes() == before
+
+
+def test_the_cli_runs_without_click_installed() -> None:
+    """Typer carries its own click; `pip install .` brings no other (click
+    only arrives with the test extra's Dask), so cxaudit must not need it."""
+    import subprocess
+    import sys
+
+    blocker = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'click' or name.startswith('click.'):\n"
+        "            raise ImportError('click is not installed')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "sys.argv = ['cxaudit', '--version']\n"
+        "from cxaudit.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocker], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("cxaudit ")
