@@ -331,19 +331,27 @@ def _possible(number: phonenumbers.PhoneNumber) -> bool:
     return reason == phonenumbers.ValidationResult.IS_POSSIBLE
 
 
-def e164(raw: str, region: str) -> str | None:
-    """One number in E.164, or None when it is not a possible phone number
-    or is a placeholder."""
+def _phone(raw: str, region: str) -> tuple[str | None, bool]:
+    """One number in E.164 (None when it is not a possible phone number or
+    is a placeholder), and whether it was refused as a placeholder."""
     text = raw.strip()
     if not text:
-        return None
+        return None, False
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        return None
-    if not _possible(number) or _placeholder_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None, False
+    if not _possible(number):
+        return None, False
+    if _placeholder_number(number):
+        return None, True
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), False
+
+
+def e164(raw: str, region: str) -> str | None:
+    """One number in E.164, or None when it is not a possible phone number
+    or is a placeholder."""
+    return _phone(raw, region)[0]
 
 
 def _nanp_fast(values: pd.Series, region: str) -> pd.Series:
@@ -390,9 +398,9 @@ def normalise_phones(
     rest = values[out.isna().to_numpy() & ~blank]
     placeholder = np.zeros(len(values), dtype=bool)
     if len(rest):
-        distinct = pd.unique(rest)
-        mapping = {v: e164(v, region) for v in distinct}
-        odd = {v for v in distinct if mapping[v] is None and _is_placeholder_phone(v, region)}
+        parsed = {v: _phone(v, region) for v in pd.unique(rest)}
+        mapping = {v: number for v, (number, _) in parsed.items()}
+        odd = {v for v, (_, placeholder) in parsed.items() if placeholder}
         out = out.astype(object)
         out[rest.index] = rest.map(mapping).astype(object)
         out = out.astype("str")
@@ -416,25 +424,6 @@ def normalise_phones(
             "phone", "not_a_key", out.isna().to_numpy() & ~blank & ~placeholder & ~damaged, values
         )
     return out
-
-
-def _is_placeholder_phone(raw: str, region: str) -> bool:
-    """A possible number refused only because it is a placeholder."""
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return False
-    return _possible(number) and _placeholder_number(number)
-
-
-def normalise(key: str, values: pd.Series, region: str) -> pd.Series:
-    if key == "customer_id":
-        return normalise_ids(values)
-    if key == "email":
-        return normalise_emails(values)
-    if key == "phone":
-        return normalise_phones(values, region)
-    raise ValueError(f"unknown key {key!r}")
 
 
 def _ident(key: str, norm: pd.Series) -> pd.Series:

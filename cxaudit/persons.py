@@ -360,7 +360,7 @@ def resolve(found: list[Repeats], rows: int, keyed_rows: int) -> Persons:
     first_numbers = numbers[np.searchsorted(nodes, person)]
 
     via, through, several = _links(edges, nodes, person, numbers)
-    shared = _shared(edges, heavy, nodes, person, rows)
+    shared = _shared(edges, heavy, rows)
     largest = None
     firsts, sizes = np.unique(person, return_counts=True)
     big = int(sizes.argmax())
@@ -404,9 +404,7 @@ def _links(
     return via, through, several
 
 
-def _shared(
-    edges: pd.DataFrame, heavy: pd.DataFrame, nodes: np.ndarray, person: np.ndarray, rows: int
-) -> list[SharedKey]:
+def _shared(edges: pd.DataFrame, heavy: pd.DataFrame, rows: int) -> list[SharedKey]:
     """Keys worth a warning: one carried by rows that look like
     :data:`SHARED_ROWS` or more different people (groups that share no
     other key: one Stripe id on ten emails), or one carried by more than
