@@ -23,7 +23,10 @@ from cxaudit.coverage import Coverage, keyless_rows
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
 from cxaudit.errors import CxauditError
 from cxaudit.evaluate import Linked, aggregate, judge_persons, link_matches
+from cxaudit.files import Stamp, check_unchanged, stamp
+from cxaudit.health import Profiled, inert_rules, list_fields
 from cxaudit.outcome import Outcome, decide
+from cxaudit.parts import expand
 from cxaudit.persons import Persons
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
 from cxaudit.sidecar import read_sidecar
@@ -66,6 +69,12 @@ class AuditResult:
     persons: Persons | None = None  # who is one person, over the whole list
     sidecar: Path | None = None  # the campaign's NAME.campaign.yaml, if it had one
     coverage: Coverage | None = None  # shared by every chunk: complete after the last
+    inputs: tuple[Stamp, ...] = ()  # every local input as the run began (see unchanged)
+
+    def unchanged(self) -> None:
+        """Exit 2 when an input changed while the run read it (call once
+        the last chunk is out, before anything is written)."""
+        check_unchanged(self.inputs)
 
     @property
     def input_rows(self) -> int:
@@ -98,6 +107,17 @@ class AuditResult:
                 out.effects.iloc[:0],
             ),
         )
+
+    def inert_rules(self) -> dict[str, str]:
+        """Applicable rules that cannot match anyone on these files, with
+        why (:mod:`cxaudit.health`); complete once the last chunk is out."""
+        if self.coverage is None:
+            return {}
+        tables = {RECIPIENTS: Profiled(f"the list ({self.recipients.path})", self.coverage.profile)}
+        for name, source in self.sources.items():
+            if source.stats is not None:
+                tables[name] = Profiled(str(source.path), source.stats.profile)
+        return inert_rules(self.applicable, tables, self.as_of)
 
     @property
     def warnings(self) -> list[str]:
@@ -171,6 +191,7 @@ class Plan:
     sidecar: Path | None
     read_options: dict[str, Any]  # how to read the campaign list
     needed: list[str]  # the sources the applicable rules read
+    inputs: tuple[Stamp, ...] = ()  # every local input file, stamped before it is read
 
     def used_fields(self) -> dict[str, set[str]]:
         """Per source, the fields its applicable rules read."""
@@ -189,7 +210,10 @@ def plan_audit(request: AuditRequest, progress: Progress = _silent) -> Plan:
     skipped = [r for r in rules.rules if not rules.applies(r)]
     options = read_options(rules, rules.recipients, request.encoding)
     needed = list(dict.fromkeys(r.source for r in applicable if r.source != RECIPIENTS))
-    return Plan(request, rules, as_of, applicable, skipped, sidecar_file, options, needed)
+    paths = [request.rules, *([sidecar_file] if sidecar_file else []), request.campaign]
+    paths += [rules.sources[n].path for n in needed if rules.sources[n].path is not None]
+    inputs = stamp(p for path in paths for p in expand(path))
+    return Plan(request, rules, as_of, applicable, skipped, sidecar_file, options, needed, inputs)
 
 
 def run_audit(
@@ -289,6 +313,7 @@ def decide_chunk(
         outcome,
         persons,
         plan.sidecar,
+        inputs=plan.inputs,
     )
 
 
@@ -318,7 +343,8 @@ def cover(coverage: Coverage, result: AuditResult) -> AuditResult:
     where the results come together) and attach it."""
     by_order = {r.order: r.source for r in result.applicable}
     matched = {by_order[o] for o in result.pairs["rule"].unique()}
-    coverage.add(result.recipients, keyless_rows(result.recipients.idents), matched)
+    fields = list_fields(result.applicable)
+    coverage.add(result.recipients, keyless_rows(result.recipients.idents), matched, fields)
     coverage.persons = result.persons
     result.coverage = coverage
     return result

@@ -36,6 +36,7 @@ from cxaudit.errors import (
     EXIT_OK,
     CxauditError,
 )
+from cxaudit.parts import is_partitioned, list_parts
 from cxaudit.report import apply_ceiling, apply_strict, build_report, recipient_labels
 from cxaudit.rules import RECIPIENTS
 from cxaudit.sidecar import read_sidecar
@@ -133,6 +134,7 @@ def check_campaign(
     strict: bool = False,
 ) -> CampaignCheck:
     result = run_audit(request, engine=engine)
+    result.unchanged()
     report = build_report(result, show_pii)
     limit = max_suppressed if max_suppressed is not None else result.rules.max_suppressed
     exceeded = apply_ceiling(report, limit)
@@ -188,7 +190,10 @@ def run_check(
         parse_as_of(base.as_of)
     shared = _SharedInputs()
     checks = []
-    for path in campaigns:
+    for path in campaign_files(campaigns):
+        if isinstance(path, CampaignCheck):
+            checks.append(path)  # a glob that matches no campaign file
+            continue
         request = replace(base, campaign=path)
         try:
             checks.append(
@@ -198,6 +203,22 @@ def run_check(
             shared.raise_if_broken(request)  # a source's problem is every file's
             checks.append(CampaignCheck.unreadable(path, exc))
     return CheckRun(base.rules, fail_on, checks)
+
+
+def campaign_files(campaigns: list[Path]) -> list[Path | CampaignCheck]:
+    """The files to judge: a glob quoted for cxaudit stands for each file it
+    matches, judged on its own with its own sidecar, as when the shell
+    expands it (a folder stays one list of parts)."""
+    out: list[Path | CampaignCheck] = []
+    for path in campaigns:
+        if not is_partitioned(path) or path.is_dir():
+            out.append(path)
+            continue
+        try:
+            out += list_parts(path)
+        except CxauditError as exc:
+            out.append(CampaignCheck.unreadable(path, exc))
+    return out
 
 
 class _SharedInputs:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ import numpy as np
 
 from cxaudit import files, parts, records
 from cxaudit.csvfile import parquet_table, read_csv_bytes, read_table, table_from_bytes, unreadable
-from cxaudit.encodings import encoding_problem, sniff_encoding
+from cxaudit.encodings import encoding_problem, is_utf8, marked_encoding, sniff_encoding
 from cxaudit.errors import CxauditError
 from cxaudit.locations import Url
 from cxaudit.table import Position, Table
@@ -42,6 +43,20 @@ class Totals:
     def complete(self) -> bool:
         """Whether the last chunk has been read (set before it is yielded)."""
         return bool(self.sha256)
+
+    def done(self, path: Path, rows: int, sha256: str) -> None:
+        """The last chunk of a pass over ``path`` is read. A list longer than
+        one chunk is read in several passes (keys, then decisions); one
+        that differs from the pass before changed under the run, which
+        would then mix two files' rows: exit 2, before anything is written."""
+        if self.sha256 and (rows, sha256) != (self.rows, self.sha256):
+            raise CxauditError(
+                f"{path}: changed while cxaudit was reading it (read again, it has {rows:,} rows "
+                f"and SHA-256 {sha256[:12]}, not {self.rows:,} and {self.sha256[:12]}), so the "
+                "run may mix two versions of it; nothing was written; run again once the file "
+                "is complete"
+            )
+        self.rows, self.sha256 = rows, sha256
 
 
 class _Hashing:
@@ -170,7 +185,7 @@ def iter_chunks(
         return
     name = path.name.lower()
     if not forced and chunk_rows is not None and not name.endswith(".parquet"):
-        encoding = sniff_encoding(head(path), encoding, complete=False)
+        encoding = sniff_file(path, encoding)
         forced = True
     whole = chunk_rows is None or not (name.endswith(".parquet") or _streamable(encoding, footer))
     if whole:
@@ -188,7 +203,7 @@ def iter_chunks(
             raw = files.read_bytes(path)
             digest.update(raw)
             table = table_from_bytes(path, raw, hashlib.sha256(raw).hexdigest(), **options)
-        totals.rows, totals.sha256 = table.rows, table.sha256
+        totals.done(path, table.rows, table.sha256)
         yield table
         return
     assert chunk_rows is not None
@@ -206,6 +221,43 @@ def head(path: Path, size: int = BLOCK) -> bytes:
     hashing, stream = _open(path)
     try:
         return _read_block(path, stream, size)
+    finally:
+        stream.close()
+        hashing.close()
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def sniff_file(path: Path, default: str) -> str:
+    """The encoding to read ``path`` in when ``default`` is only a default:
+    decided at the file's first non-ASCII byte, wherever it lies (a cp1252
+    export whose first accent is 9 MiB in is cp1252, not "invalid UTF-8").
+    The file is read block by block only up to that byte; with a default of
+    UTF-8 only a byte order mark can say otherwise."""
+    marked = marked_encoding(head(path, 4))
+    if marked is not None:
+        return marked
+    if is_utf8(default):
+        return default
+    sample, complete = decisive_bytes(path)
+    return sniff_encoding(sample, default, complete)
+
+
+def decisive_bytes(path: Path) -> tuple[bytes, bool]:
+    """The bytes that decide a file's encoding (a byte order mark is
+    non-ASCII, so it decides at byte 0): the block from the first non-ASCII
+    byte on; nothing when the file is all ASCII, which every encoding cxaudit
+    accepts reads alike. Also: whether those bytes run to the file's end."""
+    hashing, stream = _open(path)
+    try:
+        while True:
+            block = _read_block(path, stream)
+            if not block:
+                return b"", True
+            found = _NON_ASCII.search(block)
+            if found is not None:
+                return block[found.start() :], not _read_block(path, stream, 1)
     finally:
         stream.close()
         hashing.close()
@@ -367,7 +419,7 @@ def _csv_chunks(
             # Not one complete line: the whole-file reader explains an empty
             # file, a header without rows or a CR-only file.
             table = parse(pending.take_all()[0])
-            totals.rows, totals.sha256 = table.rows, hashing.hash.hexdigest()
+            totals.done(path, table.rows, hashing.hash.hexdigest())
             yield table
             return
         header = pending.take(1)[0]
@@ -386,7 +438,7 @@ def _csv_chunks(
             first = False
             rows += table.rows if table is not None else 0
             if last:  # known before the last chunk is handed out
-                totals.rows, totals.sha256 = rows, hashing.hash.hexdigest()
+                totals.done(path, rows, hashing.hash.hexdigest())
             if table is not None:
                 yield table
             if last:
@@ -444,7 +496,7 @@ def _parquet_chunks(
         offset += table.rows
         first = False
         if batch is None or offset >= reader.metadata.num_rows:
-            totals.rows, totals.sha256 = offset, sha
+            totals.done(path, offset, sha)
         yield table
         if batch is None:
             break

@@ -102,9 +102,9 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         EXIT_OK: "done: the lists and reports are written (also when rows were suppressed)",
         EXIT_ERROR: _BAD,
         EXIT_CEILING: "more would be suppressed than --max-suppressed allows: the reports "
-        "are written, the lists are not (the previous ones stay)",
+        "are written, the lists are not (a previous run's are removed from --out)",
         EXIT_DEGRADED: "--strict and the run had a warning: the reports are written, the "
-        "lists are not (the previous ones stay)",
+        "lists are not (a previous run's are removed from --out)",
         EXIT_TEMPFAIL: "another run holds --out (after --wait): nothing was written; try "
         "again later",
         EXIT_INTERRUPTED: _INTERRUPTED,

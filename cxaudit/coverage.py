@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxaudit.errors import CxauditError
+from cxaudit.health import Profile
 from cxaudit.identity import Dropped, arrow_text, identity_long, key_kind
 from cxaudit.persons import Persons
 from cxaudit.privacy import mask
@@ -60,6 +61,7 @@ class SourceStats:
     config: Any = None
     sha256: str = ""
     dropped: Dropped = field(default_factory=Dropped)  # key values that were no key
+    profile: Profile = field(default_factory=Profile)  # what rule health needs (cxaudit.health)
 
     def add(self, chunk: LoadedTable, keyed: np.ndarray | None = None) -> None:
         """One chunk of the source (``keyed``: its rows with a usable key,
@@ -88,6 +90,7 @@ class SourceStats:
         self.rows += other.rows
         self.keyless += other.keyless
         self.dropped.merge(other.dropped)
+        self.profile.merge(other.profile)
         for key, header in other.columns.items():
             self.columns.setdefault(key, header)
         for key, sample in other.samples.items():
@@ -203,15 +206,24 @@ class Coverage:
     list_dropped: Dropped = field(default_factory=Dropped)
     list_columns: dict[str, str] = field(default_factory=dict)  # key -> its column's header
     persons: Persons | None = None
+    profile: Profile = field(default_factory=Profile)  # the list's, for rule health
 
-    def add(self, recipients: LoadedTable, unverifiable: np.ndarray, matched: set[str]) -> None:
+    def add(
+        self,
+        recipients: LoadedTable,
+        unverifiable: np.ndarray,
+        matched: set[str],
+        fields: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
         """One chunk of the list: count its rows without a key and, for each
         source not yet known to link anyone, look for a shared key. A source
         one of whose rules matched a recipient (``matched``) links, so the
-        key comparison only runs for sources whose rules matched nobody."""
+        key comparison only runs for sources whose rules matched nobody.
+        ``fields``: the list's fields the rules compare (rule health)."""
         self.list_rows += len(recipients)
         self.list_keyless += int(unverifiable.sum())
         self.list_dropped.merge(recipients.dropped)
+        self.profile.add(recipients, fields)
         for key in dict.fromkeys(key_kind(k) for k in recipients.idents.columns):
             header = recipients.table.header[recipients.column_of(key)]
             self.list_columns.setdefault(key, header)

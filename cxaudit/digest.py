@@ -32,6 +32,7 @@ from cxaudit.chunks import Totals, iter_chunks, prefetch
 from cxaudit.conditions import Scope, evaluate
 from cxaudit.coverage import SourceStats, check_source
 from cxaudit.evaluate import source_only
+from cxaudit.health import source_fields
 from cxaudit.rules import Campaign, Rule, RuleSet, TableConfig
 from cxaudit.sources import (
     LoadedTable,
@@ -152,6 +153,7 @@ class _Builder:
         self.kept: list[LoadedTable] = []  # rows a group may still point at
         self.kept_positions: list[np.ndarray] = []
         self.stats = SourceStats(name=name)
+        self.fields = source_fields(rules, name)  # what rule health looks at
         self.first: LoadedTable | None = None
         self.path: Path | None = None  # the file (or part) read
         self.source: Path | None = None  # the whole source, when this is one of its parts
@@ -167,6 +169,7 @@ class _Builder:
         tuples = _group_keys(chunk.idents)
         keyed = pc.is_valid(tuples).to_numpy(zero_copy_only=False)
         self.stats.add(chunk, keyed)
+        self.stats.profile.add(chunk, self.fields)
         linked = None
         if self.focus is not None:
             linked = np.zeros(len(chunk), dtype=bool)

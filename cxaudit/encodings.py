@@ -107,18 +107,33 @@ def _byte_order(path: Path, raw: bytes, codec: codecs.CodecInfo, setting: str) -
     return name, 0
 
 
+def marked_encoding(start: bytes) -> str | None:
+    """The encoding a byte order mark at ``start`` names, if any."""
+    return next((name for mark, name in _BOMS if start.startswith(mark)), None)
+
+
+def is_utf8(encoding: str) -> bool:
+    """Whether ``encoding`` is UTF-8 under any of its names (an unknown
+    name is not: the reader names it)."""
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
 def sniff_encoding(head: bytes, default: str, complete: bool) -> str:
     """The encoding to read a file with when ``default`` is only a default
     (a preset's cp1252 for ServiceNow, say): a byte order mark decides; else
     text that is valid UTF-8 is UTF-8 (a real UTF-8 export must not turn
     "Saldaña" into "SaldaÃ±a" and match nobody); else the default. ``head``
     is the file's start (all of it when ``complete``)."""
-    for mark, name in _BOMS:
-        if head.startswith(mark):
-            return name
+    marked = marked_encoding(head)
+    if marked is not None:
+        return marked
+    if is_utf8(default):
+        return default
     try:
-        if codecs.lookup(default).name == "utf-8":
-            return default
+        codecs.lookup(default)
     except LookupError:
         return default  # the reader names the unknown encoding
     try:

@@ -37,7 +37,7 @@ class RuleExplanation:
     action: str
     source: str
     line: int | None
-    status: str  # matched | not matched | skipped | not evaluated
+    status: str  # matched | not matched | inert | skipped | not evaluated
     effect: str  # what the match did to this recipient, or ""
     note: str
     reason: str
@@ -139,6 +139,7 @@ def _explain_rule(
     linked: dict[str, list[int]],
     special: str,
     show_pii: bool,
+    inert: dict[str, str],
 ) -> RuleExplanation:
     base = {
         "rule": rule.id,
@@ -149,6 +150,9 @@ def _explain_rule(
     if rule in result.skipped:
         note = result.rules.skip_reason(rule) or ""
         return RuleExplanation(**base, status="skipped", effect="", note=note, reason="")
+    if rule.id in inert:  # it matches nobody, this recipient included: say why
+        note = f"cannot match anyone: {inert[rule.id]}"
+        return RuleExplanation(**base, status="inert", effect="", note=note, reason="")
     if special:
         return RuleExplanation(**base, status="not evaluated", effect="", note=special, reason="")
     row = rows[0]  # the person's rows share their hits; evidence is all of theirs
@@ -204,6 +208,7 @@ def explain(result: AuditResult, key: str, show_pii: bool = False) -> list[Recip
     out = []
     effects = result.outcome.effects
     recipients = result.recipients
+    inert = result.inert_rules()
     for row in find_rows(result, key):
         special = effects[
             (effects["row"] == row) & effects["rule_id"].isin([UNVERIFIABLE, DUPLICATE])
@@ -215,7 +220,7 @@ def explain(result: AuditResult, key: str, show_pii: bool = False) -> list[Recip
         unverifiable = note.startswith(UNVERIFIABLE)
         linked = _linked(result, rows)
         rules = [
-            _explain_rule(result, rows, r, linked, note if unverifiable else "", show_pii)
+            _explain_rule(result, rows, r, linked, note if unverifiable else "", show_pii, inert)
             for r in result.rules.rules
         ]
         outcome = "suppressed" if result.outcome.suppressed[row] else "kept"

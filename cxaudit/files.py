@@ -15,6 +15,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -146,3 +147,50 @@ def remove_quietly(paths: Iterable[Path]) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A local input's size and modification time when a run began."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def stamp(paths: Iterable[Path]) -> tuple[Stamp, ...]:
+    """Stamps of the local regular files among ``paths`` (a URL's object is
+    judged by the SHA-256 of the bytes read, not here)."""
+    out = []
+    for path in paths:
+        if isinstance(path, Url):
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # reading it reports what is wrong
+        if stat.S_ISREG(st.st_mode):
+            out.append(Stamp(path, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def check_unchanged(stamps: Iterable[Stamp]) -> None:
+    """Exit 2 when an input changed (or went) while the run read it: its
+    answer could mix two versions of the file, so nothing may be written."""
+    for was in stamps:
+        try:
+            st = os.stat(was.path)
+        except OSError:
+            raise CxauditError(
+                f"{was.path}: was removed while cxaudit was reading it; nothing was written; "
+                "run again once the file is complete"
+            ) from None
+        if (st.st_size, st.st_mtime_ns) == (was.size, was.mtime_ns):
+            continue
+        how = f"{was.size:,} bytes when the run began, {st.st_size:,} now"
+        if st.st_size == was.size:
+            how = "modified after the run began"
+        raise CxauditError(
+            f"{was.path}: changed while cxaudit was reading it ({how}), so the run may mix two "
+            "versions of it; nothing was written; run again once the file is complete"
+        )

@@ -28,7 +28,7 @@ from cxaudit.dates import iso
 from cxaudit.encodings import bom_bytes
 from cxaudit.errors import CxauditError, OutputBusy
 from cxaudit.files import remove_quietly, unwritable
-from cxaudit.spreadsheets import Spreadsheet
+from cxaudit.spreadsheets import MAX_COLUMNS, Spreadsheet
 from cxaudit.table import Dialect, RawRows
 
 
@@ -323,7 +323,8 @@ class OutputWriter:
     def _add_to_spreadsheets(self, part: AuditResult, row_names: tuple[str, ...]) -> None:
         """The chunk's suppressed and flagged rows into their workbooks."""
         table = part.recipients.table
-        header = [*table.header, *ADDED_COLUMNS]
+        keep = min(len(table.header), MAX_COLUMNS - len(ADDED_COLUMNS))  # cxaudit's always fit
+        header = [*table.header[:keep], *ADDED_COLUMNS]
         created = part.as_of.to_pydatetime().replace(tzinfo=None)
         for name, csv_name, (rows, rules_cell, reasons_cell) in zip(
             SPREADSHEETS, row_names, _lists(part), strict=True
@@ -334,19 +335,25 @@ class OutputWriter:
                     self.sheets[name] = Spreadsheet(
                         self._open(name), title, header, csv_name, created
                     )
+                    self.sheets[name].columns_cut = len(table.header) - keep
                 sheet = self.sheets[name]
                 listed = np.flatnonzero(rows)
                 shown = listed[: sheet.room]  # the rest is only counted
                 sheet.skip(len(listed) - len(shown))
                 if len(shown):
                     cells = [
-                        *(table.frame[i].take(shown).tolist() for i in range(len(table.header))),
+                        *(table.frame[i].take(shown).tolist() for i in range(keep)),
                         rules_cell[shown],
                         reasons_cell[shown],
                     ]
                     sheet.add(cells, table.row_numbers[shown])
             except OSError as exc:
                 raise unwritable(self.out / name, exc) from None
+
+    def warnings(self) -> list[str]:
+        """What the workbooks could not hold (cells, columns, rows), known
+        once every chunk is added."""
+        return [w for sheet in self.sheets.values() for w in sheet.warnings()]
 
     def _close(self, sync: bool = False) -> None:
         """Close the writers (gzip, Parquet; the workbooks, which are
@@ -389,18 +396,19 @@ class OutputWriter:
             "report.html": html.encode(),
         }
         ready = {**self.temps, **(self.parts.temps if self.parts is not None else {})}
-        if not rows:
-            return write_atomically(self.out, payload)
+        if not rows:  # withheld: a previous run's lists must not sit beside this report
+            return write_atomically(self.out, payload, stale=self._stale({}))
         return write_atomically(self.out, payload, ready, self._stale(ready))
 
     def _stale(self, ready: dict[str, Path]) -> list[Path]:
-        """A previous run's lists in a format this run does not write (its
-        cleaned.csv beside this run's cleaned/ folder would be read as
-        current): taken away with the swap. Folders only when they hold
+        """A previous run's lists and workbooks this run does not write (its
+        cleaned.csv beside this run's cleaned/ folder, or beside a report
+        that withheld the lists, would be read as current): taken away with
+        the swap. Folders only when they hold
         nothing but a run's Parquet parts."""
         from cxaudit.part_outputs import FOLDERS, is_parts_folder
 
-        names = {n for fmt in _SUFFIX for n in row_files(fmt)} | set(FOLDERS)
+        names = {n for fmt in _SUFFIX for n in row_files(fmt)} | set(FOLDERS) | set(SPREADSHEETS)
         stale = []
         for name in sorted(names - set(ready)):
             path = self.out / name

@@ -36,7 +36,7 @@ import pandas as pd
 
 from cxaudit import files
 from cxaudit.csvfile import table_from_bytes
-from cxaudit.encodings import sniff_encoding
+from cxaudit.encodings import is_utf8, sniff_encoding
 from cxaudit.errors import CxauditError
 from cxaudit.locations import Url
 from cxaudit.table import Origin, RawRows, Table
@@ -192,7 +192,7 @@ def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
     :data:`SNIFF` bytes are read for this (there may be thousands of parts)."""
     if forced or part_format(parts[0].name) == "parquet":
         return encoding
-    from cxaudit.chunks import head
+    from cxaudit.chunks import decisive_bytes, head
 
     chosen: str | None = None
     by: Path | None = None
@@ -208,8 +208,14 @@ def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
                 f"{part}: reads as {found} but {by} reads as {chosen}; the parts of one input "
                 "must share one encoding: export them again alike, or set the encoding"
             )
-    if chosen is None:
-        return sniff_encoding(head(parts[0], SNIFF), encoding, complete=False)
+    if chosen is None and is_utf8(encoding):
+        return sniff_encoding(head(parts[0], SNIFF), encoding, complete=False)  # a mark decides
+    if chosen is None:  # every part starts in ASCII: the first non-ASCII byte decides
+        for part in parts:
+            sample, complete = decisive_bytes(part)
+            if sample:
+                return sniff_encoding(sample, encoding, complete)
+        return sniff_encoding(b"", encoding, complete=True)
     return chosen
 
 
@@ -440,7 +446,7 @@ def iter_parts(
             select=select,
             forced=forced,
         )
-        totals.rows, totals.sha256 = table.rows, table.sha256
+        totals.done(path, table.rows, table.sha256)
         yield table
         return
     parts = list_parts(path)
@@ -468,7 +474,7 @@ def iter_parts(
                 rows += table.rows
                 final = i == len(parts) - 1 and own.complete
                 if final:
-                    totals.rows, totals.sha256 = rows, digest.hexdigest()
+                    totals.done(path, rows, digest.hexdigest())
                 chunk = state.adopt(table)
                 if table.rows or final:
                     yield replace(chunk, sha256=totals.sha256 if final else "")

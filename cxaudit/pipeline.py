@@ -63,7 +63,7 @@ def audit_to_folder(
     also as workbooks) and the reports (report.json, report.md, report.html)
     into ``out``.
     Above the ``max_suppressed`` percent ceiling only the reports are
-    written (``Finished.exceeded``): the previous lists stay."""
+    written (``Finished.exceeded``): a previous run's lists are taken away."""
     totals = Totals()
     tally = Tally(show_pii)
     comparison: Comparison | None = None
@@ -90,7 +90,9 @@ def audit_to_folder(
             last = part.settings_only()
             del part  # so the next chunk is computed without this one in memory
         assert last is not None  # iter_audit yields at least one chunk
+        last.unchanged()
         report = build_report(last, show_pii, tally, totals.sha256)
+        report["warnings"] += writer.warnings()
         if comparison is not None:
             report["baseline"] = comparison.report()
         limit = max_suppressed if max_suppressed is not None else last.rules.max_suppressed

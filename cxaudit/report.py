@@ -127,8 +127,7 @@ def build_report(
     totals = totals if totals is not None else tally(result, show_pii)
     table = result.recipients.table
     coverage = result.coverage
-    coverage_warnings = coverage.warnings(str(table.path)) if coverage is not None else []
-    coverage_warnings = unset_fact_warnings(result) + coverage_warnings
+    inert = result.inert_rules()
     inputs = [
         {
             "name": "campaign",
@@ -158,13 +157,25 @@ def build_report(
         "flagged": totals.flagged,
         "by_rule": totals.by_rule,
         "skipped_rules": [{"id": r.id, "why": result.rules.skip_reason(r)} for r in result.skipped],
-        "warnings": totals.warnings + coverage_warnings,
+        "inert_rules": [{"id": rule_id, "why": why} for rule_id, why in inert.items()],
+        "warnings": totals.warnings + run_warnings(result, inert),
         "flags": totals.flags,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
         "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
         "inputs": inputs,
         "identity": coverage.report() if coverage is not None else {},
     }
+
+
+def run_warnings(result: AuditResult, inert: dict[str, str] | None = None) -> list[str]:
+    """What the whole run warns about beyond its chunks' own warnings:
+    rules skipped for an unset fact, inert rules, identity coverage
+    (``inert``: :meth:`AuditResult.inert_rules`, when already known)."""
+    inert = result.inert_rules() if inert is None else inert
+    coverage = result.coverage
+    path = str(result.recipients.table.path)
+    found = coverage.warnings(path) if coverage is not None else []
+    return unset_fact_warnings(result) + inert_warnings(inert) + found
 
 
 def unset_fact_warnings(result: AuditResult) -> list[str]:
@@ -176,6 +187,11 @@ def unset_fact_warnings(result: AuditResult) -> list[str]:
         if why.startswith("needs "):
             out.append(f"rule {rule.id!r} was skipped: it {why}")
     return out
+
+
+def inert_warnings(inert: dict[str, str]) -> list[str]:
+    """An inert rule is a warning: the run could not do what it says."""
+    return [f"rule {rule_id!r} cannot match anyone: {why}" for rule_id, why in inert.items()]
 
 
 def withheld_message(report: dict[str, Any]) -> str:
@@ -358,17 +374,30 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
         "flag": "kept, flagged",
         "allow": "exempted from a suppress rule",
     }
+    inert = {item["id"]: item["why"] for item in report.get("inert_rules", [])}
     for rule in result.applicable:
         count = report["by_rule"][rule.id]
+        people = f"| {count:,} | {share(count, rows)} | {meaning[rule.action]} |"
+        if rule.id in inert:
+            people = "| inert | - | cannot match anyone: see Inert rules |"
         lines.append(
-            f"| {_cell(rule.id)} | {_cell(rule.description or '', '-')} | {rule.action} "
-            f"| {count:,} | {share(count, rows)} | {meaning[rule.action]} |"
+            f"| {_cell(rule.id)} | {_cell(rule.description or '', '-')} | {rule.action} {people}"
         )
     for special, what in SPECIAL_MEANING.items():
         count = report["by_rule"][special]
         lines.append(
             f"| {special} | {what} | suppress | {count:,} | {share(count, rows)} | suppressed |"
         )
+    if inert:
+        lines += [
+            "",
+            "## Inert rules",
+            "",
+            "These rules ran but cannot match anyone on these files, so nobody was held, "
+            "flagged or exempted by them; fix the input or the setting named.",
+            "",
+        ]
+        lines += [f"- {_cell(rule_id)}: {_cell(why)}" for rule_id, why in inert.items()]
     if result.skipped:
         lines += ["", "## Skipped rules", ""]
         for rule in result.skipped:

@@ -121,6 +121,7 @@ def _rules(result: AuditResult, report: dict[str, Any], totals: Tally) -> list[d
         (rule_id, "suppress", what) for rule_id, what in _SPECIAL.items()
     ]
     counts = [int(report["by_rule"].get(rule_id, 0)) for rule_id, _, _ in items]
+    inert = {item["id"] for item in report.get("inert_rules", [])}
     longest = max(counts, default=0) or 1
     out = []
     for (rule_id, action, description), count in zip(items, counts, strict=True):
@@ -133,6 +134,7 @@ def _rules(result: AuditResult, report: dict[str, Any], totals: Tally) -> list[d
                 "meaning": _MEANING[action],
                 "description": description or "",
                 "count": count,
+                "inert": rule_id in inert,
                 "width": round(100.0 * count / longest, 2),
                 "examples": [
                     {"row": number, "recipient": label, "reason": reason}
@@ -209,6 +211,7 @@ def render_html(result: AuditResult, report: dict[str, Any], totals: Tally) -> s
         "multi_rule": totals.multi_rule,
         "suppress_rows": suppress_rows(result, report),
         "skipped": _skipped(result, report),
+        "inert": report.get("inert_rules", []),
         "warnings": report["warnings"],
         "ceiling": ceiling,
         "ceiling_text": ceiling_message(report) if ceiling else "",

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 MAX_ROWS = 20_000  # rows of people per workbook (Excel's own limit is 1,048,575)
+MAX_COLUMNS = 16_384  # Excel's limit (column XFD)
 _WIDTH_SAMPLE = 200  # rows whose lengths set the column widths
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 
@@ -106,6 +107,22 @@ def _string_cells(values: Sequence[str], ref: Any) -> Any:
     return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar("", pa.large_string()), cells)
 
 
+def _too_long(values: Sequence[str]) -> int:
+    """How many of ``values`` are longer than a cell holds (UTF-16 units)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from xlsxwriter.worksheet import _utf16_len
+
+    try:
+        text = pc.fill_null(pa.array(values, pa.large_string()), "")
+    except (pa.ArrowException, UnicodeError):  # a lone surrogate: the slow way
+        return sum(_utf16_len(v) > _STRMAX for v in values if v and len(v) > _STRMAX // 2)
+    long = pc.greater(pc.utf8_length(text), _STRMAX // 2)
+    if not pc.any(long).as_py():
+        return 0
+    return sum(_utf16_len(v) > _STRMAX for v in text.filter(long).to_pylist())
+
+
 def _worksheet_class() -> type:
     from xlsxwriter.worksheet import Worksheet
 
@@ -153,8 +170,11 @@ class Spreadsheet:
         self.note = self.book.add_format({"italic": True})
         self.header = list(header)
         self.csv_name = csv_name
+        self.title = title
         self.rows = 0  # people written
         self.more = 0  # people beyond MAX_ROWS, in the CSV only
+        self.columns_cut = 0  # the list's columns past MAX_COLUMNS, in the CSV only
+        self.cells_cut: dict[str, int] = {}  # column -> cells cut at Excel's 32,767
         self.longest = [0] * (len(self.header) - 1)  # in the first rows, per text column
         for col, name in enumerate(self.header):
             self.sheet.write_string(0, col, name, self.bold)
@@ -180,6 +200,11 @@ class Spreadsheet:
         if not n:
             return
         columns = [list(c[:n]) for c in cells]
+        for col, values in enumerate(columns):
+            cut = _too_long(values)
+            if cut:
+                name = self.header[col if col < len(columns) - 2 else col + 1]
+                self.cells_cut[name] = self.cells_cut.get(name, 0) + cut
         sample = max(_WIDTH_SAMPLE - self.rows, 0)
         if sample:
             for col, values in enumerate(columns):
@@ -193,6 +218,30 @@ class Spreadsheet:
         rest = [c[done:] for c in columns]
         self._add_cell_by_cell(rest, numbers[done:n].tolist(), first + done)
         self.rows += n
+
+    def warnings(self) -> list[str]:
+        """What this workbook could not hold, said out loud: the CSV file
+        beside it holds every row, column and character."""
+        book = f"{self.title}.xlsx"
+        out = []
+        if self.columns_cut:
+            kept = len(self.header) - 3
+            out.append(
+                f"{book}: the list has {kept + self.columns_cut:,} columns, more than a workbook "
+                f"holds ({MAX_COLUMNS:,}): it shows the first {kept:,} and cxaudit_row, "
+                f"cxaudit_rules, cxaudit_reasons; {self.csv_name} holds them all"
+            )
+        for name, n in self.cells_cut.items():
+            out.append(
+                f"{book}: {n:,} cell(s) of column {name!r} hold more than {_STRMAX:,} "
+                f"characters, Excel's limit, and are cut there; {self.csv_name} holds them whole"
+            )
+        if self.more:
+            out.append(
+                f"{book}: holds the first {self.rows:,} rows of people (a workbook's cap); the "
+                f"other {self.more:,} are in {self.csv_name}"
+            )
+        return out
 
     def _add_rendered(self, columns: list[list[str]], numbers: np.ndarray, first: int) -> bool:
         """Rows ``first``… rendered column by column into XlsxWriter's row

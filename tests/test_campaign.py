@@ -142,3 +142,91 @@ def test_a_bad_send_at_is_an_error_with_its_line(ws: Workspace) -> None:
         "cxaudit: error: campaign.campaign.yaml:2: send_at 'next tuesday' is not a date; use "
         "2026-11-20T09:00:00Z\n"
     )
+
+
+def _offer_applies(run) -> bool:
+    """Ann is held only when the sidecar's offer (Aurora X2) was read."""
+    return run.report()["by_rule"].get("offer-complaint") == 1
+
+
+def _list_forms(ws: Workspace) -> dict[str, str]:
+    """The campaign list written as each form cxaudit reads, each with its
+    sidecar beside it under the name that form takes."""
+    import gzip
+
+    import pandas as pd
+
+    frame = pd.read_csv(ws.root / "campaign.csv", dtype=str, keep_default_na=False)
+    ws.write("forms/plain.csv", CAMPAIGN)
+    ws.write("forms/zipped.csv.gz", gzip.compress(CAMPAIGN.encode()))
+    (ws.root / "forms").mkdir(exist_ok=True)
+    frame.to_parquet(ws.root / "forms" / "typed.parquet")
+    ws.write("forms/split/part-0.csv", "".join(CAMPAIGN.splitlines(True)[:3]))
+    ws.write(
+        "forms/split/part-1.csv",
+        CAMPAIGN.splitlines(True)[0] + "".join(CAMPAIGN.splitlines(True)[3:]),
+    )
+    sidecar = "offer: Aurora X2\n"
+    for name in ("plain", "zipped", "typed", "split"):
+        ws.write(f"forms/{name}.campaign.yaml", sidecar)
+    return {
+        "plain": "forms/plain.csv",
+        "zipped": "forms/zipped.csv.gz",
+        "typed": "forms/typed.parquet",
+        "split": "forms/split",
+    }
+
+
+def test_every_list_form_reads_its_sidecar(ws: Workspace) -> None:
+    _setup(ws)
+    for name, given in _list_forms(ws).items():
+        run = ws.audit("-q", campaign=given, out=f"out-{name}")
+        assert run.code == 0, (name, run.stderr)
+        assert run.report()["campaign_settings_file"] == f"forms/{name}.campaign.yaml", name
+        assert _offer_applies(run), name
+
+
+def test_a_glob_reads_the_sidecar_its_files_share_and_refuses_a_mismatch(ws: Workspace) -> None:
+    _setup(ws)
+    lines = CAMPAIGN.splitlines(True)
+    ws.write("glob/a.csv", "".join(lines[:3]))
+    ws.write("glob/b.csv", lines[0] + "".join(lines[3:]))
+    ws.write("glob/a.campaign.yaml", "offer: Aurora X2\n")
+    alone = ws.audit("-q", campaign="glob/*.csv", out="one")
+    assert alone.code == 2
+    assert alone.stderr == (
+        "cxaudit: error: glob/b.csv: has no campaign settings file, but glob/a.campaign.yaml "
+        "sets them for glob/a.csv; the files of glob/*.csv are read as one list, so give each "
+        "the same settings, or check them one by one (cxaudit check FILE FILE...)\n"
+    )
+    assert not (ws.root / "one").exists()
+    ws.write("glob/b.campaign.yaml", "offer: Nimbus\n")
+    differ = ws.audit("-q", campaign="glob/*.csv", out="two")
+    assert differ.code == 2
+    assert differ.stderr.startswith(
+        "cxaudit: error: glob/b.campaign.yaml: sets offer 'Nimbus', but glob/a.campaign.yaml "
+        "sets offer 'Aurora X2'; the files of glob/*.csv are read as one list"
+    )
+    ws.write("glob/b.campaign.yaml", "offer: Aurora X2\n")
+    same = ws.audit("-q", campaign="glob/*.csv", out="three")
+    assert same.code == 0
+    assert same.report()["campaign_settings_file"] == "glob/a.campaign.yaml"
+    assert _offer_applies(same)
+
+
+def test_check_judges_each_file_of_a_quoted_glob_with_its_own_sidecar(ws: Workspace) -> None:
+    _setup(ws)
+    ws.write("campaigns/a.csv", CAMPAIGN)
+    ws.write("campaigns/b.csv", CAMPAIGN)
+    ws.write("campaigns/a.campaign.yaml", "offer: Aurora X2\n")
+    quoted = ws.cli("check", "campaigns/*.csv", "--as-of", "2026-11-20", "--format", "json")
+    listed = ws.cli(
+        "check", "campaigns/a.csv", "campaigns/b.csv", "--as-of", "2026-11-20", "--format", "json"
+    )
+    assert quoted.exit_code == listed.exit_code == 1
+    assert quoted.stdout == listed.stdout
+    files = json.loads(quoted.stdout)["campaigns"]
+    assert [(f["path"], f["report"]["campaign"]["offer"]) for f in files] == [
+        ("campaigns/a.csv", "Aurora X2"),
+        ("campaigns/b.csv", None),
+    ]

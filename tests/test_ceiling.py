@@ -21,21 +21,23 @@ def _setup(ws: Workspace) -> None:
     ws.rules(RULES)
 
 
-def test_above_the_ceiling_exit_3_reports_written_lists_kept(ws: Workspace) -> None:
+def test_above_the_ceiling_exit_3_reports_written_previous_lists_removed(
+    ws: Workspace,
+) -> None:
+    """The folder never offers a send list its report did not decide."""
     _setup(ws)
-    ws.write("out/cleaned.csv", "previous\n")
-    ws.write("out/suppressed.csv", "previous\n")
+    for name in ("cleaned.csv", "suppressed.csv", "flagged.xlsx", "cleaned.parquet"):
+        ws.write(f"out/{name}", "previous\n")
+    ws.write("out/notes.txt", "mine\n")  # not a run's file: left alone
     run = ws.audit("-q", "--max-suppressed", "20")
     assert run.code == 3
     assert run.stderr == (
         "cxaudit: 4 recipients: 2 kept, 2 suppressed, 0 flagged; over the ceiling: only the "
         "reports were written to out\n"
         "cxaudit: error: 2 of 4 recipients (50%) would be suppressed, above the ceiling of 20% "
-        "(--max-suppressed); the lists (cleaned, suppressed, flagged) were not written (the "
-        "previous ones stay); report.html, report.md and report.json say why\n"
+        "(--max-suppressed); the lists (cleaned, suppressed, flagged) were not written (a "
+        "previous run's are removed); report.html, report.md and report.json say why\n"
     )
-    assert (run.out / "cleaned.csv").read_text() == "previous\n"
-    assert (run.out / "suppressed.csv").read_text() == "previous\n"
     report = run.report()
     assert report["ceiling"] == {
         "max_suppressed_percent": 20.0,
@@ -50,11 +52,10 @@ def test_above_the_ceiling_exit_3_reports_written_lists_kept(ws: Workspace) -> N
         "(--max-suppressed). Look at the rules below before sending."
     )
     assert sorted(p.name for p in run.out.iterdir()) == [
-        "cleaned.csv",
+        "notes.txt",
         "report.html",
         "report.json",
         "report.md",
-        "suppressed.csv",
     ]
 
 
@@ -82,17 +83,19 @@ def test_strict_withholds_the_lists_of_a_degraded_run_and_says_why(ws: Workspace
     ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\n")
     ws.write("cases.csv", CASES_HEADER + "\n")  # the export job wrote only the header
     ws.rules("- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}")
+    before = ws.audit("--out-format", "parquet-parts")  # yesterday's run, not strict
+    assert before.code == 0 and (before.out / "cleaned" / "part-00000.parquet").is_file()
     run = ws.audit("--strict")
     assert run.code == 4
     assert sorted(p.name for p in run.out.iterdir()) == ["report.html", "report.json", "report.md"]
     assert run.report()["degraded"] is True
     assert run.stderr.splitlines()[-1] == (
-        "cxaudit: error: --strict: the run is degraded (1 warning(s) above); the lists "
-        "(cleaned, suppressed, flagged) were not written (the previous ones stay); "
+        "cxaudit: error: --strict: the run is degraded (2 warning(s) above); the lists "
+        "(cleaned, suppressed, flagged) were not written (a previous run's are removed); "
         "report.html, report.md and report.json say why"
     )
     md = (run.out / "report.md").read_text()
-    assert "were not written**: the run is degraded under --strict (1 warning, listed below)" in md
+    assert "were not written**: the run is degraded under --strict (2 warnings, listed below)" in md
     html = (run.out / "report.html").read_text()
     assert "send to these" not in html and "cleaned.csv was not written: withheld" in html
     ws.write("cases.csv", CASES_HEADER + "\n1,C9,,open,urgent,X,S,,2026-11-18,\n")

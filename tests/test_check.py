@@ -564,3 +564,4 @@ def test_every_format_shows_a_header_only_source_and_a_missing_offer(
     out = result.stdout
     assert "cases.csv: has no rows (a header only)" in out
     assert "rule 'about-offer' was skipped" in out
+    assert "rule 'severe' cannot match anyone: cases.csv has no rows (a header only)" in out

@@ -97,7 +97,11 @@ def test_the_whole_calendar_is_read(date_format: str | None) -> None:
 
 
 def test_nanoseconds_are_cut_to_microseconds_without_losing_far_dates() -> None:
-    values = ["2026-11-18T09:00:00.123456789Z", "9999-12-31T00:00:00Z", "0001-01-01 00:00:00.9999999"]
+    values = [
+        "2026-11-18T09:00:00.123456789Z",
+        "9999-12-31T00:00:00Z",
+        "0001-01-01 00:00:00.9999999",
+    ]
     parsed = parse_moments(pd.Series(values, dtype="str"), None)
     assert [iso(m) for m in parsed] == [
         "2026-11-18T09:00:00.123456Z",
@@ -164,7 +168,10 @@ def test_any_moment_of_the_calendar_round_trips(
     [
         ("21/11/2026", '"%d/%m/%Y"'),
         ("11/21/2026 9:00 AM", '"%m/%d/%Y %I:%M %p"'),
-        ("05/06/2026 14:30:00", '"%d/%m/%Y %H:%M:%S" (day first) or "%m/%d/%Y %H:%M:%S" (month first)'),
+        (
+            "05/06/2026 14:30:00",
+            '"%d/%m/%Y %H:%M:%S" (day first) or "%m/%d/%Y %H:%M:%S" (month first)',
+        ),
         ("12/Mar/24 9:41 AM", '"%d/%b/%y %I:%M %p"'),
         ("18.11.2026", '"%d.%m.%Y"'),
         ("yesterday", '"%m/%d/%Y %I:%M %p" for 11/18/2026 9:00 AM'),

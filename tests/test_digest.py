@@ -238,7 +238,8 @@ rules:
         "cases.csv: has no rows (a header only), so no rule on source 'cases' can match "
         "anyone; check that the export is complete"
     )
-    assert run.report()["warnings"] == [message]
+    inert = "rule 'open' cannot match anyone: cases.csv has no rows (a header only)"
+    assert run.report()["warnings"] == [message, inert]
     assert f"cxaudit: warning: {message}" in run.stderr
 
 

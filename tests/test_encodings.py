@@ -88,3 +88,31 @@ def test_only_text_encodings_a_file_is_written_in_are_accepted(ws, codec: str) -
     result = ws.cli("validate", "rules.yaml")
     assert result.exit_code == 2
     assert f"{codec!r} is not a text encoding a file is written in" in result.stderr
+
+
+@pytest.mark.parametrize("form", ["file", "gz", "parts"])
+def test_the_first_accent_decides_however_far_into_the_file(ws: Workspace, form: str) -> None:
+    """A cp1252 ServiceNow export whose first accented byte lies past the
+    first 8 MiB block (and past each part's first 64 KiB) is cp1252."""
+    import gzip
+
+    filler = ROW.replace("INC1", "INC9").replace("Ana Saldaña", "Zed").replace("ana@", "zed@")
+    body = (filler + "\n") * (9 * 2**20 // len(filler))
+    data = (HEADER + "\n" + body + ROW + "\n").encode("cp1252")
+    path = "sn.csv"
+    if form == "gz":
+        path, data = "sn.csv.gz", gzip.compress(data, compresslevel=1)
+    if form == "parts":
+        path = "sn"
+        ws.write("sn/part-0.csv", (HEADER + "\n" + body).encode("cp1252"))
+        ws.write(
+            "sn/part-1.csv", (HEADER + "\n" + (filler + "\n") * 1500 + ROW + "\n").encode("cp1252")
+        )
+    else:
+        ws.write(path, data)
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("rules.yaml", (RULES % "").replace("path: sn.csv", f"path: {path}"))
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "cxaudit_reasons") == ["open case INC1 from Ana Saldaña"]
+    assert run.report()["inputs"][1]["encoding"] == "cp1252"

@@ -354,4 +354,6 @@ def test_later_rows_of_a_person_list_its_rules_and_the_duplicate_id(ws: Workspac
         ("other@example.com", "cxaudit:duplicate", "repeats row 4 (same phone)"),
     ]
     assert run.report()["by_rule"]["cxaudit:duplicate"] == 3
-    assert run.report()["by_rule"]["severe"] == 2  # rows of suppressed.csv listing it: both of Ann's
+    assert (
+        run.report()["by_rule"]["severe"] == 2
+    )  # rows of suppressed.csv listing it: both of Ann's

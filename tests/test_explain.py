@@ -31,7 +31,8 @@ def _setup(ws: Workspace) -> None:
     )
     ws.write(
         "history.csv",
-        "email,channel,sent_at\nann@example.com,email,2026-11-19\nann@example.com,email,2026-11-18\n",
+        "email,channel,sent_at\nann@example.com,email,2026-11-19\nann@example.com,email,2026-11-18\n"
+        "bob@example.com,email,2026-10-01\n",
     )
     ws.rules(
         """
@@ -109,28 +110,39 @@ def test_explain_json_lists_every_rule_with_status_and_evidence(ws: Workspace) -
     assert dup["rules_cell"] == "severe;cxaudit:duplicate"
     assert [r["status"] for r in dup["rules"]] == ["matched", "not matched", "skipped"]
     assert dup["note"] == "cxaudit:duplicate: repeats row 2 (same email)"
-    assert ann["person"] == dup["person"] == [
-        {
-            "row": 2,
-            "keys": {"customer_id": "C1", "email": "ann@example.com", "phone": "617-555-0134"},
-            "through": ["severe", "cap"],
-        },
-        {"row": 4, "keys": {"customer_id": "", "email": "ANN@example.com", "phone": ""}, "through": ["cap"]},
-    ]
+    assert (
+        ann["person"]
+        == dup["person"]
+        == [
+            {
+                "row": 2,
+                "keys": {"customer_id": "C1", "email": "ann@example.com", "phone": "617-555-0134"},
+                "through": ["severe", "cap"],
+            },
+            {
+                "row": 4,
+                "keys": {"customer_id": "", "email": "ANN@example.com", "phone": ""},
+                "through": ["cap"],
+            },
+        ]
+    )
 
 
 def test_explain_text_for_people(ws: Workspace) -> None:
     _setup(ws)
     args = ("explain", "campaign.csv", "-R", "bob@example.com", "--as-of", "2026-11-20")
     masked = ws.cli(*args)
-    assert masked.stdout.splitlines()[0] == "campaign.csv row 3: customer_id ***, email b***@example.com"
+    assert (
+        masked.stdout.splitlines()[0]
+        == "campaign.csv row 3: customer_id ***, email b***@example.com"
+    )
     result = ws.cli(*args, "--show-pii")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:7] == [
         "campaign.csv row 3: customer_id C2, email bob@example.com",
         "  outcome: KEPT",
         "  campaign: type promotional, channel email, offer -; as of 2026-11-20T00:00:00Z",
-        "  rows linked by identity: cases 0, history 0",
+        "  rows linked by identity: cases 0, history 1",
         "",
         "  NOT MATCHED   severe (suppress, rules.yaml:25)",
         "                0 of this recipient's 0 cases rows satisfy where",

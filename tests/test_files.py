@@ -112,8 +112,9 @@ def test_a_hard_link_to_an_input_counts_as_the_input(ws: Workspace) -> None:
     os.link(ws.root / "campaign.csv", ws.root / "out" / "suppressed.csv")
     run = ws.audit("-q")
     assert run.code == 2
-    assert "out/suppressed.csv: would be replaced by this run, but it is the input campaign.csv" in (
-        run.stderr
+    assert (
+        "out/suppressed.csv: would be replaced by this run, but it is the input campaign.csv"
+        in (run.stderr)
     )
     assert (ws.root / "campaign.csv").read_text() == CAMPAIGN
 

@@ -107,7 +107,9 @@ def test_check_formats_escape_hostile_text(hostile: Workspace, fmt: str) -> None
     _no_personal_data(out)
     lines = out.splitlines()
     if fmt == "github":
-        assert all(re.match(r"^::(error|warning) file=[^:]*::|^cxaudit check: ", ln) for ln in lines)
+        assert all(
+            re.match(r"^::(error|warning) file=[^:]*::|^cxaudit check: ", ln) for ln in lines
+        )
         assert lines[-1] == "cxaudit check: 1 campaign file(s), 1 failed"
     if fmt == "text":
         assert len(lines) == 1 + len(HOSTILE) + 1  # the file, a line per row, the total

@@ -60,7 +60,12 @@ def test_a_folder_in_the_way_changes_nothing(tmp_path: Path) -> None:
     with pytest.raises(CxauditError, match=r"report\.md: is a folder, so this run's files"):
         write_atomically(tmp_path, new)
     assert {n: (tmp_path / n).read_bytes() for n in old} == old
-    assert sorted(os.listdir(tmp_path)) == ["cleaned.csv", "report.json", "report.md", "suppressed.csv"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "cleaned.csv",
+        "report.json",
+        "report.md",
+        "suppressed.csv",
+    ]
 
 
 def test_a_rename_failing_half_way_puts_every_previous_file_back(

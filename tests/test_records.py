@@ -46,7 +46,10 @@ def test_stray_quotes_are_found_with_what_is_wrong() -> None:
         17,
         "a quote inside a value that is not quoted",
     )
-    assert records.bad_quote(b'a,"x"y\n', 0, 7, ",") == (4, "text after the closing quote of a value")
+    assert records.bad_quote(b'a,"x"y\n', 0, 7, ",") == (
+        4,
+        "text after the closing quote of a value",
+    )
     assert records.bad_quote(b'a,"x\n', 0, 5, ",") == (2, "a quoted value that is never closed")
 
 
@@ -133,10 +136,14 @@ def test_a_quote_left_open_is_named_at_every_chunk_size(ws: Workspace, chunk: st
 @pytest.mark.parametrize("chunk", CHUNKS)
 def test_lone_cr_records_are_each_audited(ws: Workspace, chunk: str) -> None:
     # Classic Mac line endings, the header's included, and a CR inside a quoted value.
-    _setup(ws, b'customer_id,email,note\rC1,a@x.example,hi\rC2,b@x.example,"x\ry"\rC3,c@x.example,z\r')
+    _setup(
+        ws, b'customer_id,email,note\rC1,a@x.example,hi\rC2,b@x.example,"x\ry"\rC3,c@x.example,z\r'
+    )
     run = ws.audit("-q", "--chunk-size", chunk)
     assert run.code == 0
-    assert (run.out / "cleaned.csv").read_bytes() == b'customer_id,email,note\rC2,b@x.example,"x\ry"\r'
+    assert (
+        run.out / "cleaned.csv"
+    ).read_bytes() == b'customer_id,email,note\rC2,b@x.example,"x\ry"\r'
     assert (run.out / "suppressed.csv").read_bytes() == (
         b"customer_id,email,note,cxaudit_row,cxaudit_rules,cxaudit_reasons\r"
         b"C1,a@x.example,hi,2,severe,urgent case 1\r"

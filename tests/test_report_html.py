@@ -357,7 +357,7 @@ def test_above_the_ceiling_report_html_is_written_and_says_why(ws: Workspace) ->
     ws.write("out/cleaned.csv", "previous\n")
     run = ws.audit("-q", "--max-suppressed", "20")
     assert run.code == 3
-    assert (run.out / "cleaned.csv").read_text() == "previous\n"
+    assert not (run.out / "cleaned.csv").exists()  # the previous run's list left with the swap
     text = (run.out / "report.html").read_text(encoding="utf-8")
     _structure(text)
     alert = re.search(
@@ -367,6 +367,8 @@ def test_above_the_ceiling_report_html_is_written_and_says_why(ws: Workspace) ->
     assert "cleaned.csv, suppressed.csv and flagged.csv were not written" in alert.group(1)
     assert "2 of 4 recipients (50%) would be suppressed, above the ceiling of 20%" in alert.group(1)
     assert text.index('id="ceiling"') < text.index('id="headline"')  # the first thing read
+    assert "send to these" not in text
+    assert "cleaned.csv was not written: withheld" in text
 
 
 def test_a_second_run_with_the_same_files_replaces_report_html(ws: Workspace) -> None:

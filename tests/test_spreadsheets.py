@@ -109,3 +109,46 @@ def test_a_full_workbook_ends_with_the_note_after_rendered_rows(monkeypatch) -> 
     slow = _members(_book(rows[:5], numbers[:5], rendered=False, chunks=2))
     assert fast == slow
     assert "… and 2 more rows in suppressed.csv".encode() in fast["xl/worksheets/sheet1.xml"]
+
+
+def _sheet_xml(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_what_a_workbook_cannot_hold_is_a_warning_and_cxaudits_columns_stay(
+    ws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 40,000-character note, 17,000 columns and more people than the cap:
+    each is said, and cxaudit_row, cxaudit_rules, cxaudit_reasons are there."""
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
+    extra = [f"x{i}" for i in range(17_000 - 2)]
+    header = ",".join(["email", "note", *extra])
+    rows = [
+        f"p{i}@example.com,{'n' * 40_000 if i == 0 else 'short'}" + "," * len(extra)
+        for i in range(3)
+    ]
+    ws.write("campaign.csv", header + "\n" + "\n".join(rows) + "\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {email: email}}\nrules:\n"
+        "  - {id: everyone, source: recipients, where: {email: {contains: '@'}}, action: suppress}\n",
+    )
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    book = [w for w in run.report()["warnings"] if w.startswith("suppressed.xlsx")]
+    assert book == [
+        "suppressed.xlsx: the list has 17,000 columns, more than a workbook holds (16,384): it "
+        "shows the first 16,381 and cxaudit_row, cxaudit_rules, cxaudit_reasons; suppressed.csv "
+        "holds them all",
+        "suppressed.xlsx: 1 cell(s) of column 'note' hold more than 32,767 characters, Excel's "
+        "limit, and are cut there; suppressed.csv holds them whole",
+        "suppressed.xlsx: holds the first 2 rows of people (a workbook's cap); the other 1 are "
+        "in suppressed.csv",
+    ]
+    for warning in book:
+        assert f"cxaudit: warning: {warning}" in " ".join(run.stderr.split())
+    xml = _sheet_xml(run.out / "suppressed.xlsx")
+    assert '<dimension ref="A1:XFD' in xml
+    for name in ("cxaudit_row", "cxaudit_rules", "cxaudit_reasons"):
+        assert f">{name}<" in xml

@@ -176,13 +176,13 @@ def audit(
     if run.degraded:
         _err(
             f"--strict: the run is degraded ({len(run.report['warnings'])} warning(s) above); "
-            "the lists (cleaned, suppressed, flagged) were not written (the previous ones "
-            "stay); report.html, report.md and report.json say why"
+            "the lists (cleaned, suppressed, flagged) were not written (a previous run's "
+            "are removed); report.html, report.md and report.json say why"
         )
         raise typer.Exit(EXIT_DEGRADED)
     if run.exceeded:
         _err(
             f"{ceiling_message(run.report)}; the lists (cleaned, suppressed, flagged) were not "
-            "written (the previous ones stay); report.html, report.md and report.json say why"
+            "written (a previous run's are removed); report.html, report.md and report.json say why"
         )
         raise typer.Exit(EXIT_CEILING)

@@ -26,6 +26,8 @@ from cxaudit.cli import (
     _request,
     app,
 )
+from cxaudit.console import _err_console
+from cxaudit.escaping import terminal
 
 
 @app.command(epilog=_epilog("explain"))
@@ -68,9 +70,14 @@ def explain(
             campaign, rules, source, preset, as_of, campaign_type, channel, offer, encoding
         )
         result = run_audit(request, evidence_for=recipient)
+        result.unchanged()
         return result, explain_recipient(result, recipient, show_pii)
 
     result, items = _guard(debug, work)
+    from cxaudit.report import run_warnings
+
+    for warning in result.warnings + run_warnings(result):
+        _err_console().print(f"cxaudit: warning: {terminal(warning)}")
     if fmt is Format.json:
         typer.echo(json.dumps(as_dict(items), indent=2, ensure_ascii=False))
     else:

@@ -55,11 +55,17 @@ class JunitRenderer:
         self, run: CheckRun, check: CampaignCheck, suite: ET.Element, path: str, counts: dict
     ) -> None:
         assert check.result is not None and check.report is not None
+        inert = {item["id"]: item["why"] for item in check.report.get("inert_rules", [])}
         for rule_id, action, found in _rule_rows(check):
             counts["tests"] += 1
             case = ET.SubElement(
                 suite, "testcase", classname=path, name=xml_text(rule_id), file=path
             )
+            if rule_id in inert:  # it could not run as written: not a pass
+                counts["skipped"] += 1
+                why = f"inert, cannot match anyone: {inert[rule_id]}"
+                ET.SubElement(case, "skipped", message=xml_text(why))
+                continue
             kind = "flag" if action == "flag" else "suppress"
             rows = [v for v in found if v.effect != "allow"]
             if action == "allow" or not rows:
