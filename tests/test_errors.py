@@ -390,6 +390,33 @@ CATALOGUE = [
         files={"campaign.csv": "email,cxaudit_rules,cxaudit_reasons\nann@example.com,x,y\n"},
     ),
     Bad("bad --as-of", r"--as-of 'tomorrow': not a date", args=("--as-of", "tomorrow")),
+    # A degraded run is never green (issue 21): each of these is exit 2.
+    Bad(
+        "campaign repeats its header mid-file",
+        exact(
+            "campaign.csv: row 4: repeats the header (files joined end to end?); remove the "
+            "line, or pass the files as parts of one list (a folder)"
+        ),
+        files={"campaign.csv": CAMPAIGN + "customer_id,email,zip\nC3,cara@example.com,60601\n"},
+    ),
+    Bad(
+        "today in a source date",
+        r"cases\.csv: row 2, column 'Created at': 'today' is a word for a day, not a date",
+        files={"cases.csv": CASES.replace("2026-11-01", "today")},
+    ),
+    Bad(
+        "--encoding rot13",
+        exact(
+            "--encoding: 'rot13' is not a text encoding a file is written in; use one such as "
+            "utf-8, cp1252 or latin-1"
+        ),
+        args=("--encoding", "rot13"),
+    ),
+    Bad(
+        "--out empty",
+        exact("--out '': empty (an unset variable in a script?); give a path or value"),
+        args=("--out", ""),
+    ),
     Bad("--out is a file", r"--out out: is a file, not a folder", files={"out": "not a folder"}),
     Bad(
         "--source without =", r"--source 'cases': write it as NAME=PATH", args=("--source", "cases")

@@ -32,6 +32,8 @@ VALIDATE_PASSES = {
     "campaign is an Excel file",
     "campaign is an earlier suppressed.csv",
     "bad --as-of",
+    "campaign repeats its header mid-file",
+    "--encoding rot13",
     "--as-of in year 0",
     "--format unknown",
     "campaign sidecar nested 500 deep",
