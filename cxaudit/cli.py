@@ -173,12 +173,31 @@ SourceOpt = Annotated[
         help="Use PATH for the rules file's source NAME (repeatable).",
     ),
 ]
+
+
+def _complete_preset(incomplete: str) -> list[str]:
+    """NAME=VENDOR: after the =, the presets cxaudit knows."""
+    from cxaudit.presets import PRESETS
+
+    name, sep, vendor = incomplete.partition("=")
+    if not sep:
+        return []
+    return [f"{name}={p}" for p in sorted(PRESETS) if p.startswith(vendor)]
+
+
+def _complete_engine(incomplete: str) -> list[str]:
+    from cxaudit.engine import ENGINES
+
+    return [e for e in ENGINES if e.startswith(incomplete)]
+
+
 PresetOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--preset",
         "-p",
         metavar="NAME=VENDOR",
+        autocompletion=_complete_preset,
         help="Read source NAME (or recipients) as VENDOR's export, e.g. cases=zendesk "
         "(repeatable; see `cxaudit presets`).",
     ),
@@ -220,6 +239,7 @@ EngineOpt = Annotated[
     typer.Option(
         "--engine",
         metavar="NAME",
+        autocompletion=_complete_engine,
         help="local: this process; dask: a Dask cluster (pip install 'cxaudit[dask]'), the "
         "one at --scheduler or one started here with a worker process per core.",
     ),
@@ -264,7 +284,7 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Hold marketing back from customers who are in the middle of a support problem."""

@@ -68,6 +68,22 @@ def test_exit_codes(ws: Workspace) -> None:
     )
 
 
+def test_exit_zero_reports_in_full_and_fails_only_on_an_unreadable_input(ws: Workspace) -> None:
+    _setup(ws)
+    for args in (
+        ("dirty.csv",),
+        ("dirty.csv", "--max-suppressed", "10"),
+        ("dirty.csv", "--strict"),
+    ):
+        usual = ws.cli("check", *args, "--format", "github")
+        zero = ws.cli("check", *args, "--format", "github", "--exit-zero")
+        assert usual.exit_code in (1, 3, 4)
+        assert zero.exit_code == 0
+        assert zero.stdout == usual.stdout  # every annotation as usual
+        assert "::error file=dirty.csv" in zero.stdout
+    assert ws.cli("check", "dirty.csv", "missing.csv", "--exit-zero").exit_code == 2
+
+
 def test_sidecar_sets_the_campaign_of_its_file_and_flags_override_it(ws: Workspace) -> None:
     _setup(ws)
     ws.write("dirty.campaign.yaml", "type: promotional\nchannel: sms\n")

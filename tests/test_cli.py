@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -363,3 +364,45 @@ def test_the_cli_runs_without_click_installed() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("cxaudit ")
+
+
+def test_version_has_a_short_form() -> None:
+    from typer.testing import CliRunner
+
+    from cxaudit import __version__
+
+    for flag in ("--version", "-V"):
+        result = CliRunner().invoke(app, [flag])
+        assert (result.exit_code, result.stdout) == (0, f"cxaudit {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("cxaudit check x.csv --format j", ["json", "junit"]),
+        ("cxaudit audit x.csv --preset cases=zen", ["cases=zendesk"]),
+        ("cxaudit audit x.csv --engine ", ["local", "dask"]),
+    ],
+)
+def test_shell_completion_offers_format_preset_and_engine_values(
+    words: str, expected: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        "_CXAUDIT_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+
+    script = Path(sys.executable).parent / "cxaudit"  # the console script pip installed
+    result = subprocess.run(
+        [str(script)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == expected, result.stderr

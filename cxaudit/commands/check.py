@@ -32,7 +32,7 @@ from cxaudit.cli import (
     app,
 )
 from cxaudit.console import _err, _err_console
-from cxaudit.errors import CxauditError
+from cxaudit.errors import EXIT_CEILING, EXIT_DEGRADED, EXIT_FAILED, EXIT_OK, CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.locations import refuse_url, shown
 
@@ -77,6 +77,11 @@ def parse_formats(values: list[str] | None) -> list[tuple[str, Path | None]]:
     return out
 
 
+def _complete_format(incomplete: str) -> list[str]:
+    """The format names (a NAME=PATH is left to the shell's file completion)."""
+    return [name for name in CHECK_FORMATS if name.startswith(incomplete)]
+
+
 def _check_formats(values: list[str] | None) -> list[str] | None:
     """Refuse a bad --format as click refuses a bad choice (usage error, exit 2)."""
     try:
@@ -111,6 +116,7 @@ def check(
             "-f",
             metavar="NAME[=PATH]",
             callback=_check_formats,
+            autocompletion=_complete_format,
             help="text (default), json, junit (XML), github (annotations), markdown or sarif "
             "(code scanning); NAME prints to standard output, NAME=PATH writes PATH. "
             "Repeatable: one run, every format.",
@@ -127,6 +133,14 @@ def check(
     show_pii: ShowPiiOpt = False,
     max_suppressed: MaxSuppressedOpt = None,
     strict: StrictOpt = False,
+    exit_zero: Annotated[
+        bool,
+        typer.Option(
+            "--exit-zero",
+            help="Report as usual but exit 0 even when a file would suppress someone, is over "
+            "--max-suppressed or degraded; still 2 when an input cannot be read.",
+        ),
+    ] = False,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
@@ -190,7 +204,10 @@ def check(
             _err(f"{c.path}: --strict: the run is degraded (its warnings are above)")
         elif c.exceeded:
             _err(f"{c.path}: {ceiling_message(c.report)}")
-    raise typer.Exit(run.exit_code)
+    code = run.exit_code
+    raise typer.Exit(
+        EXIT_OK if exit_zero and code in (EXIT_FAILED, EXIT_CEILING, EXIT_DEGRADED) else code
+    )
 
 
 def _refuse_format_over_input(targets: list[tuple[str, Path]], inputs: list[Path]) -> None:
