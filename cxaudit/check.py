@@ -26,6 +26,7 @@ from cxaudit.audit import (
     parse_as_of,
     run_audit,
 )
+from cxaudit.changes import DEFAULT_CAMPAIGN_FILES, changed_campaigns
 from cxaudit.engine import Engine
 from cxaudit.engine.local import sources_and_matches
 from cxaudit.errors import (
@@ -203,6 +204,22 @@ def run_check(
             shared.raise_if_broken(request)  # a source's problem is every file's
             checks.append(CampaignCheck.unreadable(path, exc))
     return CheckRun(base.rules, fail_on, checks)
+
+
+def campaigns_changed_since(
+    ref: str, base: AuditRequest, cwd: Path
+) -> tuple[list[Path], tuple[str, ...]]:
+    """The campaign files git says changed since ``ref`` (see
+    :mod:`cxaudit.changes`), and the globs that said what a campaign file is
+    (the rules file's ``campaign_files:``, else every CSV and Parquet file
+    that is not one of its sources)."""
+    from cxaudit.locations import Url
+
+    rules = load_ruleset(base)
+    patterns = rules.campaign_files or DEFAULT_CAMPAIGN_FILES
+    sources = [c.path for c in rules.sources.values() if c.path is not None]
+    local = [p for p in [base.rules, *sources] if not isinstance(p, Url)]
+    return changed_campaigns(ref, cwd, patterns, local), patterns
 
 
 def campaign_files(campaigns: list[Path]) -> list[Path | CampaignCheck]:

@@ -94,13 +94,14 @@ def _check_formats(values: list[str] | None) -> list[str] | None:
 @app.command(epilog=_epilog("check"))
 def check(
     campaigns: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="Campaign files (CSV, .csv.gz, Parquet) to check; - reads one from standard "
-            "input.",
-            metavar="CAMPAIGN",
+            "input. Or use --changed-since.",
+            metavar="[CAMPAIGN]...",
+            show_default=False,
         ),
-    ],
+    ] = None,
     rules: RulesOpt = Path("rules.yaml"),
     source: SourceOpt = None,
     preset: PresetOpt = None,
@@ -133,6 +134,17 @@ def check(
     show_pii: ShowPiiOpt = False,
     max_suppressed: MaxSuppressedOpt = None,
     strict: StrictOpt = False,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Check the campaign files git says were added, modified or renamed since REF "
+            "(e.g. origin/main; from its merge base to HEAD); which files are campaign files: "
+            "the rules file's campaign_files, else *.csv, *.csv.gz, *.parquet that are not "
+            "its sources.",
+        ),
+    ] = None,
     exit_zero: Annotated[
         bool,
         typer.Option(
@@ -158,7 +170,7 @@ def check(
 
         cxaudit check campaigns/*.csv --format github --format junit=junit.xml
     """
-    from cxaudit.check import run_check
+    from cxaudit.check import campaigns_changed_since, run_check
     from cxaudit.engine import open_engine
     from cxaudit.renderers import RENDERERS, omitted_markdown, plan_annotations
     from cxaudit.stdin import campaign_inputs
@@ -166,10 +178,18 @@ def check(
     formats = parse_formats(fmt)  # checked by _check_formats
 
     def work() -> tuple[Any, dict[str, str]]:
-        with campaign_inputs(campaigns) as paths:
+        named = _campaigns(campaigns, changed_since)
+        with campaign_inputs(named) as paths:
             base = _request(
                 Path(), rules, source, preset, as_of, campaign_type, channel, offer, encoding
             )
+            if changed_since is not None:
+                paths, patterns = campaigns_changed_since(changed_since, base, Path.cwd())
+                if not paths:
+                    _err_console().print(
+                        f"cxaudit check: no campaign file ({terminal(', '.join(patterns))}) "
+                        f"changed since {terminal(changed_since)}"
+                    )
             targets = [(f"--format {n}={p}", p) for n, p in formats if p is not None]
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
@@ -208,6 +228,21 @@ def check(
     raise typer.Exit(
         EXIT_OK if exit_zero and code in (EXIT_FAILED, EXIT_CEILING, EXIT_DEGRADED) else code
     )
+
+
+def _campaigns(given: list[str] | None, changed_since: str | None) -> list[str]:
+    """The files named, or none with --changed-since (git names them)."""
+    if given and changed_since is not None:
+        raise CxauditError(
+            "give campaign files or --changed-since REF, not both (--changed-since finds the "
+            "files itself)"
+        )
+    if not given and changed_since is None:
+        raise CxauditError(
+            "name the campaign files to check (cxaudit check campaigns/*.csv), or use "
+            "--changed-since REF in a git repository"
+        )
+    return list(given or [])
 
 
 def _refuse_format_over_input(targets: list[tuple[str, Path]], inputs: list[Path]) -> None:

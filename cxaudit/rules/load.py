@@ -202,6 +202,7 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
         max_suppressed=spec.max_suppressed,
         strict=spec.strict,
         placeholders=tuple(spec.placeholders),
+        campaign_files=tuple(spec.campaign_files) if spec.campaign_files is not None else None,
         origins={k: str(path) for k, v in spec.campaign.model_dump().items() if v is not None},
     )
 

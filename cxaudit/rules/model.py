@@ -228,6 +228,7 @@ class RuleSet:
     max_suppressed: float | None = None
     strict: bool = False  # a run with any warning is degraded (exit 4)
     placeholders: tuple[str, ...] = ()  # the rules file's own, beside identity.PLACEHOLDERS
+    campaign_files: tuple[str, ...] | None = None  # globs for check --changed-since
     # where each campaign fact came from: the rules file, a sidecar, an option
     origins: dict[str, str] = field(default_factory=dict)
 

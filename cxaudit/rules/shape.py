@@ -79,6 +79,7 @@ class RulesFileSpec(_Spec):
     placeholders: list[str] = Field(default_factory=list)
     max_suppressed: float | None = Field(default=None, ge=0, le=100)
     strict: bool = False  # as --strict: a run with any warning exits 4
+    campaign_files: list[str] | None = None  # what check --changed-since judges
     vocabulary: VocabularySpec = Field(default_factory=VocabularySpec)
     campaign: CampaignSpec = Field(default_factory=CampaignSpec)
     recipients: TableSpec = Field(default_factory=TableSpec)
