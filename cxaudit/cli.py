@@ -163,7 +163,28 @@ class Format(StrEnum):
 
 
 # Options shared by the commands, defined once.
-RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="Rules file.", show_default=True)]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        "-r",
+        help="Rules file. Default: rules.yaml here or in a folder above it up to the "
+        'repository\'s top, or the file [tool.cxaudit] rules = "…" in a pyproject.toml names.',
+        show_default=False,
+    ),
+]
+
+
+def rules_file(given: Path | None) -> Path:
+    """``--rules``, else the rules file found from the current folder
+    (:mod:`cxaudit.rules.discover`)."""
+    if given is not None:
+        return given
+    from cxaudit.rules.discover import find_rules
+
+    return find_rules(Path.cwd())
+
+
 SourceOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -349,7 +370,7 @@ def _guard(
 
 def _request(
     campaign: Path,
-    rules: Path,
+    rules: Path | None,
     source: list[str] | None,
     preset: list[str] | None,
     as_of: str | None,
@@ -364,7 +385,7 @@ def _request(
 
     return AuditRequest(
         campaign=location(campaign),
-        rules=rules,
+        rules=rules_file(rules),
         sources=_parse_sources(source),
         presets=_parse_presets(preset),
         as_of=as_of,

@@ -21,7 +21,7 @@ def result_line(
     wrote runs/Y``."""
     line = (
         f"cxaudit: {report['input_rows']:,} recipients: {report['kept']:,} kept, "
-        f"{report['suppressed']:,} suppressed, {report['flagged']:,} flagged"
+        f"{report['suppressed']:,} suppressed, {report['flagged']:,} flagged" + _rules_used(report)
     )
     change = report.get("baseline")
     if change is not None:
@@ -36,6 +36,13 @@ def result_line(
     else:
         line += f"; wrote {folder}"
     return terminal(line)
+
+
+def _rules_used(report: dict[str, Any]) -> str:
+    """The rules file, when it is not the rules.yaml of the current folder
+    (found in a folder above, named by pyproject.toml or by --rules)."""
+    path = (report.get("rules_file") or {}).get("path", "rules.yaml")
+    return "" if path == "rules.yaml" else f"; rules {path}"
 
 
 def _print_summary(
@@ -60,7 +67,8 @@ def _print_summary(
             f"; settings from {terminal(report['campaign_settings_file'])}"
             if report.get("campaign_settings_file")
             else ""
-        ),
+        )
+        + terminal(_rules_used(report)),
         soft_wrap=True,
     )
     overlap = (

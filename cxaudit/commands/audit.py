@@ -47,7 +47,7 @@ def audit(
             "standard input."
         ),
     ],
-    rules: RulesOpt = Path("rules.yaml"),
+    rules: RulesOpt = None,
     source: SourceOpt = None,
     preset: PresetOpt = None,
     out: Annotated[

@@ -102,7 +102,7 @@ def check(
             show_default=False,
         ),
     ] = None,
-    rules: RulesOpt = Path("rules.yaml"),
+    rules: RulesOpt = None,
     source: SourceOpt = None,
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,
@@ -194,7 +194,7 @@ def check(
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
                 targets.append(("$GITHUB_STEP_SUMMARY", Path(summary_file)))
-            _refuse_format_over_input(targets, [*paths, rules, *base.sources.values()])
+            _refuse_format_over_input(targets, [*paths, base.rules, *base.sources.values()])
             failing = ("suppress", "flag") if fail_on is FailOn.flag else ("suppress",)
             runner = open_engine(engine, scheduler)
             try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -41,7 +40,7 @@ def explain(
             "--recipient", "-R", metavar="EMAIL_OR_ID", help="Email, customer id or phone."
         ),
     ],
-    rules: RulesOpt = Path("rules.yaml"),
+    rules: RulesOpt = None,
     source: SourceOpt = None,
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,

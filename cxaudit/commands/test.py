@@ -13,6 +13,7 @@ from cxaudit.cli import (
     _epilog,
     _guard,
     app,
+    rules_file,
 )
 from cxaudit.errors import EXIT_FAILED, EXIT_OK, CxauditError
 
@@ -26,8 +27,12 @@ class TestFormat(StrEnum):
 @app.command("test", epilog=_epilog("test"))
 def test_rules(
     rules: Annotated[
-        Path, typer.Argument(help="Rules file whose tests to run.", show_default=True)
-    ] = Path("rules.yaml"),
+        Path | None,
+        typer.Argument(
+            help="Rules file whose tests to run. Default: found as --rules is.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
         TestFormat,
         typer.Option(
@@ -50,13 +55,15 @@ def test_rules(
     """
     from cxaudit import ruletests
 
+    given = rules if rules is not None else Path("rules.yaml")
+
     def report(exc: CxauditError) -> None:
         if fmt is TestFormat.json:
-            typer.echo(ruletests.error_json(rules, exc), nl=False)
+            typer.echo(ruletests.error_json(given, exc), nl=False)
         elif fmt is TestFormat.junit:
-            typer.echo(ruletests.error_junit(rules, exc), nl=False)
+            typer.echo(ruletests.error_junit(given, exc), nl=False)
 
-    run = _guard(debug, lambda: ruletests.run_tests(rules), on_error=report)
+    run = _guard(debug, lambda: ruletests.run_tests(rules_file(rules)), on_error=report)
     render = {
         TestFormat.text: ruletests.to_text,
         TestFormat.junit: ruletests.to_junit,

@@ -18,6 +18,7 @@ from cxaudit.cli import (
     _parse_presets,
     _parse_sources,
     app,
+    rules_file,
 )
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
@@ -25,9 +26,13 @@ from cxaudit.escaping import terminal
 
 @app.command(epilog=_epilog("validate"))
 def validate(
-    rules: Annotated[Path, typer.Argument(help="Rules file to check.", show_default=True)] = Path(
-        "rules.yaml"
-    ),
+    rules: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Rules file to check. Default: found as --rules is (rules.yaml here or above).",
+            show_default=False,
+        ),
+    ] = None,
     source: SourceOpt = None,
     preset: PresetOpt = None,
     fmt: Annotated[
@@ -53,15 +58,17 @@ def validate(
 
     def report(exc: CxauditError) -> None:
         if fmt is Format.json:
-            files = (str(rules), *(str(p) for p in _parse_sources(source).values()))
+            given = rules if rules is not None else Path("rules.yaml")
+            files = (str(given), *(str(p) for p in _parse_sources(source).values()))
             problems = [p.as_dict() for p in exc.problems(files)]
-            typer.echo(_validation_json(rules, False, None, {}, problems), nl=False)
+            typer.echo(_validation_json(given, False, None, {}, problems), nl=False)
 
+    found = _guard(debug, lambda: rules_file(rules), on_error=report)
     request = _guard(
         debug,
         lambda: AuditRequest(
             campaign=Path(),
-            rules=rules,
+            rules=found,
             sources=_parse_sources(source),
             presets=_parse_presets(preset),
         ),
@@ -71,10 +78,10 @@ def validate(
         debug, lambda: validate_rules(request), every_problem=True, on_error=report
     )
     if fmt is Format.json:
-        typer.echo(_validation_json(rules, True, len(ruleset.rules), sources, []), nl=False)
+        typer.echo(_validation_json(found, True, len(ruleset.rules), sources, []), nl=False)
         return
     counts = ", ".join(f"{name} ({t.rows_read} rows)" for name, t in sources.items())
-    typer.echo(terminal(f"{rules}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
+    typer.echo(terminal(f"{found}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
 
 
 def _validation_json(
