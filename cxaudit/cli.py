@@ -140,6 +140,7 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         EXIT_TERMINATED: _TERMINATED,
     },
     "presets": {EXIT_OK: "listed"},
+    "schema": {EXIT_OK: "printed"},
 }
 """When several apply, check exits with the worst: 2, then 4, then 3, then 1."""
 
@@ -440,6 +441,7 @@ from cxaudit.commands.explain import explain  # noqa: E402, F401
 from cxaudit.commands.test import TestFormat, test_rules  # noqa: E402, F401
 from cxaudit.commands.validate import _validation_json, validate  # noqa: E402, F401
 from cxaudit.commands.presets import presets  # noqa: E402, F401
+from cxaudit.commands.schema import schema  # noqa: E402, F401
 
 # isort: on
 from cxaudit.cli_progress import _PHASES, _Progress  # noqa: E402, F401

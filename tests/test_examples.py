@@ -9,7 +9,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -46,12 +45,26 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
-def test_github_actions_workflow_steps(project: Path) -> None:
-    workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text())
-    steps = {s.get("name"): s for s in workflow["jobs"]["cxaudit"]["steps"]}
-    env = _env(**workflow["env"])
+ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 
-    # A pull request that adds the campaign file on top of main.
+
+def _action_step(name: str) -> dict:
+    (step,) = [s for s in ACTION["runs"]["steps"] if s.get("name") == name]
+    return step
+
+
+def test_every_shell_step_of_the_action_parses() -> None:
+    scripts = [s for s in ACTION["runs"]["steps"] if "run" in s]
+    assert [s["name"] for s in scripts] == ["Install cxaudit", "Check campaign files"]
+    for step in scripts:
+        assert step["shell"] == "bash"
+        checked = subprocess.run(["bash", "-n", "-c", step["run"]], capture_output=True, text=True)
+        assert checked.returncode == 0, (step["name"], checked.stderr)
+        assert "${{" not in step["run"], "inputs reach the script as environment variables"
+
+
+def _pull_request(project: Path) -> None:
+    """A repository whose branch adds the sample's campaign list on top of main."""
     _git(project, "init", "-q", "-b", "main")
     moved = project.parent / "campaign.csv"
     shutil.move(project / "sample_data" / "campaign.csv", moved)
@@ -62,26 +75,39 @@ def test_github_actions_workflow_steps(project: Path) -> None:
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "add campaign")
 
-    def run(name: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["bash", "-e", "-c", steps[name]["run"]],
-            cwd=project,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-        )
 
-    output = project / "gh-output"
-    summary = project / "gh-summary"
-    found = run("Find changed campaign files", GITHUB_BASE_REF="main", GITHUB_OUTPUT=str(output))
-    assert found.returncode == 0, found.stderr
-    files = output.read_text().strip().removeprefix("files=").strip()
-    assert files == "sample_data/campaign.csv"
+def _run_check_step(project: Path, inputs: dict[str, str], **extra: str):
+    """The action's check step as GitHub runs it: each input (else its
+    default) in the step's environment, bash, the job's files."""
+    step = _action_step("Check campaign files")
+    values = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
+    values.update(inputs)
+    env = {key: values[expr.split("inputs.")[1].rstrip(" }")] for key, expr in step["env"].items()}
+    return subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=project,
+        env={**_env(), **env, **extra},
+        capture_output=True,
+        text=True,
+    )
 
-    assert run("Rule tests").returncode == 0
 
-    check = run("Check campaign files", FILES=files, GITHUB_STEP_SUMMARY=str(summary))
+def test_the_example_workflow_runs_the_action_on_a_pull_request(project: Path) -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text())
+    steps = workflow["jobs"]["cxaudit"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    (use,) = [s for s in steps if s.get("uses") == "./"]
+    _pull_request(project)
+    output, summary = project / "gh-output", project / "gh-summary"
+    check = _run_check_step(
+        project,
+        {k: str(v) for k, v in use["with"].items()},
+        GITHUB_BASE_REF="main",
+        GITHUB_OUTPUT=str(output),
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
     assert check.returncode == 1, check.stderr  # the sample list is not clean: the job fails
+    assert output.read_text() == "exit-code=1\n"
     annotations = [line for line in check.stdout.splitlines() if line.startswith("::")]
     assert annotations
     campaign_lines = (project / "sample_data" / "campaign.csv").read_text().splitlines()
@@ -115,11 +141,7 @@ def test_github_actions_workflow_steps(project: Path) -> None:
             assert m.group(2) == "rules.yaml"
             assert rules_lines[int(m.group(3)) - 1].startswith("  - id: ")
     assert "## cxaudit check" in summary.read_text()
-
-    # the same run wrote the comment, the JUnit report and the SARIF log
     assert (project / "cxaudit-comment.md").read_text().startswith("## cxaudit check\n\n**FAIL**")
-    junit = ET.parse(project / "cxaudit-junit.xml").getroot()
-    assert junit.get("failures") == "7"  # five suppress rules, unverifiable, duplicate
     sarif = json.loads((project / "cxaudit.sarif").read_text())
     results = sarif["runs"][0]["results"]
     # one result per (row, rule): 15+10+9+8+5 rule rows, 2 unverifiable, 3 duplicates, 12 flagged
@@ -129,44 +151,31 @@ def test_github_actions_workflow_steps(project: Path) -> None:
         assert location["artifactLocation"]["uri"] == "sample_data/campaign.csv"
         assert 2 <= location["region"]["startLine"] <= len(campaign_lines)
 
-    # One PR comment, created on the first push and edited on the next (gh is a stand-in)
-    fake = project / "fake-bin"
-    fake.mkdir()
-    (fake / "gh").write_text(FAKE_GH)
-    (fake / "gh").chmod(0o755)
-    gh = {
-        "PATH": f"{fake}{os.pathsep}{env['PATH']}",
-        "GH_LOG": str(project / "gh.log"),
-        "GH_STATE": str(project / "gh.state"),
-        "GITHUB_REPOSITORY": "acme/campaigns",
-        "PR": "7",
-    }
-    first = run("Update the PR comment", **gh)
-    assert first.returncode == 0, first.stderr
-    second = run("Update the PR comment", **gh)
-    assert second.returncode == 0, second.stderr
-    calls = (project / "gh.log").read_text().splitlines()
-    assert calls[0].startswith("api repos/acme/campaigns/issues/7/comments --paginate --jq ")
-    assert calls[1] == "pr comment 7 --body-file cxaudit-comment-body.md"
-    assert calls[2].startswith("api repos/acme/campaigns/issues/7/comments --paginate")
-    assert calls[3] == (
-        "api --method PATCH repos/acme/campaigns/issues/comments/4242 "
-        "-F body=@cxaudit-comment-body.md"
+
+def test_the_action_takes_file_names_whole_and_runs_no_input_as_code(project: Path) -> None:
+    _pull_request(project)
+    shutil.copy(project / "sample_data" / "campaign.csv", project / "spring sale.csv")
+    output = project / "gh-output"
+    check = _run_check_step(
+        project,
+        {
+            "files": "spring sale.csv\n$(touch pwned-files)\n",
+            "args": "--as-of 2026-11-20 --exit-zero",
+            "formats": "json=out `touch pwned-formats`.json",
+        },
+        GITHUB_OUTPUT=str(output),
     )
-    body = (project / "cxaudit-comment-body.md").read_text()
-    assert body.startswith("<!-- cxaudit check -->\n## cxaudit check\n")
-
-
-# Answers like gh: the comment list holds the marked comment once one was made.
-FAKE_GH = """#!/usr/bin/env bash
-echo "$*" >> "$GH_LOG"
-if [ "$1" = api ] && [[ "$*" == *--jq* ]]; then
-  [ -f "$GH_STATE" ] && echo 4242
-  exit 0
-fi
-[ "$1" = pr ] && touch "$GH_STATE"
-exit 0
-"""
+    assert check.returncode == 2, check.stderr  # --exit-zero, but a named file is not there
+    assert not list(project.glob("pwned*"))
+    assert (project / "out `touch pwned-formats`.json").exists()
+    judged = json.loads((project / "out `touch pwned-formats`.json").read_text())["campaigns"]
+    assert [(c["path"], c["status"]) for c in judged] == [
+        ("spring sale.csv", "fail"),
+        ("$(touch pwned-files)", "error"),  # a file of that name, which is not there
+    ]
+    outside = _run_check_step(project, {}, GITHUB_OUTPUT=str(output))  # no PR, no files
+    assert outside.returncode == 2
+    assert outside.stdout.startswith("::error title=cxaudit::set the files or changed-since input")
 
 
 def _night(project: Path, as_of: str, **extra: str) -> subprocess.CompletedProcess[str]:

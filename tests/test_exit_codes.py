@@ -120,6 +120,7 @@ TABLE = [
     ),
     Situation("explain", 0, "explained", ("explain", "campaign.csv", "-R", "C1", *AS_OF)),
     Situation("explain", 2, "campaign file missing", ("explain", "missing.csv", "-R", "C1")),
+    Situation("schema", 0, "printed", ("schema",)),
 ]
 
 

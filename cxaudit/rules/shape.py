@@ -21,71 +21,127 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _d(text: str, default: Any = None, **kwargs: Any) -> Any:
+    """A field with the description editors show (the JSON Schema, `cxaudit schema`)."""
+    if "default_factory" in kwargs:
+        return Field(description=text, **kwargs)
+    return Field(default, description=text, **kwargs)
+
+
 class CampaignSpec(_Spec):
-    type: str | None = None
-    channel: str | None = None
-    offer: str | None = None
-    send_at: str | None = None  # the planned send: the default --as-of
+    """The campaign being sent: a sidecar, then --campaign-type/--channel/--offer override it."""
+
+    type: str | None = _d("The campaign's type, one of the vocabulary's (promotional, upsell…).")
+    channel: str | None = _d("The channel: email, sms, phone, push, whatsapp, in_app, direct_mail.")
+    offer: str | None = _d("The product promoted, compared by $campaign.offer.")
+    send_at: str | None = _d(
+        "The planned send (2026-11-20T09:00:00Z): rules are judged at this moment unless --as-of."
+    )
 
 
 class VocabularySpec(_Spec):
-    types: list[str] | None = None
-    channels: list[str] | None = None
-    add_types: list[str] = Field(default_factory=list)
-    add_channels: list[str] = Field(default_factory=list)
+    """The campaign types and channels the rules file knows."""
+
+    types: list[str] | None = _d("Replace the built-in campaign types.")
+    channels: list[str] | None = _d("Replace the built-in channels.")
+    add_types: list[str] = _d("Add campaign types to the built-in ones.", default_factory=list)
+    add_channels: list[str] = _d("Add channels to the built-in ones.", default_factory=list)
 
 
 class DeriveSpec(_Spec):
+    """A field computed from a column by a value map (a vendor's statuses to open/closed)."""
+
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
-    source: str | None = Field(default=None, alias="from")
-    map: dict[str, str] = Field(default_factory=dict)
+    source: str | None = _d("The column the value is read from.", alias="from")
+    map: dict[str, str] = _d("Column value -> field value.", default_factory=dict)
 
 
 class TableSpec(_Spec):
-    preset: str | None = None
-    keys: dict[Literal["customer_id", "email", "phone"], str] | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
-    dates: list[str] = Field(default_factory=list)
-    date_format: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    derive: dict[str, DeriveSpec] = Field(default_factory=dict)
-    pii: list[str] = Field(default_factory=list)
+    """Where a table's identity keys and fields are in its file."""
+
+    preset: str | None = _d("Read the file as a vendor's export (see `cxaudit presets`).")
+    keys: dict[Literal["customer_id", "email", "phone"], str] | None = _d(
+        "Identity keys: customer_id, email and/or phone, each naming its column."
+    )
+    columns: dict[str, str] = _d(
+        "Fields the rules use, each naming its column.", default_factory=dict
+    )
+    dates: list[str] = _d("Fields that hold dates (read as moments, UTC).", default_factory=list)
+    date_format: str | None = _d("strftime format of the dates, e.g. %m/%d/%Y %H:%M.")
+    encoding: str | None = _d("The file's text encoding (utf-8, cp1252…); forces it.")
+    delimiter: str | None = _d("The field delimiter (sniffed from the header when not set).")
+    derive: dict[str, DeriveSpec] = _d(
+        "Fields computed from a column by a value map.", default_factory=dict
+    )
+    pii: list[str] = _d(
+        "Fields holding personal data, masked in shared outputs.", default_factory=list
+    )
 
 
 class SourceSpec(TableSpec):
-    path: str
+    """A source export: a table with a path."""
+
+    path: str = _d(
+        "The file, folder of parts, glob or URL, relative to the rules file.", default=...
+    )
 
 
 class RuleSpec(_Spec):
-    id: str
-    action: Literal["suppress", "flag", "allow"]
-    source: str = RECIPIENTS
-    where: dict[str, Any] = Field(default_factory=dict)
-    match: Literal["any", "none"] = "any"
-    min_count: int | None = Field(default=None, ge=1)
-    applies_to: dict[Literal["type", "channel", "offer"], str | list[str]] = Field(
-        default_factory=dict
+    """One rule: who it holds back (suppress), tells support about (flag) or exempts (allow)."""
+
+    id: str = _d("A unique id, shown in outputs (cxaudit_rules).", default=...)
+    action: Literal["suppress", "flag", "allow"] = _d(
+        "suppress: hold back; flag: send, but tell support; allow: exempt from suppress rules.",
+        default=...,
     )
-    reason: str | None = None
-    description: str | None = None
+    source: str = _d("The source whose rows the rule reads, or recipients.", RECIPIENTS)
+    where: dict[str, Any] = _d(
+        "Conditions that must all hold: field: {operator: value}; any: [...] for OR.",
+        default_factory=dict,
+    )
+    match: Literal["any", "none"] = _d(
+        "any: holds when a linked row satisfies where; none: when no linked row does.", "any"
+    )
+    min_count: int | None = _d("Hold only when at least this many linked rows satisfy where.", ge=1)
+    applies_to: dict[Literal["type", "channel", "offer"], str | list[str]] = _d(
+        "Run only for these campaign types, channels or offers.", default_factory=dict
+    )
+    reason: str | None = _d("The sentence shown per person; {field} quotes the matched row.")
+    description: str | None = _d("What the rule is for, shown in the reports.")
 
 
 class RulesFileSpec(_Spec):
-    version: Literal[1]
-    phone_region: str = "US"
-    # values of a key column that stand for "no value" in this company's
-    # exports, beyond the built-in ones (N/A, NULL, 0, -, unknown, …)
-    placeholders: list[str] = Field(default_factory=list)
-    max_suppressed: float | None = Field(default=None, ge=0, le=100)
-    strict: bool = False  # as --strict: a run with any warning exits 4
-    campaign_files: list[str] | None = None  # what check --changed-since judges
-    vocabulary: VocabularySpec = Field(default_factory=VocabularySpec)
-    campaign: CampaignSpec = Field(default_factory=CampaignSpec)
-    recipients: TableSpec = Field(default_factory=TableSpec)
-    sources: dict[str, SourceSpec] = Field(default_factory=dict)
-    rules: list[dict[str, Any]] = Field(min_length=1)  # each checked as a RuleSpec
-    tests: list[Any] | None = None  # rule tests, checked by cxaudit.ruletests
+    """A cxaudit rules file (rules.yaml)."""
+
+    version: Literal[1] = _d("Always 1.", default=...)
+    phone_region: str = _d("Region for phone numbers without +country (US, GB…).", "US")
+    placeholders: list[str] = _d(
+        "Key values that stand for no value in your exports, beyond the built-in ones "
+        "(N/A, NULL, 0, -, unknown…).",
+        default_factory=list,
+    )
+    max_suppressed: float | None = _d(
+        "Exit 3 (lists withheld) when more than this percent of the list is suppressed.",
+        ge=0,
+        le=100,
+    )
+    strict: bool = _d("As --strict: a run with any warning or inert rule exits 4.", False)
+    campaign_files: list[str] | None = _d(
+        "Globs saying which files check --changed-since judges (default *.csv, *.csv.gz, "
+        "*.parquet not among the sources)."
+    )
+    vocabulary: VocabularySpec = _d(
+        "The campaign types and channels known.", default_factory=VocabularySpec
+    )
+    campaign: CampaignSpec = _d("The campaign's defaults.", default_factory=CampaignSpec)
+    recipients: TableSpec = _d("The campaign list's keys and fields.", default_factory=TableSpec)
+    sources: dict[str, SourceSpec] = _d(
+        "The exports the rules read, by name.", default_factory=dict
+    )
+    rules: list[dict[str, Any]] = _d(
+        "The rules, in order (each checked as a rule).", default=..., min_length=1
+    )
+    tests: list[Any] | None = _d("Rule tests, run by `cxaudit test`.")
 
 
 def _validated_shape(data: dict[str, Any], problems: _Problems) -> RulesFileSpec:
