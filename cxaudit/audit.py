@@ -298,6 +298,7 @@ def decide_chunk(
         duplicate_via,
         duplicate_through,
         linked.table if linked is not None else None,
+        rules.phone_region,
     )
     progress(f"matched {len(recipients):,} recipients", rows=len(recipients))
     return AuditResult(

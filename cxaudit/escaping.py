@@ -91,17 +91,34 @@ def xml_text(text: str) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`|\[\]])")
 
 
+# What GitHub turns into a notification or a link in Markdown it renders
+# (a PR comment, a job summary): @people and @org/teams, #123 and GH-123
+# issue references, autolinked URLs (scheme://, www.) and emails. A zero-width
+# space after the trigger (as Renovate and Dependabot write it) keeps the text
+# as it reads and makes none of them fire.
+_ZWSP = "&#8203;"
+_LIVE = re.compile(
+    r"(@)(?=\w)|(#)(?=\w)|\b(gh)(?=-\d)|\b([a-z][a-z0-9+.-]*:)(?=//)|\b(www)(?=\.)", re.I
+)
+
+
+def _inert(match: re.Match[str]) -> str:
+    return match.group() + _ZWSP
+
+
 def markdown(text: str) -> str:
     """Text for a Markdown table cell or heading (report.md, PR comments,
     job summaries): all white space folded to single spaces (a line break
     would end the table row), a formula defused after the leading space is
     gone, HTML escaped (``<!--`` would hide the rest of the report, ``<img
     onerror=…>`` would run), pipes, backticks and link brackets
-    backslash-escaped, invisible characters shown."""
+    backslash-escaped, mentions, issue references and autolinks made
+    inert (:data:`_LIVE`), invisible characters shown."""
     folded = " ".join(text.split())
     folded = spreadsheet(folded)
     escaped = folded.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return visible(_MARKDOWN_SPECIAL.sub(r"\\\1", escaped))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    return visible(_LIVE.sub(_inert, escaped))
 
 
 def html_text(text: str) -> str:

@@ -19,7 +19,7 @@ from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import candidate_idents, identity_long, key_kind
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
-from cxaudit.privacy import mask
+from cxaudit.privacy import mask, mask_inside_many
 from cxaudit.rules import RECIPIENTS, Rule
 from cxaudit.sources import LoadedTable
 
@@ -97,7 +97,13 @@ def _evidence(
     out = []
     for r in rows:
         fields = {
-            name: _shown(table, name, str(table.table.frame[pos].iloc[r]), show_pii)
+            name: _shown(
+                table,
+                name,
+                str(table.table.frame[pos].iloc[r]),
+                show_pii,
+                result.rules.phone_region,
+            )
             for name, pos in table.field_columns.items()
             if source != RECIPIENTS or name in table.config.columns
         }
@@ -107,8 +113,14 @@ def _evidence(
     return out
 
 
-def _shown(table: LoadedTable, name: str, value: str, show_pii: bool) -> str:
-    return value if show_pii or not table.is_personal(name) else mask(value)
+def _shown(table: LoadedTable, name: str, value: str, show_pii: bool, region: str = "US") -> str:
+    """A field's value as explain shows it: personal fields masked, and an
+    email or phone written inside any other text masked too."""
+    if show_pii:
+        return value
+    if table.is_personal(name):
+        return mask(value)
+    return str(mask_inside_many(np.array([value], dtype=object), region)[0])
 
 
 def person_rows(result: AuditResult, row: int) -> list[int]:

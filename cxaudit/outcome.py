@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxaudit.escaping import spreadsheet
+from cxaudit.privacy import mask_inside_many
 from cxaudit.reasons import personal_fields, render_many
 from cxaudit.rules import RECIPIENTS, Campaign, Rule
 from cxaudit.sources import LoadedTable
@@ -57,6 +58,7 @@ def decide(
     duplicate_via: np.ndarray,
     duplicate_through: np.ndarray | None = None,
     linked: LoadedTable | None = None,
+    region: str = "US",
 ) -> Outcome:
     """``duplicate_of`` holds, per row, the row number of its person's first
     row when it is a later row of that person (-1 otherwise),
@@ -91,7 +93,8 @@ def decide(
     used["effect"] = effect[effect != ""]
     used["rule_id"] = _per_rule(by_order, "id")[used["rule"].to_numpy()]
     used["reason"] = _reasons(used, by_order, recipients, sources, campaign, False, linked)
-    used["shared"] = _reasons(used, by_order, recipients, sources, campaign, True, linked)
+    shared = _reasons(used, by_order, recipients, sources, campaign, True, linked)
+    used["shared"] = mask_inside_many(shared, region)  # an email or phone in a quoted subject
 
     if duplicate_through is None:
         duplicate_through = duplicate_of

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,}$")
@@ -29,3 +30,55 @@ def mask_many(labels: pd.Series) -> pd.Series:
     """:func:`mask` for a whole column, once per distinct value."""
     uniques = pd.unique(labels)
     return labels.map({u: mask(str(u)) for u in uniques}).astype(object)
+
+
+# An email written inside free text ("reach me at ann@example.com"): its
+# first character, the rest of its local part, its domain. ``*`` cannot be
+# in a local part here, so an address masked already is left as it is.
+_NOT_IN_ADDRESS = r"\s@<>()\[\]{},;:\"'*`|\\"
+_EMAIL_INSIDE = (
+    rf"([^{_NOT_IN_ADDRESS}])[^{_NOT_IN_ADDRESS}]*@([^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+)"
+)
+# Text that may hold a phone number: seven or more digits and separators,
+# once the dates a reason quotes (2026-11-13, 11/13/2026, 13.11.2026) are set
+# aside: the matcher costs 0.1 ms a text, and most reasons quote a date.
+_MAYBE_PHONE = r"\d[\d\s().\-/]{5,}\d"
+_DATES = r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"
+
+
+def mask_inside_many(texts: np.ndarray, region: str) -> np.ndarray:
+    """Personal data written *inside* free text (a case subject quoted by a
+    reason): every email masked like a key (``a***@example.com``) and every
+    phone number ``phonenumbers`` finds (valid numbers, in ``region`` when
+    written without +country) as ``***0134``. Emails in one Arrow pass;
+    only texts with a run of seven digits go through the phone matcher."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(texts):
+        return texts
+    try:
+        arrow = pa.array(list(texts), pa.large_string())
+    except (pa.ArrowException, UnicodeError):  # a lone surrogate: leave Arrow out
+        return np.array([_mask_inside(str(t), region) for t in texts], dtype=object)
+    arrow = pc.replace_substring_regex(arrow, _EMAIL_INSIDE, r"\1***@\2")
+    undated = pc.replace_substring_regex(arrow, _DATES, " ")
+    maybe = pc.fill_null(pc.match_substring_regex(undated, _MAYBE_PHONE), False)
+    out = np.array(arrow.to_pylist(), dtype=object)
+    for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)):
+        out[i] = _phones_masked(out[i], region)
+    return out
+
+
+def _mask_inside(text: str, region: str) -> str:
+    return _phones_masked(re.sub(_EMAIL_INSIDE, r"\1***@\2", text), region)
+
+
+def _phones_masked(text: str, region: str) -> str:
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    found = list(PhoneNumberMatcher(text, region, leniency=Leniency.VALID))
+    for match in reversed(found):
+        digits = re.sub(r"\D", "", match.raw_string)
+        text = text[: match.start] + f"***{digits[-4:]}" + text[match.end :]
+    return text

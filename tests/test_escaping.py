@@ -41,7 +41,8 @@ def test_spreadsheet(text: str, expected: str) -> None:
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
 def test_formulas_after_any_leading_space_are_defused(space: str, start: str) -> None:
     assert spreadsheet(f"{space}{start}1+1") == f"'{space}{start}1+1"
-    assert markdown(f"{space}{start}1+1") == f"'{start}1+1"
+    inert = "&#8203;" if start == "@" else ""  # @1 could be a GitHub mention
+    assert markdown(f"{space}{start}1+1") == f"'{start}{inert}1+1"
 
 
 def test_github_commands_cannot_start_a_new_command() -> None:
@@ -62,9 +63,8 @@ def test_xml_text_drops_what_xml_forbids_and_the_document_parses() -> None:
 
 def test_markdown_escapes_html_pipes_backticks_links_and_line_breaks() -> None:
     assert markdown("<!-- x | `y` [pay](https://e.example) <img onerror=alert(1)>\nz") == (
-        "&lt;!-- x \\| \\`y\\` \\[pay\\](https://e.example) &lt;img onerror=alert(1)&gt; z"
+        "&lt;!-- x \\| \\`y\\` \\[pay\\](https:&#8203;//e.example) &lt;img onerror=alert(1)&gt; z"
     )
-    assert markdown("a***@example.com") == "a***@example.com"
 
 
 def test_terminal_shows_controls_and_direction_overrides_as_escapes() -> None:
@@ -76,3 +76,21 @@ def test_terminal_shows_controls_and_direction_overrides_as_escapes() -> None:
 def test_visible_leaves_ordinary_text_alone() -> None:
     text = "Zoë Saldaña, 東京, émoji 🎉, tab-free"
     assert visible(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ping @octocat", "ping @&#8203;octocat"),
+        ("cc @acme/security", "cc @&#8203;acme/security"),
+        ("see #123 and acme/app#7", "see #&#8203;123 and acme/app#&#8203;7"),
+        ("GH-45 again", "GH&#8203;-45 again"),
+        ("pay at https://evil.example/pay", "pay at https:&#8203;//evil.example/pay"),
+        ("HTTP://X.Y and ftp://z", "HTTP:&#8203;//X.Y and ftp:&#8203;//z"),
+        ("www.evil.example", "www&#8203;.evil.example"),
+        ("a***@example.com", "a***@&#8203;example.com"),  # no mention of @example, no mailto
+        ("100% sure, C# 7, a # alone", "100% sure, C# 7, a # alone"),
+    ],
+)
+def test_markdown_makes_mentions_references_and_autolinks_inert(text: str, expected: str) -> None:
+    assert markdown(text) == expected

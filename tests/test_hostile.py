@@ -32,7 +32,14 @@ HOSTILE = [
     "evil\u202egnp.exe zero\u200bwidth\u2060joiner",
     "a | b | c",
     "`code` ```fence``` [pay here](https://phish.example)",
+    # live GitHub markup in a PR comment: people and teams notified, a link to click
+    "@octocat @acme/security see #123, acme/app#7 and GH-45: https://evil.example/pay or "
+    "www.evil.example",
+    # personal data written inside free text, not in a key column
+    "call me at 617-555-0199 or write to free.text@private.example",
 ]
+# What PR-comment markup must never become live (Markdown outputs).
+LIVE = ("@octocat", "@acme", "#123", "#7", "GH-45", "https://evil", "www.evil", "@private")
 # Personal data the reasons quote: masked unless --show-pii.
 EMAIL = "victim.person@private.example"
 PHONE = "+1 617 555 0134"
@@ -92,6 +99,7 @@ def _golden(name: str, text: str) -> None:
 
 def _no_personal_data(text: str) -> None:
     assert EMAIL not in text and "secret@private" not in text
+    assert "free.text@private" not in text and "ree.text@" not in text
     assert not re.search(r"617\D{0,3}555\D{0,3}\d{4}", text), "a full phone number"
 
 
@@ -118,6 +126,7 @@ def test_check_formats_escape_hostile_text(hostile: Workspace, fmt: str) -> None
         ET.fromstring(out.encode())  # parses: nothing XML 1.0 forbids
     if fmt == "markdown":
         assert "<!--" not in out and "<script" not in out and "<img" not in out
+        assert [live for live in LIVE if live in out] == []
         rows = [ln for ln in lines if ln.startswith("| ") and not ln.startswith("| -")]
         cells = [re.split(r"(?<!\\)\|", ln)[1:-1] for ln in rows]
         violations = [c for c in cells if len(c) == 4 and c[0].strip().isdigit()]
@@ -132,7 +141,8 @@ def test_check_formats_escape_hostile_text(hostile: Workspace, fmt: str) -> None
         results = json.loads(out)["runs"][0]["results"]
         assert len(results) == len(HOSTILE)  # one result per row, none split or merged
         texts = [r["message"]["text"] for r in results]  # plain text, escaped by JSON
-        assert all(any(subject in text for text in texts) for subject in HOSTILE)
+        assert all(any(subject in text for text in texts) for subject in HOSTILE[:-1])
+        assert any("call me at ***0199 or write to f***@private.example" in t for t in texts)
 
 
 def test_report_md_escapes_hostile_text_and_masks(hostile: Workspace) -> None:
@@ -142,6 +152,7 @@ def test_report_md_escapes_hostile_text_and_masks(hostile: Workspace) -> None:
     _golden("report.md", text)
     _no_personal_data(text)
     assert "<!--" not in text and "<script" not in text
+    assert [live for live in LIVE if live in text] == []
     # suppressed.csv carries the data: the full reason, defused for spreadsheets only
     reasons = run.column("suppressed.csv", "cxaudit_reasons")
     assert reasons[0] == f"'{HOSTILE[1]} (case 101 from {EMAIL}, {PHONE})"

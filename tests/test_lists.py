@@ -195,9 +195,9 @@ def test_cxaudit_row_is_the_row_report_md_shows(ws: Workspace, chunk: list[str])
         b"C3,cara@example.com,Cara,60601,5,minor-case;chicago,Wifi slow (case 14); zip 60601\r\n"
     )
     md = (run.out / "report.md").read_text()
-    assert "| 2 | a***@example.com | urgent case 11 |" in md
-    assert "| 4 | b***@example.com | minor-case | '=SUM(1) (case 13) |" in md
-    assert "| 5 | c***@example.com | minor-case, chicago |" in md
+    assert "| 2 | a***@&#8203;example.com | urgent case 11 |" in md
+    assert "| 4 | b***@&#8203;example.com | minor-case | '=SUM(1) (case 13) |" in md
+    assert "| 5 | c***@&#8203;example.com | minor-case, chicago |" in md
 
 
 @pytest.mark.parametrize("chunk", CHUNKS)
@@ -475,7 +475,7 @@ def test_report_md_says_how_many_flagged_it_lists_and_where_the_rest_are(
         "The first 1 of the 2 flagged recipients, in list order; flagged.csv and flagged.xlsx "
         "list them with their whole rows."
     )
-    assert "| 3 | b***@example.com | minor-case | '=SUM(1) (case 13) |" in section
+    assert "| 3 | b***@&#8203;example.com | minor-case | '=SUM(1) (case 13) |" in section
     assert "c***@example.com" not in section
     assert "| | | | … and 1 more in flagged.csv |" in section
     html = (run.out / "report.html").read_text()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from cxaudit.privacy import mask
+from cxaudit.privacy import mask, mask_inside_many
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 
@@ -41,10 +42,31 @@ def test_report_md_and_json_are_masked_unless_show_pii_csvs_never(ws: Workspace)
     js = (run.out / "report.json").read_text()
     for full in ("ann@example.com", "bob@example.com"):
         assert full not in md and full not in js
-    assert "| 3 | b***@example.com |" in md
+    assert "| 3 | b***@&#8203;example.com |" in md  # masked, and no mention or mailto link
     assert run.report()["flags"][0]["recipient"] == "a***@example.com"
     assert run.suppressed() == {"bob@example.com": "severe"}  # the CSVs keep real values
 
     shown = ws.audit("--show-pii", out="out2")
-    assert "| 3 | bob@example.com |" in (shown.out / "report.md").read_text()
+    assert "| 3 | bob@&#8203;example.com |" in (shown.out / "report.md").read_text()
     assert shown.report()["flags"][0]["recipient"] == "ann@example.com"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("reach ann.lee@example.com now", "reach a***@example.com now"),
+        ("call 617-555-0134 or (312) 555-0000", "call ***0134 or ***0000"),
+        ("ring +44 20 7946 0958", "ring ***0958"),
+        ("José.Ñ@exämple.com", "J***@exämple.com"),
+        ("closed 2026-11-13, case 48230, INC0012345", "closed 2026-11-13, case 48230, INC0012345"),
+        ("a***@example.com and ***0134", "a***@example.com and ***0134"),  # masked already
+        ("order 12345678 shipped 11/13/2026", "order 12345678 shipped 11/13/2026"),
+    ],
+)
+def test_personal_data_inside_free_text_is_masked(text: str, masked: str) -> None:
+    assert list(mask_inside_many(np.array([text], dtype=object), "US")) == [masked]
+
+
+def test_a_local_number_is_read_in_the_rules_region() -> None:
+    texts = np.array(["ring 020 7946 0958"], dtype=object)
+    assert list(mask_inside_many(texts, "GB")) == ["ring ***0958"]
