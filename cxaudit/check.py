@@ -223,18 +223,34 @@ def campaigns_changed_since(
 
 
 def campaign_files(campaigns: list[Path]) -> list[Path | CampaignCheck]:
-    """The files to judge: a glob quoted for cxaudit stands for each file it
-    matches, judged on its own with its own sidecar, as when the shell
-    expands it (a folder stays one list of parts)."""
+    """The files to judge: a glob quoted for cxaudit stands for what the
+    shell would expand it to (every match but dot files, sorted; ``**``
+    reaches into sub-folders), each judged on its own with its own sidecar;
+    sidecars themselves are not campaigns. A folder stays one list of parts."""
+    import glob
+
+    from cxaudit.locations import Url
+
     out: list[Path | CampaignCheck] = []
     for path in campaigns:
         if not is_partitioned(path) or path.is_dir():
             out.append(path)
             continue
         try:
-            out += list_parts(path)
+            if isinstance(path, Url):
+                found: list[Path] = list_parts(path)
+            else:
+                matches = sorted(glob.glob(str(path), recursive=True))
+                found = [Path(m) for m in matches if not m.endswith(".campaign.yaml")]
+                if not found:
+                    raise CxauditError(
+                        f"{path}: matches no file; check the pattern (quote it so the shell "
+                        "does not expand it)"
+                    )
         except CxauditError as exc:
             out.append(CampaignCheck.unreadable(path, exc))
+            continue
+        out += found
     return out
 
 

@@ -226,38 +226,56 @@ def head(path: Path, size: int = BLOCK) -> bytes:
         hashing.close()
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
 
 
 def sniff_file(path: Path, default: str) -> str:
-    """The encoding to read ``path`` in when ``default`` is only a default:
-    decided at the file's first non-ASCII byte, wherever it lies (a cp1252
-    export whose first accent is 9 MiB in is cp1252, not "invalid UTF-8").
-    The file is read block by block only up to that byte; with a default of
-    UTF-8 only a byte order mark can say otherwise."""
+    """The encoding to read ``path`` in when ``default`` is only a default
+    (see :func:`file_encoding`)."""
+    return file_encoding(path, default)[0]
+
+
+def file_encoding(path: Path, default: str) -> tuple[str, bool]:
+    """The encoding to read ``path`` in when ``default`` is only a default,
+    and whether the file said so (False: it is plain ASCII, which every
+    encoding cxaudit accepts reads alike). A byte order mark decides; else
+    the file's first non-ASCII character, wherever it lies (a cp1252 export
+    whose first accent is 9 MiB in is cp1252, not "invalid UTF-8"): valid
+    UTF-8 there is UTF-8, anything else the default. A later byte that does
+    not fit is then an error naming its line, never a silent misreading.
+    The file is read block by block only up to that character; with a
+    default of UTF-8 only a byte order mark is looked for."""
     marked = marked_encoding(head(path, 4))
     if marked is not None:
-        return marked
+        return marked, True
     if is_utf8(default):
-        return default
-    sample, complete = decisive_bytes(path)
-    return sniff_encoding(sample, default, complete)
+        return default, False
+    run = first_non_ascii(path)
+    if not run:
+        return "utf-8", False
+    return sniff_encoding(run, default, complete=True), True
 
 
-def decisive_bytes(path: Path) -> tuple[bytes, bool]:
-    """The bytes that decide a file's encoding (a byte order mark is
-    non-ASCII, so it decides at byte 0): the block from the first non-ASCII
-    byte on; nothing when the file is all ASCII, which every encoding cxaudit
-    accepts reads alike. Also: whether those bytes run to the file's end."""
+def first_non_ascii(path: Path) -> bytes:
+    """The file's first run of non-ASCII bytes (one character, or a few
+    side by side), empty when there is none."""
     hashing, stream = _open(path)
     try:
         while True:
             block = _read_block(path, stream)
             if not block:
-                return b"", True
+                return b""
             found = _NON_ASCII.search(block)
-            if found is not None:
-                return block[found.start() :], not _read_block(path, stream, 1)
+            if found is None:
+                continue
+            run, ends = found.group(), found.end() == len(block)
+            while ends:  # the run may go on in the next block
+                more = _read_block(path, stream, 64)
+                extra = re.match(rb"[\x80-\xff]*", more)
+                assert extra is not None
+                run += extra.group()
+                ends = bool(more) and extra.end() == len(more)
+            return run
     finally:
         stream.close()
         hashing.close()

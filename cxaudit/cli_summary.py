@@ -97,11 +97,11 @@ def _print_summary(
 
     inert = {item["id"] for item in report.get("inert_rules", [])}
     for rule in result.applicable:
-        count = report["by_rule"][rule.id]
         if rule.id in inert:  # not "matched nobody": it could not match anyone
             what = f"INERT, cannot match anyone (see the warning). {rule.description or ''}"
             row(rule.id, what.strip(), rule.action, "inert", "-")
             continue
+        count = report["by_rule"][rule.id]
         row(rule.id, rule.description or "", rule.action, f"{count:,}", share(count, rows))
     for special, what in SPECIAL_MEANING.items():
         count = report["by_rule"][special]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cxaudit import files, records
-from cxaudit.encodings import as_utf8, bom_bytes, not_valid, sniff_encoding, utf8_problem
+from cxaudit.encodings import as_utf8, bom_bytes, data_encoding, not_valid, utf8_problem
 from cxaudit.errors import CxauditError
 from cxaudit.files import unreadable  # noqa: F401 - part of this module's interface
 from cxaudit.table import Dialect, Position, RawRows, Table
@@ -120,7 +120,7 @@ def table_from_bytes(
                 f"{path}: is not a valid gzip file ({exc}); check the file"
             ) from None
     if not forced:
-        encoding = sniff_encoding(raw, encoding, complete=True)
+        encoding = data_encoding(raw, encoding)
     table = read_csv_bytes(path, raw, sha, encoding, delimiter, encoding_setting, footer, select)
     if gz:
         table = replace(table, dialect=replace(table.dialect, format="csv.gz"))

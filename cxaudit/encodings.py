@@ -9,6 +9,7 @@ BOM are kept so outputs are written back in them.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from cxaudit.errors import CxauditError
@@ -119,6 +120,21 @@ def is_utf8(encoding: str) -> bool:
         return codecs.lookup(encoding).name == "utf-8"
     except LookupError:
         return False
+
+
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def data_encoding(data: bytes, default: str) -> str:
+    """The encoding of a whole file's bytes when ``default`` is only a
+    default: a byte order mark, else its first non-ASCII character (as
+    :func:`cxaudit.chunks.file_encoding` decides for a file read in chunks,
+    so both readings agree)."""
+    marked = marked_encoding(data)
+    if marked is not None or is_utf8(default):
+        return marked or default
+    found = _NON_ASCII_RUN.search(data)
+    return sniff_encoding(found.group() if found else b"", default, complete=True)
 
 
 def sniff_encoding(head: bytes, default: str, complete: bool) -> str:

@@ -206,6 +206,11 @@ def _holds_on_blank(cond: Condition) -> bool:
     return False
 
 
+def _days(value: float) -> str:
+    """A number of days as written: 14, 3,652,058, 0.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def _window(cond: Condition, source: Profiled, listed: Profiled, as_of) -> str | None:
     """Why a date condition cannot hold: the window it asks for ends before
     the first date the column holds (a moment judged in the past, a stale
@@ -220,14 +225,15 @@ def _window(cond: Condition, source: Profiled, listed: Profiled, as_of) -> str |
     op, value = cond.op, cond.value
     if op == "within_days" and lo > as_of:
         return (
-            f"{name} within_days: {value:g} looks back from {iso(as_of)}, the moment judged, "
+            f"{name} within_days: {_days(value)} looks back from {iso(as_of)}, the moment judged, "
             f"which is before every date of {column} ({span}); check --as-of or send_at"
         )
     if op == "older_than_days":
         cutoff = days_before(as_of, value)
         if lo >= cutoff:
+            before = iso(cutoff) if cutoff.year >= 1 else "the year 1, earlier than any date"
             return (
-                f"{name} older_than_days: {value:g} needs a date before {iso(cutoff)}, and every "
+                f"{name} older_than_days: {_days(value)} needs a date before {before}, and every "
                 f"date of {column} is later ({span}); check --as-of or send_at, and that "
                 "the export reaches back far enough"
             )

@@ -100,12 +100,21 @@ class PartsWriter:
 
 def is_parts_folder(path: Path) -> bool:
     """Whether ``path`` is a folder holding only part-NNNNN.parquet files
-    (a run's list), which a later run may replace or take away."""
+    (a run's list), which a later run may replace or take away; files a
+    desktop or a tool drops beside them (.DS_Store, _SUCCESS, desktop.ini,
+    Thumbs.db) do not make it anything else."""
     import re
 
     if not path.is_dir() or path.is_symlink():
         return False
-    return all(re.fullmatch(r"part-\d{5}\.parquet", p.name) for p in path.iterdir())
+
+    def ours(entry: Path) -> bool:
+        if re.fullmatch(r"part-\d{5}\.parquet", entry.name):
+            return True
+        litter = entry.name.startswith((".", "_")) or entry.name in ("desktop.ini", "Thumbs.db")
+        return litter and entry.is_file() and not entry.is_symlink()
+
+    return all(ours(p) for p in path.iterdir())
 
 
 def discard(paths: Any) -> None:

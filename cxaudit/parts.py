@@ -36,14 +36,12 @@ import pandas as pd
 
 from cxaudit import files
 from cxaudit.csvfile import table_from_bytes
-from cxaudit.encodings import is_utf8, sniff_encoding
 from cxaudit.errors import CxauditError
 from cxaudit.locations import Url
 from cxaudit.table import Origin, RawRows, Table
 
 GLOB_CHARS = "*?["
 _CSV = (".csv", ".tsv", ".txt")
-SNIFF = 1 << 16  # bytes of each part read to choose the parts' encoding
 
 
 def is_partitioned(path: Path) -> bool:
@@ -186,21 +184,20 @@ def would_join(path: Path, target: Path) -> bool:
 
 def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
     """One encoding for every part. Forced (``--encoding``, the rules file),
-    it is ``encoding``; otherwise each part's start decides as for one file
-    (:func:`~cxaudit.encodings.sniff_encoding`), a part of plain ASCII having
-    no say, and parts that disagree are an error. Only each part's first
-    :data:`SNIFF` bytes are read for this (there may be thousands of parts)."""
+    it is ``encoding``; otherwise each part decides as one file would
+    (:func:`~cxaudit.chunks.file_encoding`: a byte order mark, else its
+    first non-ASCII character, wherever it lies), a part of plain ASCII
+    having no say, and parts that disagree are an error."""
     if forced or part_format(parts[0].name) == "parquet":
         return encoding
-    from cxaudit.chunks import decisive_bytes, head
+    from cxaudit.chunks import file_encoding
 
     chosen: str | None = None
     by: Path | None = None
     for part in parts:
-        start = head(part, SNIFF)
-        if start.isascii():
+        found, decided = file_encoding(part, encoding)
+        if not decided:
             continue
-        found = sniff_encoding(start, encoding, complete=len(start) < SNIFF)
         if chosen is None:
             chosen, by = found, part
         elif found != chosen:
@@ -208,15 +205,7 @@ def choose_encoding(parts: list[Path], encoding: str, forced: bool) -> str:
                 f"{part}: reads as {found} but {by} reads as {chosen}; the parts of one input "
                 "must share one encoding: export them again alike, or set the encoding"
             )
-    if chosen is None and is_utf8(encoding):
-        return sniff_encoding(head(parts[0], SNIFF), encoding, complete=False)  # a mark decides
-    if chosen is None:  # every part starts in ASCII: the first non-ASCII byte decides
-        for part in parts:
-            sample, complete = decisive_bytes(part)
-            if sample:
-                return sniff_encoding(sample, encoding, complete)
-        return sniff_encoding(b"", encoding, complete=True)
-    return chosen
+    return chosen if chosen is not None else file_encoding(parts[0], encoding)[0]
 
 
 def _shown(header: list[str], i: int) -> str:

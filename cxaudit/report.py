@@ -155,7 +155,8 @@ def build_report(
         "kept": totals.kept,
         "suppressed": totals.suppressed,
         "flagged": totals.flagged,
-        "by_rule": totals.by_rule,
+        # an inert rule could not match: it is in inert_rules, not counted here
+        "by_rule": {k: v for k, v in totals.by_rule.items() if k not in inert},
         "skipped_rules": [{"id": r.id, "why": result.rules.skip_reason(r)} for r in result.skipped],
         "inert_rules": [{"id": rule_id, "why": why} for rule_id, why in inert.items()],
         "warnings": totals.warnings + run_warnings(result, inert),
@@ -376,10 +377,11 @@ def render_markdown(result: AuditResult, report: dict[str, Any], totals: Tally) 
     }
     inert = {item["id"]: item["why"] for item in report.get("inert_rules", [])}
     for rule in result.applicable:
-        count = report["by_rule"][rule.id]
-        people = f"| {count:,} | {share(count, rows)} | {meaning[rule.action]} |"
         if rule.id in inert:
             people = "| inert | - | cannot match anyone: see Inert rules |"
+        else:
+            count = report["by_rule"][rule.id]
+            people = f"| {count:,} | {share(count, rows)} | {meaning[rule.action]} |"
         lines.append(
             f"| {_cell(rule.id)} | {_cell(rule.description or '', '-')} | {rule.action} {people}"
         )

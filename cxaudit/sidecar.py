@@ -71,8 +71,9 @@ def _glob_sidecar(pattern: Path) -> tuple[Path | None, dict[str, str | None]]:
     first = _read(first_path)
     for _part, path in have[1:]:
         mine = _read(path)
-        if mine != first:
-            key = next(k for k in sorted({*first, *mine}) if first.get(k) != mine.get(k))
+        if _meaning(mine) != _meaning(first):
+            a, b = _meaning(first), _meaning(mine)
+            key = next(k for k in sorted({*a, *b}) if a.get(k) != b.get(k))
 
             raise CxauditError(
                 f"{path}: {_says(mine, key)}, but {first_path} {_says(first, key)}; the files "
@@ -81,6 +82,15 @@ def _glob_sidecar(pattern: Path) -> tuple[Path | None, dict[str, str | None]]:
                 "(cxaudit check FILE FILE...)"
             )
     return first_path, first
+
+
+def _meaning(settings: dict[str, str | None]) -> dict[str, object]:
+    """Settings as they act: a key set to null is not set, and send_at is
+    the moment it names (09:00Z and 10:00+01:00 agree)."""
+    out: dict[str, object] = {k: v for k, v in settings.items() if v is not None}
+    if "send_at" in out:
+        out["send_at"] = parse_instant(str(out["send_at"]))
+    return out
 
 
 def _says(settings: dict[str, str | None], key: str) -> str:

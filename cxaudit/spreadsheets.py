@@ -224,7 +224,7 @@ class Spreadsheet:
         beside it holds every row, column and character."""
         book = f"{self.title}.xlsx"
         out = []
-        if self.columns_cut:
+        if self.columns_cut and (self.rows or self.more):  # an empty workbook lost nothing
             kept = len(self.header) - 3
             out.append(
                 f"{book}: the list has {kept + self.columns_cut:,} columns, more than a workbook "

@@ -230,3 +230,41 @@ def test_check_judges_each_file_of_a_quoted_glob_with_its_own_sidecar(ws: Worksp
         ("campaigns/a.csv", "Aurora X2"),
         ("campaigns/b.csv", None),
     ]
+
+
+def test_a_globs_sidecars_agree_when_they_mean_the_same(ws: Workspace) -> None:
+    _setup(ws)
+    lines = CAMPAIGN.splitlines(True)
+    ws.write("glob/a.csv", "".join(lines[:3]))
+    ws.write("glob/b.csv", lines[0] + "".join(lines[3:]))
+    ws.write(
+        "glob/a.campaign.yaml", 'offer: Aurora X2\nchannel: null\nsend_at: "2026-11-20T09:00:00Z"\n'
+    )
+    ws.write("glob/b.campaign.yaml", 'offer: Aurora X2\nsend_at: "2026-11-20T10:00:00+01:00"\n')
+    run = ws.cli("audit", "glob/*.csv", "--out", "out", "-q")
+    assert run.exit_code == 0, run.stderr
+    assert json.loads((ws.root / "out" / "report.json").read_text())["as_of"] == (
+        "2026-11-20T09:00:00Z"
+    )
+
+
+def test_check_expands_a_quoted_glob_as_the_shell_would(ws: Workspace) -> None:
+    """Every match is judged on its own: a name starting with _, a .csv.gz
+    beside a .csv, a folder of parts; sidecars are settings, not lists."""
+    import gzip
+
+    _setup(ws)
+    ws.write("c/_hot.csv", CAMPAIGN)
+    ws.write("c/clean.csv", "customer_id,email\nC4,dev@example.com\n")
+    ws.write("c/zipped.csv.gz", gzip.compress(CAMPAIGN.encode()))
+    ws.write("c/parts/part-0.csv", CAMPAIGN)
+    ws.write("c/clean.campaign.yaml", "offer: Aurora X2\n")
+    result = ws.cli("check", "c/*", "--as-of", "2026-11-20", "--format", "json")
+    judged = [(c["path"], c["status"]) for c in json.loads(result.stdout)["campaigns"]]
+    assert judged == [
+        ("c/_hot.csv", "fail"),
+        ("c/clean.csv", "pass"),
+        ("c/parts", "fail"),
+        ("c/zipped.csv.gz", "fail"),
+    ]
+    assert result.exit_code == 1

@@ -85,6 +85,7 @@ def test_strict_withholds_the_lists_of_a_degraded_run_and_says_why(ws: Workspace
     ws.rules("- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}")
     before = ws.audit("--out-format", "parquet-parts")  # yesterday's run, not strict
     assert before.code == 0 and (before.out / "cleaned" / "part-00000.parquet").is_file()
+    (before.out / "cleaned" / ".DS_Store").write_bytes(b"\0")  # a desktop opened the folder
     run = ws.audit("--strict")
     assert run.code == 4
     assert sorted(p.name for p in run.out.iterdir()) == ["report.html", "report.json", "report.md"]

@@ -116,3 +116,34 @@ def test_the_first_accent_decides_however_far_into_the_file(ws: Workspace, form:
     assert run.code == 0, run.stderr
     assert run.column("suppressed.csv", "cxaudit_reasons") == ["open case INC1 from Ana Saldaña"]
     assert run.report()["inputs"][1]["encoding"] == "cp1252"
+
+
+def test_utf8_then_cp1252_is_an_error_not_a_misreading(ws: Workspace) -> None:
+    """The first accent decides (UTF-8 here); the cp1252 byte after it is
+    exit 2 naming its line, however close the two are."""
+    utf8 = ROW.encode("utf-8")
+    cp1252 = ROW.replace("INC1", "INC2").replace("Pantalla rota", "café").encode("cp1252")
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("sn.csv", HEADER.encode() + b"\n" + utf8 + b"\n" + cp1252 + b"\n")
+    ws.write("rules.yaml", RULES % "")
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert run.stderr.startswith(
+        "cxaudit: error: sn.csv: line 3 (byte offset 222) is not valid utf-8 (byte 0xe9)"
+    )
+
+
+def test_parts_whose_first_accents_disagree_are_an_error(ws: Workspace) -> None:
+    filler = ROW.replace("INC1", "INC9").replace("Ana Saldaña", "Zed").replace("ana@", "zed@")
+    ascii_head = (filler + "\n") * 1500  # past any fixed-size look at the start
+    ws.write("sn/part-1.csv", (HEADER + "\n" + ascii_head + ROW + "\n").encode("utf-8"))
+    ws.write("sn/part-2.csv", (HEADER + "\n" + ROW.replace("INC1", "INC2") + "\n").encode("cp1252"))
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write("rules.yaml", (RULES % "").replace("path: sn.csv", "path: sn"))
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert run.stderr == (
+        "cxaudit: error: sn/part-2.csv: reads as cp1252 but sn/part-1.csv reads as utf-8; the "
+        "parts of one input must share one encoding: export them again alike, or set the "
+        "encoding\n"
+    )

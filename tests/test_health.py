@@ -66,6 +66,7 @@ def test_a_send_at_from_last_year_makes_date_windows_inert(ws: Workspace) -> Non
         }
     ]
     assert data["by_rule"]["severe"] == 1  # a rule that can match is judged as ever
+    assert "cooling-off" not in data["by_rule"]  # not "matched nobody": it could not match
     (row,) = [line for line in run.stdout.splitlines() if "cooling-off" in line]
     cells = [cell.strip() for cell in row.split("│")[1:6]]
     assert cells[0] == "cooling-off" and cells[1].startswith("INERT")

@@ -51,6 +51,7 @@ def _shared(subject: str) -> str:
 
     return str(mask_inside_many(np.array([subject], dtype=object), "US")[0])
 
+
 GOLDEN = REPO / "tests" / "golden" / "html"
 ARTIFACTS = REPO / "tests" / "artifacts"
 SAMPLE_ARGS = ["--offer", "Aurora X2"]  # the promotional-email golden scenario
