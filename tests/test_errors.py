@@ -102,11 +102,6 @@ CATALOGUE = [
         ("rules:\n", "rulez:\n"),
     ),
     Bad(
-        "empty rules list",
-        r"rules\.yaml:9: rules: list should have at least 1 item",
-        RULES.split("rules:")[0] + "rules: []\n",
-    ),
-    Bad(
         "rule without id",
         r"rules\.yaml:10: rules\[0\]\.ide: unknown key 'ide' \(did you mean 'id'\?\) \(and 1 more problem: run `cxaudit validate`\)",
         ("- id: severe", "- ide: severe"),

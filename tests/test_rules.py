@@ -85,3 +85,19 @@ def test_nested_repetition_loads(tmp_path: Path, pattern: str) -> None:
     repeats repetitions is an ordinary pattern."""
     ruleset = load(tmp_path, f"- {{id: r, where: {{zip: {{matches: '{pattern}'}}}}, action: flag}}")
     assert ruleset.rules[0].where[0].value.pattern == pattern  # type: ignore[attr-defined]
+
+
+def test_an_empty_rules_list_still_checks_identity_duplicates_and_the_ceiling(ws) -> None:
+    """Someone who only wants the duplicate and unverifiable checks writes
+    `rules: []`, not a dummy rule."""
+    ws.write("campaign.csv", "customer_id,email\nC1,a@x.example\nC1,b@x.example\n,\n")
+    ws.write("rules.yaml", "version: 1\nrules: []\n")
+    run = ws.audit("-q")
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "cxaudit_rules") == [
+        "cxaudit:duplicate",
+        "cxaudit:unverifiable",
+    ]
+    assert run.kept() == ["a@x.example"]
+    assert ws.audit("-q", "--max-suppressed", "50", out="capped").code == 3
+    assert ws.cli("validate").stdout == "rules.yaml: OK: 0 rules; sources none\n"

@@ -139,7 +139,9 @@ class RulesFileSpec(_Spec):
         "The exports the rules read, by name.", default_factory=dict
     )
     rules: list[dict[str, Any]] = _d(
-        "The rules, in order (each checked as a rule).", default=..., min_length=1
+        "The rules, in order (each checked as a rule); [] checks identity, duplicates and "
+        "the ceiling only.",
+        default=...,
     )
     tests: list[Any] | None = _d("Rule tests, run by `cxaudit test`.")
 
