@@ -62,11 +62,13 @@ class SourceStats:
     sha256: str = ""
     dropped: Dropped = field(default_factory=Dropped)  # key values that were no key
     profile: Profile = field(default_factory=Profile)  # what rule health needs (cxaudit.health)
+    header: list[str] = field(default_factory=list)  # the file's header, for messages
 
     def add(self, chunk: LoadedTable, keyed: np.ndarray | None = None) -> None:
         """One chunk of the source (``keyed``: its rows with a usable key,
         when the caller knows them already)."""
         self.rows += len(chunk)
+        self.header = self.header or list(chunk.table.header)
         keyless = keyless_rows(chunk.idents) if keyed is None else ~keyed
         self.keyless += int(keyless.sum())
         self.dropped.merge(chunk.dropped)
@@ -91,6 +93,7 @@ class SourceStats:
         self.keyless += other.keyless
         self.dropped.merge(other.dropped)
         self.profile.merge(other.profile)
+        self.header = self.header or other.header
         for key, header in other.columns.items():
             self.columns.setdefault(key, header)
         for key, sample in other.samples.items():
@@ -131,7 +134,7 @@ def check_source(stats: SourceStats) -> list[str]:
             f"{stats.path}: no row has a usable customer_id, email or phone, so no rule on "
             f"source {stats.name!r} could match anyone: {'; '.join(held)}; map a column of "
             f"emails, customer ids or phones under sources.{stats.name}.keys (or add one to "
-            f"the export){keys_hint(stats.config)}"
+            f"the export){keys_hint(stats.config, stats.header)}"
         )
     out = damaged_warnings(str(stats.path), stats.dropped, stats.columns)
     if keyless / rows >= NOTABLE_SHARE:

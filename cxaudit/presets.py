@@ -31,10 +31,13 @@ OPEN, CLOSED = "open", "closed"
 @dataclass(frozen=True)
 class Derive:
     """A canonical field computed from another field through a value map
-    (matched case-insensitively after trimming)."""
+    (matched case-insensitively after trimming). ``prefer``: a field whose
+    mapped value wins on each row where the export has it (Jira's status
+    category says open or done for every status, custom ones included)."""
 
     source: str
     values: dict[str, str]
+    prefer: Derive | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ _JIRA_COLUMNS = _merged(
         "opened_at": "Created",
         "updated_at": "Updated",
         "closed_at": "Resolved",
+        "status_category": "Status Category",
+        "reporter_id": "Reporter Id",
     },
     {  # Spanish
         "case_id": "Clave de incidencia",
@@ -96,6 +101,8 @@ _JIRA_COLUMNS = _merged(
         "opened_at": "Creada",
         "updated_at": "Actualizada",
         "closed_at": "Resuelta",
+        "status_category": "Categoría de estado",
+        "reporter_id": "ID del informador",
     },
     {  # German
         "case_id": "Vorgangsschlüssel",
@@ -106,6 +113,8 @@ _JIRA_COLUMNS = _merged(
         "opened_at": "Erstellt",
         "updated_at": "Aktualisiert",
         "closed_at": "Erledigt",
+        "status_category": "Statuskategorie",
+        "reporter_id": ("ID des Autors", "Autor-ID"),
     },
     {  # French
         "case_id": "Clé de ticket",
@@ -116,7 +125,9 @@ _JIRA_COLUMNS = _merged(
         "resolution": "Résolution",
         "opened_at": "Création",
         "updated_at": "Mise à jour",
-        "closed_at": "Résolue",
+        "closed_at": ("Résolue", "Résolu"),
+        "status_category": "Catégorie d'état",
+        "reporter_id": "ID de rapporteur",
     },
     {  # Portuguese (Brazil)
         "case_id": "Chave da item",
@@ -127,7 +138,27 @@ _JIRA_COLUMNS = _merged(
         "opened_at": "Criado",
         "updated_at": ("Atualizado(a)", "Atualizado"),
         "closed_at": "Resolvido",
+        "status_category": "Categoria do status",
+        "reporter_id": "ID do relator",
     },
+)
+
+# Jira's status categories, by UI language: every status, custom ones
+# included, belongs to one (to do, in progress, done).
+_JIRA_CATEGORIES = _states(
+    [
+        "to do",
+        "in progress",
+        "por hacer",
+        "en curso",
+        "zu erledigen",
+        "in arbeit",
+        "à faire",
+        "en cours",
+        "itens pendentes",
+        "em andamento",
+    ],
+    ["done", "listo", "hecho", "fertig", "terminé", "terminé(e)", "itens concluídos", "concluído"],
 )
 
 # Jira's default workflow statuses, by UI language (Cloud translates them;
@@ -421,7 +452,9 @@ PRESETS: dict[str, Preset] = {
             kind="source",
             description='Jira Service Management "Export CSV (all fields)", in English, Spanish, '
             "German, French or Portuguese",
-            based_on="Jira CSV export: repeated headers for multi-value fields, dates like "
+            based_on="Jira CSV export: repeated headers for multi-value fields, a status category "
+            "column ('Status Category', 'Categoria do status': To Do / In Progress / Done, "
+            "translated) that says open or done for any status, dates like "
             "12/Mar/24 9:41 AM, priorities Highest..Lowest; headers and default statuses in the "
             "user's UI language. Jira Cloud exports the reporter only as a name ('Reporter') and "
             "an account id ('Reporter Id'): the reporter's email must be added as a column",
@@ -434,12 +467,14 @@ PRESETS: dict[str, Preset] = {
             columns=_JIRA_COLUMNS,
             dates=("opened_at", "updated_at", "closed_at"),
             date_format="%d/%b/%y %I:%M %p",
-            keys_hint="Jira Cloud exports name the reporter only ('Reporter', a display name; "
-            "'Reporter Id', an account id): add the reporter's email to the export as a column "
-            "'Reporter Email', or map customer_id: \"Reporter Id\" under keys if the campaign "
+            keys_hint="Jira Cloud exports name the reporter only by name and by account id "
+            "({reporter_id}): add the reporter's email to the export as a column "
+            "'Reporter Email', or map customer_id: \"{reporter_id}\" under keys if the campaign "
             "list carries Jira account ids",
             derive={
-                "state": Derive("status", _JIRA_STATES),
+                "state": Derive(
+                    "status", _JIRA_STATES, prefer=Derive("status_category", _JIRA_CATEGORIES)
+                ),
                 "severity": Derive(
                     "priority",
                     {

@@ -238,7 +238,8 @@ def _resolve_columns(
         by = f" (preset {config.preset})" if config.preset else ""
         raise CxauditError(
             f"{table.path}: has none of the identity columns looked for{by}: {accepted}; "
-            f"map a column of the file under {where}.keys{keys_hint(config)}; its columns are "
+            f"map a column of the file under {where}.keys{keys_hint(config, table.header)}; its "
+            f"columns are "
             f"{columns_list(table.header)}"
         )
     return out, used_keys
@@ -262,6 +263,12 @@ def _derive(
         raw = table.frame[columns[source]].str.strip()
         folded = {k.strip().lower(): v for k, v in values.items()}
         mapped = raw.str.lower().map(folded)
+        first = config.derive_first.get(name)
+        if first is not None and first[0] in columns:  # e.g. Jira's status category
+            preferred = table.frame[columns[first[0]]].str.strip().str.lower()
+            mapped = preferred.map({k.strip().lower(): v for k, v in first[1].items()}).fillna(
+                mapped
+            )
         missing = raw[mapped.isna() & (raw != "")]
         derived[name] = mapped.fillna(raw).astype("str")
         if len(missing):
@@ -479,10 +486,23 @@ def _candidates(config: TableConfig, field: str) -> str:
     return " or ".join(column_name(n) for n in names)
 
 
-def keys_hint(config: TableConfig) -> str:
-    """What a preset's export needs for a usable key, when it says so."""
+def keys_hint(config: TableConfig, header: list[str] | None = None) -> str:
+    """What a preset's export needs for a usable key, when it says so; a
+    ``{field}`` in the hint is the column of the file that field is read
+    from (``ID do relator`` in a Portuguese Jira export), else its first name."""
     hint = PRESETS[config.preset].keys_hint if config.preset in PRESETS else ""
-    return f" ({hint})" if hint else ""
+    if not hint:
+        return ""
+    present = set(header or ())
+
+    def column(m: re.Match[str]) -> str:
+        names = (
+            config.columns.get(m.group(1), m.group(1)),
+            *config.alternatives.get(m.group(1), ()),
+        )
+        return next((n for n in names if n in present), names[0])
+
+    return " (" + re.sub(r"\{(\w+)\}", column, hint) + ")"
 
 
 def check_fields_available(

@@ -135,6 +135,8 @@ class TableConfig:
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     optional: frozenset[str] = frozenset()  # preset-mapped fields whose column may be absent
     derive: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    # per derived field, a (field, map) whose mapped value wins where a row has one
+    derive_first: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     footer: tuple[str, ...] = ()
     pii: tuple[str, ...] = ()  # fields the rules file marks as personal (masked when shared)
     encoding_forced: bool = False  # set in the rules file: not a preset's default to sniff past

@@ -41,6 +41,7 @@ def _table(
     optional: set[str] = set()
     dates = list(spec.dates)
     derive: dict[str, tuple[str, dict[str, str]]] = {}
+    derive_first: dict[str, tuple[str, dict[str, str]]] = {}
     if preset is not None:
         keys = keys if keys is not None else {}
         for kname, candidates in preset.keys.items():
@@ -55,7 +56,14 @@ def _table(
                 optional.add(fname)
         dates = [d for d in preset.dates if d in columns and d not in dates] + dates
         derive = {k: (d.source, dict(d.values)) for k, d in preset.derive.items()}
+        derive_first = {
+            k: (d.prefer.source, dict(d.prefer.values))
+            for k, d in preset.derive.items()
+            if d.prefer is not None
+        }
     for dname, dspec in spec.derive.items():
+        if dspec.source is not None:
+            derive_first.pop(dname, None)  # the rules file's own source decides alone
         src, values = derive.get(dname, (None, {}))
         src = dspec.source or src
         if src is None:
@@ -118,6 +126,7 @@ def _table(
         alternatives={k: v for k, v in alternatives.items() if v},
         optional=frozenset(optional),
         derive=derive,
+        derive_first=derive_first,
         footer=preset.footer if preset else (),
         pii=tuple(spec.pii),
         encoding_forced=spec.encoding is not None,
