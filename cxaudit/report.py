@@ -23,6 +23,7 @@ from cxaudit.files import read_bytes
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.outputs import SPREADSHEETS, row_files
 from cxaudit.privacy import mask_many
+from cxaudit.sources import column_name, skipped_keys
 from cxaudit.table import Table
 
 EXAMPLES_PER_RULE = 3
@@ -160,12 +161,30 @@ def build_report(
         "skipped_rules": [{"id": r.id, "why": result.rules.skip_reason(r)} for r in result.skipped],
         "inert_rules": [{"id": rule_id, "why": why} for rule_id, why in inert.items()],
         "warnings": totals.warnings + run_warnings(result, inert),
+        "notes": list_notes(result),
         "flags": totals.flags,
         "campaign_settings_file": str(result.sidecar) if result.sidecar else None,
         "rules_file": {"path": str(result.rules.path), "sha256": _sha256(result.rules.path)},
         "inputs": inputs,
         "identity": coverage.report() if coverage is not None else {},
     }
+
+
+def list_notes(result: AuditResult) -> list[str]:
+    """What is worth knowing and is not a problem: the rules file maps a
+    key column this list does not have (an email-only export), so people
+    are matched by the keys it has."""
+    rec = result.recipients
+    skipped = skipped_keys(rec)
+    if not skipped:
+        return []
+    keys = rec.config.keys or {}
+    used = [k for k in keys if k not in skipped]
+    lacks = ", ".join(f"{k} ({column_name(keys[k])})" for k in skipped)
+    return [
+        f"{rec.path}: has no column for {lacks}, which recipients.keys maps; its people are "
+        f"matched by {', '.join(used)}"
+    ]
 
 
 def run_warnings(result: AuditResult, inert: dict[str, str] | None = None) -> list[str]:

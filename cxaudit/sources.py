@@ -196,6 +196,53 @@ def _missing_column(
     )
 
 
+# Column names lists use for each identity key, beyond the key's own name
+# (folded: case, spaces, - and _ forgiven): what a list without recipients.keys
+# is read by, and what a message suggests mapping.
+IDENTITY_NAMES = {
+    "customer_id": ("customer id", "customerid", "customer number", "external id", "user id"),
+    "email": ("email address", "e-mail", "e-mail address", "emailaddress", "email_address"),
+    "phone": ("phone number", "mobile", "mobile phone", "mobile number", "cell", "sms"),
+}
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name.strip().casefold())
+
+
+def identity_columns(header: list[str]) -> dict[str, str]:
+    """Key -> the first column of ``header`` named like it (``Email
+    Address`` for email), for lists read without recipients.keys."""
+    out: dict[str, str] = {}
+    for key in KEY_NAMES:
+        names = {_folded(key), *(_folded(n) for n in IDENTITY_NAMES[key])}
+        found = [h for h in header if _folded(h) in names]
+        if len(found) == 1:
+            out[key] = found[0]
+    return out
+
+
+def _keys_line(header: list[str]) -> str:
+    """The recipients.keys line for the identity-looking columns of a list."""
+    found = identity_columns(header)
+    if not found:
+        return ""
+    pairs = ", ".join(f'{k}: "{v}"' for k, v in found.items())
+    return (
+        f"; it has {', '.join(map(repr, found.values()))}: write recipients: {{keys: {{{pairs}}}}}"
+    )
+
+
+def skipped_keys(table: LoadedTable) -> list[str]:
+    """Identity keys the rules file maps for the list whose column this list
+    lacks (an email-only export under a rules file that also maps
+    customer_id): those keys are not used for it."""
+    keys, config = table.config.keys or {}, table.config
+    if table.name != RECIPIENTS:
+        return []
+    return [k for k in keys if k not in table.field_columns and k not in config.optional]
+
+
 def _resolve_columns(
     rules: RuleSet, config: TableConfig, table: Table
 ) -> tuple[dict[str, int], list[str]]:
@@ -203,15 +250,12 @@ def _resolve_columns(
     out: dict[str, int] = {}
     keys = config.keys
     if keys is None:  # recipients without explicit keys: use the columns named like keys
-        keys = {}
-        for key in KEY_NAMES:
-            pos = table.find_column(key)
-            if pos is not None:
-                keys[key] = table.header[pos]
+        keys = identity_columns(table.header)
         if not keys:
             raise CxauditError(
-                f"{table.path}: no identity column found (customer_id, email or phone); "
-                "name them under recipients.keys in the rules file"
+                f"{table.path}: no identity column found (customer_id, email or phone, or a "
+                "name like 'Email Address', 'Customer ID', 'Phone Number'); name them under "
+                f"recipients.keys in the rules file; its columns are {columns_list(table.header)}"
             )
     missing: list[CxauditError] = []
     for kind, mapping in (("keys", keys), ("columns", config.columns)):
@@ -222,7 +266,10 @@ def _resolve_columns(
                 if pos is not None:
                     break
             if pos is None:
-                if name not in config.optional:  # a preset's column an export may lack
+                # a preset's column an export may lack; a list's key column it lacks
+                # (an email-only list under rules that also map customer_id)
+                skip = name in config.optional or (kind == "keys" and config.name == RECIPIENTS)
+                if not skip:
                     missing.append(_missing_column(rules, config, table, kind, name, column))
                 continue
             out[name] = pos
@@ -236,11 +283,11 @@ def _resolve_columns(
         )
         where = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
         by = f" (preset {config.preset})" if config.preset else ""
+        line = _keys_line(table.header) if config.name == RECIPIENTS else ""
         raise CxauditError(
             f"{table.path}: has none of the identity columns looked for{by}: {accepted}; "
-            f"map a column of the file under {where}.keys{keys_hint(config, table.header)}; its "
-            f"columns are "
-            f"{columns_list(table.header)}"
+            f"map a column of the file under {where}.keys{keys_hint(config, table.header)}"
+            f"{line}; its columns are {columns_list(table.header)}"
         )
     return out, used_keys
 

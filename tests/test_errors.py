@@ -333,8 +333,8 @@ CATALOGUE = [
     ),
     Bad(
         "mapped key column missing from the campaign",
-        r"campaign\.csv: has no column 'phone' \(mapped by recipients\.keys\.phone",
-        ("campaign:", "recipients:\n  keys: {email: email, phone: phone}\ncampaign:"),
+        r"campaign\.csv: has none of the identity columns looked for: phone: 'phone'; map a",
+        ("campaign:", "recipients:\n  keys: {phone: phone}\ncampaign:"),
     ),
     Bad(
         "campaign without any identity column",

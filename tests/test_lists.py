@@ -600,3 +600,62 @@ def test_a_repeated_header_in_another_case_is_refused_too(ws: Workspace) -> None
     run = ws.audit()
     assert run.code == 2
     assert "campaign.csv: row 3: repeats the header" in run.stderr
+
+
+def test_the_shipped_rules_take_an_email_only_list_with_a_note() -> None:
+    """rules.yaml maps customer_id, email and phone; a list with only an
+    email column is matched by email, and report.json says so."""
+    import shutil
+    import tempfile
+    from pathlib import Path as P
+
+    from tests.conftest import REPO
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = P(tmp)
+        shutil.copytree(REPO / "sample_data", root / "sample_data")
+        shutil.copy(REPO / "rules.yaml", root / "rules.yaml")
+        lines = (root / "sample_data" / "campaign.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        at = header.index("email")
+        body = [line.split(",")[at] for line in lines[1:]]
+        (root / "list.csv").write_text("email\n" + "\n".join(body) + "\n")
+        ws = Workspace(root)
+        run = ws.audit("-q", campaign="list.csv")
+        assert run.code == 0, run.stderr
+        assert run.report()["notes"] == [
+            "list.csv: has no column for customer_id ('customer_id'), phone ('phone'), which "
+            "recipients.keys maps; its people are matched by email"
+        ]
+        assert "cxaudit: note: list.csv: has no column for customer_id" in run.stderr
+        assert run.report()["suppressed"] > 0
+
+
+def test_a_list_with_none_of_the_keys_gets_the_line_to_write(ws: Workspace) -> None:
+    ws.write("campaign.csv", "Email Address,First Name\nann@example.com,Ann\n")
+    ws.write("cases.csv", "email,priority\nann@example.com,urgent\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {customer_id: customer_id, email: email}}\n"
+        "sources:\n  cases: {path: cases.csv, keys: {email: email}, columns: {priority: priority}}\n"
+        "rules:\n  - {id: s, source: cases, where: {priority: {equals: urgent}}, action: suppress}\n",
+    )
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert run.stderr == (
+        "cxaudit: error: campaign.csv: has none of the identity columns looked for: "
+        "customer_id: 'customer_id'; email: 'email'; map a column of the file under "
+        "recipients.keys; it has 'Email Address': write recipients: {keys: {email: "
+        "\"Email Address\"}}; its columns are 'Email Address', 'First Name'\n"
+    )
+    preset = ws.audit("-q", "--preset", "recipients=mailchimp", out="mc")  # the CLI says what it is
+    assert preset.code == 0, preset.stderr
+    assert preset.column("suppressed.csv", "Email Address") == ["ann@example.com"]
+    ws.write(
+        "rules.yaml",
+        (ws.root / "rules.yaml")
+        .read_text()
+        .replace("recipients: {keys: {customer_id: customer_id, email: email}}\n", ""),
+    )
+    auto = ws.audit("-q", out="auto")  # no recipients.keys: names like 'Email Address' count
+    assert auto.column("suppressed.csv", "Email Address") == ["ann@example.com"]

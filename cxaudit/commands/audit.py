@@ -164,6 +164,8 @@ def audit(
     run, target = _guard(debug, work)
     from cxaudit.report import ceiling_message
 
+    for note in run.report.get("notes", []):
+        _err_console().print(f"cxaudit: note: {terminal(note)}")
     for warning in run.report["warnings"]:
         _err_console().print(f"cxaudit: warning: {terminal(warning)}")
     if not quiet:

@@ -99,7 +99,9 @@ def _with_overrides(
     sources = dict(data.get("sources") or {})
     for name, vendor in presets.items():
         if name == RECIPIENTS:
-            data[RECIPIENTS] = {**(data.get(RECIPIENTS) or {}), "preset": vendor}
+            # the command line says what this list is: its preset's keys, not the file's
+            listed = {k: v for k, v in (data.get(RECIPIENTS) or {}).items() if k != "keys"}
+            data[RECIPIENTS] = {**listed, "preset": vendor}
         elif name in sources:
             sources[name] = {**sources[name], "preset": vendor}
         elif name in source_paths:
