@@ -139,15 +139,16 @@ def build_report(
         }
     ]
     for name, src in result.sources.items():
-        inputs.append(
-            {
-                "name": name,
-                "path": str(src.path),
-                "rows": src.rows_read,
-                "sha256": src.table.sha256,
-                "encoding": _encoding(src.table),
-            }
-        )
+        entry = {
+            "name": name,
+            "path": str(src.path),
+            "rows": src.rows_read,
+            "sha256": src.table.sha256,
+            "encoding": _encoding(src.table),
+        }
+        if src.table.footer_lines:  # a report's footer (Salesforce), not rows
+            entry["footer_lines_dropped"] = src.table.footer_lines
+        inputs.append(entry)
     return {
         "cxaudit_version": __version__,
         "as_of": iso(result.as_of),

@@ -100,6 +100,7 @@ class Table:
     raw: RawRows | None = None
     arrow: Any = None  # the typed pyarrow table of a Parquet campaign list
     origin: Origin | None = None  # the part files of a partitioned input (a folder, a glob)
+    footer_lines: int = 0  # a report's trailing footer lines, dropped (Salesforce)
 
     @property
     def rows(self) -> int:
