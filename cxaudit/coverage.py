@@ -63,12 +63,15 @@ class SourceStats:
     dropped: Dropped = field(default_factory=Dropped)  # key values that were no key
     profile: Profile = field(default_factory=Profile)  # what rule health needs (cxaudit.health)
     header: list[str] = field(default_factory=list)  # the file's header, for messages
+    date_formats: dict[str, str] = field(default_factory=dict)  # read from the values
 
     def add(self, chunk: LoadedTable, keyed: np.ndarray | None = None) -> None:
         """One chunk of the source (``keyed``: its rows with a usable key,
         when the caller knows them already)."""
         self.rows += len(chunk)
         self.header = self.header or list(chunk.table.header)
+        for name, fmt in chunk.date_formats.items():
+            self.date_formats.setdefault(name, fmt)
         keyless = keyless_rows(chunk.idents) if keyed is None else ~keyed
         self.keyless += int(keyless.sum())
         self.dropped.merge(chunk.dropped)
@@ -94,6 +97,8 @@ class SourceStats:
         self.dropped.merge(other.dropped)
         self.profile.merge(other.profile)
         self.header = self.header or other.header
+        for name, fmt in other.date_formats.items():
+            self.date_formats.setdefault(name, fmt)
         for key, header in other.columns.items():
             self.columns.setdefault(key, header)
         for key, sample in other.samples.items():

@@ -340,6 +340,9 @@ def build(
             progress(f"reading source {config.name}: {start:,} rows so far", start - reported)
             reported = start
         chunk = prepare_table(rules, config, table)
+        if chunk.date_formats:  # read from the first chunk's values: every chunk alike
+            known = {**chunk.date_formats, **config.column_formats}
+            config = replace(config, column_formats=known)
         if builder.first is None and used_fields is not None:
             check_fields_available(rules, {config.name: chunk}, {config.name: used_fields})
         builder.add(chunk, start)

@@ -148,6 +148,11 @@ def build_report(
         }
         if src.table.footer_lines:  # a report's footer (Salesforce), not rows
             entry["footer_lines_dropped"] = src.table.footer_lines
+        formats = src.stats.date_formats if src.stats is not None else src.date_formats
+        if formats:  # date formats read from the column's values
+            entry["date_formats"] = {
+                src.table.header[src.column_of(name)]: fmt for name, fmt in formats.items()
+            }
         inputs.append(entry)
     return {
         "cxaudit_version": __version__,
@@ -615,5 +620,7 @@ def report_json(report: dict[str, Any]) -> str:
             value = "[\n" + body + "\n  ]"
         else:
             value = "[]"
-        text = text.replace(json.dumps("\x00" + key), value, 1)
+        # anchored on the key at the top level: a value elsewhere cannot be taken for it
+        marker = f"\n  {json.dumps(key)}: {json.dumps(chr(0) + key)}"
+        text = text.replace(marker, f"\n  {json.dumps(key)}: {value}", 1)
     return text + "\n"

@@ -44,6 +44,8 @@ class LoadedTable:
     stats: Any = None
     # key values of these rows that were no key (placeholders, Excel damage)
     dropped: Dropped = field(default_factory=Dropped)
+    # date columns whose format was read from their values: field -> format
+    date_formats: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -445,14 +447,25 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
     if config.name == RECIPIENTS:
         _refuse_repeated_header(table)
     moments: dict[str, pd.Series] = {}
+    formats: dict[str, str] = {}
     for name in config.dates:
         if name not in columns:
             continue  # an optional preset column this export lacks
         pos = columns[name]
+        given = config.column_formats.get(name, config.date_format)
         try:
-            moments[name] = parse_moments(table.frame[pos], config.date_format)
+            try:
+                moments[name] = parse_moments(table.frame[pos], given)
+            except DateParseError:
+                if config.date_format_forced:
+                    raise  # the rules file said how: its message
+                found = _inferred(table, pos, config)
+                if found is None:
+                    raise
+                moments[name] = parse_moments(table.frame[pos], found)
+                formats[name] = found
         except DateParseError as exc:
-            fmt = config.date_format or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
+            fmt = given or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
             if exc.value.strip().lower() in RELATIVE:
                 raise CxauditError(
@@ -479,7 +492,28 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
         warnings,
         unknown=unknown,
         dropped=dropped,
+        date_formats=formats,
     )
+
+
+def _inferred(table: Table, pos: int, config: TableConfig) -> str | None:
+    """The format a date column's values are written in (see
+    :mod:`cxaudit.dateformats`); exit 2 when they read two ways."""
+    from cxaudit.dateformats import AmbiguousDates, describe, infer_format
+
+    try:
+        return infer_format(table.frame[pos])
+    except AmbiguousDates as exc:
+        prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
+        readings = " or ".join(
+            f"{describe(f)} ({r.strftime('%Y-%m-%d')})"
+            for f, r in zip(exc.formats, exc.readings, strict=False)
+        )
+        raise CxauditError(
+            f"{table.path}, column {column_name(table.header[pos])}: every date reads two ways, "
+            f"e.g. {exc.example!r} as {readings}; "
+            f"set {prefix}.date_format: {exc.formats[0]!r} or {exc.formats[1]!r}"
+        ) from None
 
 
 def _refuse_repeated_header(table: Table) -> None:

@@ -140,6 +140,8 @@ class TableConfig:
     footer: tuple[str, ...] = ()
     pii: tuple[str, ...] = ()  # fields the rules file marks as personal (masked when shared)
     encoding_forced: bool = False  # set in the rules file: not a preset's default to sniff past
+    date_format_forced: bool = False  # set in the rules file: not a default the values may override
+    column_formats: dict[str, str] = field(default_factory=dict)  # inferred from a first chunk
 
     @property
     def fields(self) -> list[str]:

@@ -130,4 +130,5 @@ def _table(
         footer=preset.footer if preset else (),
         pii=tuple(spec.pii),
         encoding_forced=spec.encoding is not None,
+        date_format_forced=spec.date_format is not None,
     )
