@@ -161,9 +161,17 @@ def column_name(name: str) -> str:
 
 
 def columns_list(header: list[str]) -> str:
-    """A file's columns in a message, each as :func:`column_name` shows it."""
+    """A file's columns in a message, each as :func:`column_name` shows it;
+    a "column" that is an email or a phone (an export without its header
+    row, whose first row was taken for one) is masked like a key, since
+    messages land in CI logs."""
+    import numpy as np
+
+    from cxaudit.privacy import mask_inside_many
+
     more = f", … ({len(header) - 40} more)" if len(header) > 40 else ""
-    return ", ".join(column_name(h) for h in header[:40]) + more
+    shown = mask_inside_many(np.array(header[:40], dtype=object), "US")
+    return ", ".join(column_name(str(h)) for h in shown) + more
 
 
 def shape(value: str) -> str:

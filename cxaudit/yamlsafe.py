@@ -101,7 +101,14 @@ class LineMap(dict[Path_, int]):
 
 def load_yaml(text: str, filename: str | Path) -> tuple[Any, LineMap]:
     """Parse ``text`` into plain Python data plus a :class:`LineMap`."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a control character YAML forbids
+        line = text.count("\n", 0, exc.position) + 1
+        raise CxauditError(
+            f"{filename}:{line}: not valid YAML (character U+{exc.character:04X} is not allowed "
+            "in a YAML file); remove it"
+        ) from None
     loader.filename = filename
     try:
         node = loader.get_single_node()

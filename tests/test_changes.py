@@ -137,3 +137,108 @@ def test_outside_a_repository_is_exit_2(ws: Workspace) -> None:
     assert "is not in a git repository; run check inside the repository's checkout" in (
         result.stderr
     )
+
+
+def _commit(ws: Workspace, message: str) -> None:
+    git(ws.root, "add", "-A")
+    git(ws.root, "commit", "-q", "-m", message)
+
+
+def _base(ws: Workspace) -> None:
+    git(ws.root, "init", "-q", "-b", "main")
+    ws.rules(
+        RULE.replace("action: suppress}", "action: suppress, applies_to: {type: [promotional]}}")
+    )
+    ws.write("cases.csv", CASES)
+    ws.write("campaigns/spring.csv", CAMPAIGN)
+    ws.write("campaigns/spring.campaign.yaml", "type: transactional\n")
+    ws.write("campaigns/big/part-0000.csv", "customer_id,email\nC2,bob@example.com\n")
+    ws.write("campaigns/big.campaign.yaml", "type: promotional\n")
+    ws.write("clean.csv", "customer_id,email\nC2,bob@example.com\n")
+    _commit(ws, "base")
+    git(ws.root, "checkout", "-q", "-b", "pr")
+
+
+def _changed(ws: Workspace, *args: str) -> list[tuple[str, str]]:
+    result = ws.cli(
+        "check", "--changed-since", "main", "--as-of", "2026-11-20", "-f", "json", *args
+    )
+    return _judged(result)
+
+
+def test_a_changed_sidecar_judges_its_list(ws: Workspace) -> None:
+    _base(ws)
+    ws.write("campaigns/spring.campaign.yaml", "type: promotional\n")
+    _commit(ws, "now a promotion")
+    assert _changed(ws) == [("campaigns/spring.csv", "fail")]
+
+
+def test_a_new_part_judges_its_whole_folder_with_its_sidecar(ws: Workspace) -> None:
+    _base(ws)
+    ws.write("campaigns/big/part-0001.csv", "customer_id,email\nC1,ann@example.com\n")
+    _commit(ws, "one more part")
+    assert _changed(ws) == [("campaigns/big", "fail")]
+
+
+def test_upper_case_names_symlink_swaps_and_hostile_refs(ws: Workspace) -> None:
+    _base(ws)
+    ws.write("UPPER.CSV", CAMPAIGN)
+    os_link = ws.root / "linked.csv"
+    os_link.symlink_to("clean.csv")
+    _commit(ws, "upper and a link")
+    git(ws.root, "branch", "-f", "step", "HEAD")
+    os_link.unlink()
+    ws.write("linked.csv", CAMPAIGN)  # the link became a file: a type change (T)
+    ws.write("campaigns/spring.campaign.yaml", "type: promotional\n")
+    _commit(ws, "link to file")
+    assert [p for p, _ in _changed(ws)] == ["UPPER.CSV", "campaigns/spring.csv", "linked.csv"]
+    changed = ws.cli("check", "--changed-since", "step", "-f", "json", "--as-of", "2026-11-20")
+    assert [p for p, _ in _judged(changed)] == ["campaigns/spring.csv", "linked.csv"]
+    git(ws.root, "update-ref", "refs/heads/--output=pwn", "main")
+    result = ws.cli("check", "--changed-since", "--output=pwn", "--as-of", "2026-11-20")
+    assert result.exit_code == 1  # the files changed since main, judged
+    assert not list(ws.root.glob("pwn*"))  # and git wrote no file
+
+
+def test_diff_relative_in_the_git_config_changes_nothing(ws: Workspace) -> None:
+    import os
+
+    _base(ws)
+    ws.write("campaigns/new.csv", CAMPAIGN)
+    ws.write("top.csv", CAMPAIGN)
+    _commit(ws, "two new lists")
+    git(ws.root, "config", "diff.relative", "true")
+    old = Path.cwd()
+    os.chdir(ws.root / "campaigns")
+    try:
+        from cxaudit.cli import app
+
+        result = ws.runner.invoke(
+            app, ["check", "--changed-since", "main", "--rules", "../rules.yaml", "-f", "json"]
+        )
+    finally:
+        os.chdir(old)
+    assert [p for p, _ in _judged(result)] == ["new.csv", "../top.csv"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "judged"),
+    [
+        ("/campaigns/*.csv", ["campaigns/x.csv"]),
+        ("campaigns/*.csv", ["campaigns/x.csv"]),
+        ("campaigns/**/*.csv", ["campaigns/q4/y.csv", "campaigns/x.csv"]),
+        ("**/campaigns/*.csv", ["campaigns/x.csv"]),
+        ("*.CSV", ["campaigns/q4/y.csv", "campaigns/x.csv", "z.csv"]),
+    ],
+)
+def test_campaign_files_globs_read_as_gitignore_does(ws: Workspace, pattern, judged) -> None:
+    _base(ws)
+    ws.write("campaigns/x.csv", CAMPAIGN)
+    ws.write("campaigns/q4/y.csv", CAMPAIGN)
+    ws.write("z.csv", CAMPAIGN)
+    text = (ws.root / "rules.yaml").read_text()
+    ws.write(
+        "rules.yaml", text.replace("version: 1\n", f"version: 1\ncampaign_files: ['{pattern}']\n")
+    )
+    _commit(ws, "lists")
+    assert sorted(p for p, _ in _changed(ws)) == judged

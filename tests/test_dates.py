@@ -185,7 +185,11 @@ def test_the_date_format_hint_follows_the_values_shape(value: str, hint: str) ->
 
 def test_a_day_first_date_gets_a_day_first_hint(ws: Workspace) -> None:
     ws.write("campaign.csv", "customer_id,email\nC1,a@x.com\n")
-    ws.write("cases.csv", CASES_HEADER + "\n1,C1,,open,urgent,X,S,,21/11/2026,\n")
+    # two shapes in one column: no one format reads them all, so nothing is guessed
+    ws.write(
+        "cases.csv",
+        CASES_HEADER + "\n1,C1,,open,urgent,X,S,,21/11/2026,\n2,C2,,open,low,X,S,,2026-11-20,\n",
+    )
     ws.rules("- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}")
     run = ws.audit("-q")
     assert run.code == 2

@@ -107,3 +107,11 @@ def test_outside_a_repository_only_the_current_folder_counts(ws: Workspace) -> N
     result = _in(ws.root / "campaigns", "validate")
     assert result.exit_code == 2
     assert "rules file not found (looked in " in result.stderr
+
+
+@pytest.mark.parametrize("tool", ["tool = 1", 'tool = "x"', "[tool]\ncxaudit = 3"])
+def test_a_pyproject_with_an_odd_tool_table_is_not_a_crash(repo: Workspace, tool: str) -> None:
+    repo.write("pyproject.toml", tool + "\n")
+    result = _in(repo.root / "campaigns", "validate")
+    assert "internal error" not in result.stderr
+    assert result.exit_code in (0, 2)

@@ -173,6 +173,15 @@ def test_the_action_takes_file_names_whole_and_runs_no_input_as_code(project: Pa
         ("spring sale.csv", "fail"),
         ("$(touch pwned-files)", "error"),  # a file of that name, which is not there
     ]
+    shutil.copy(project / "sample_data" / "campaign.csv", project / "-rf.csv")
+    dashed = _run_check_step(
+        project,
+        {"files": "-rf.csv\n--exit-zero\n", "args": "--as-of\n2026-11-20"},  # args: | in YAML
+        GITHUB_OUTPUT=str(output),
+    )
+    assert dashed.returncode == 2, dashed.stderr  # -rf.csv judged (fails), --exit-zero a file
+    assert "::error file=-rf.csv," in dashed.stdout  # judged as a file
+    assert "cxaudit: error: --exit-zero: file not found" in dashed.stderr
     outside = _run_check_step(project, {}, GITHUB_OUTPUT=str(output))  # no PR, no files
     assert outside.returncode == 2
     assert outside.stdout.startswith("::error title=cxaudit::set the files or changed-since input")

@@ -61,6 +61,12 @@ def test_report_md_and_json_are_masked_unless_show_pii_csvs_never(ws: Workspace)
         ("closed 2026-11-13, case 48230, INC0012345", "closed 2026-11-13, case 48230, INC0012345"),
         ("a***@example.com and ***0134", "a***@example.com and ***0134"),  # masked already
         ("order 12345678 shipped 11/13/2026", "order 12345678 shipped 11/13/2026"),
+        # written with a no-break space, an en dash, fullwidth digits, after a date
+        ("call 617\u00a0555\u00a00198 now", "call ***0198 now"),
+        ("dash 617\u2013555\u20130111", "dash ***0111"),
+        ("tel ６１７-５５５-０１３４", "tel ***0134"),
+        ("seen 2026-11-01 617 555 0190", "seen 2026-11-01 ***0190"),
+        ("ann\uff20private.example", "a***@private.example"),  # a fullwidth at sign
     ],
 )
 def test_personal_data_inside_free_text_is_masked(text: str, masked: str) -> None:

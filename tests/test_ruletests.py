@@ -110,7 +110,7 @@ def test_a_bad_date_in_a_tests_row_points_at_the_test_not_a_temporary_file(
 ) -> None:
     path = ws.rules(INLINE, sources=CASES_SOURCE)
     tests = _inline_tests("      ann@example.com: suppressed\n").replace(
-        "priority: urgent}", "priority: urgent, opened_at: '21/11/2026'}"
+        "priority: urgent}", "priority: urgent, opened_at: '31/31/2026'}"
     )
     path.write_text(path.read_text() + tests)
     result = ws.cli("test", "rules.yaml")

@@ -170,3 +170,13 @@ def test_a_billion_laughs_fails_at_once(
         f"cxaudit: error: {file}: line {line}: aliases expand to more than 1,000,000 values; "
         "write the repeated parts out instead"
     )
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x00", "\x7f", "\ufffe"])
+def test_a_character_yaml_forbids_is_an_error_with_its_line(ws, char: str) -> None:
+    ws.write("rules.yaml", f"version: 1\nrules: []{char}\n")
+    result = ws.cli("validate")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"cxaudit: error: rules.yaml:2: not valid YAML (character U+{ord(char):04X} is not allowed"
+    )

@@ -35,7 +35,8 @@ def _named_in(pyproject: Path) -> Path | None:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CxauditError(f"{pyproject}: cannot be read as TOML ({exc}); fix it") from None
-    tool = data.get("tool", {}).get("cxaudit")
+    tools = data.get("tool")
+    tool = tools.get("cxaudit") if isinstance(tools, dict) else None
     if tool is None:
         return None
     rules = tool.get("rules") if isinstance(tool, dict) else None
