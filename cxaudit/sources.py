@@ -275,6 +275,10 @@ def _resolve_columns(
                 pos = table.find_column(candidate)
                 if pos is not None:
                     break
+            if pos is None and kind == "keys" and config.name == RECIPIENTS and column == name:
+                # `email: email` in the rules file, 'Email Address' in a Mailchimp list
+                named = identity_columns(table.header).get(name)
+                pos = table.find_column(named) if named is not None else None
             if pos is None:
                 # a preset's column an export may lack; a list's key column it lacks
                 # (an email-only list under rules that also map customer_id)

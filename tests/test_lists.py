@@ -636,7 +636,7 @@ def test_a_list_with_none_of_the_keys_gets_the_line_to_write(ws: Workspace) -> N
     ws.write("cases.csv", "email,priority\nann@example.com,urgent\n")
     ws.write(
         "rules.yaml",
-        "version: 1\nrecipients: {keys: {customer_id: customer_id, email: email}}\n"
+        "version: 1\nrecipients: {keys: {customer_id: customer_id, email: Mail}}\n"
         "sources:\n  cases: {path: cases.csv, keys: {email: email}, columns: {priority: priority}}\n"
         "rules:\n  - {id: s, source: cases, where: {priority: {equals: urgent}}, action: suppress}\n",
     )
@@ -644,18 +644,18 @@ def test_a_list_with_none_of_the_keys_gets_the_line_to_write(ws: Workspace) -> N
     assert run.code == 2
     assert run.stderr == (
         "cxaudit: error: campaign.csv: has none of the identity columns looked for: "
-        "customer_id: 'customer_id'; email: 'email'; map a column of the file under "
+        "customer_id: 'customer_id'; email: 'Mail'; map a column of the file under "
         "recipients.keys; it has 'Email Address': write recipients: {keys: {email: "
         "\"Email Address\"}}; its columns are 'Email Address', 'First Name'\n"
     )
     preset = ws.audit("-q", "--preset", "recipients=mailchimp", out="mc")  # the CLI says what it is
     assert preset.code == 0, preset.stderr
     assert preset.column("suppressed.csv", "Email Address") == ["ann@example.com"]
-    ws.write(
-        "rules.yaml",
-        (ws.root / "rules.yaml")
-        .read_text()
-        .replace("recipients: {keys: {customer_id: customer_id, email: email}}\n", ""),
-    )
+    text = (ws.root / "rules.yaml").read_text()
+    ws.write("rules.yaml", text.replace("email: Mail}", "email: email}"))
+    named = ws.audit("-q", out="named")  # `email: email` finds 'Email Address'
+    assert named.column("suppressed.csv", "Email Address") == ["ann@example.com"]
+    keys = "recipients: {keys: {customer_id: customer_id, email: Mail}}\n"
+    ws.write("rules.yaml", text.replace(keys, ""))
     auto = ws.audit("-q", out="auto")  # no recipients.keys: names like 'Email Address' count
     assert auto.column("suppressed.csv", "Email Address") == ["ann@example.com"]
