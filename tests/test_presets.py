@@ -14,7 +14,7 @@ import pytest
 from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
 from cxaudit.presets import PRESETS, accepted_columns
-from tests.conftest import REPO, Workspace
+from tests.conftest import REPO, Run, Workspace
 
 EXPORTS = REPO / "tests" / "fixtures" / "exports"
 DESKS = sorted(p.name for p in PRESETS.values() if p.kind == "source")
@@ -472,61 +472,55 @@ def test_accepted_columns_lists_every_name_a_preset_reads() -> None:
     assert accepted_columns("jira", "severity") == ()  # derived, not read
 
 
+def _jira(ws: Workspace, cases: str, where: str) -> Run:
+    """A Jira export as cases.csv (preset jira) and one suppress rule."""
+    ws.write("cases.csv", cases)
+    ws.write("campaign.csv", CAMPAIGN)
+    ws.write(
+        "rules.yaml",
+        "version: 1\nsources:\n  cases: {path: cases.csv, preset: jira}\nrules:\n"
+        f"  - {{id: s, source: cases, where: {where}, action: suppress}}\n",
+    )
+    return ws.audit("-q")
+
+
 def test_jira_state_comes_from_the_status_category_in_any_language(ws: Workspace) -> None:
     """A Portuguese Jira Cloud export: 'Tarefas pendentes' (a default to-do
     status the status map does not know) and a custom status are open by
     their category; a row without a category falls back to its status."""
-    ws.write(
-        "cases.csv",
+    run = _jira(
+        ws,
         "Resumo,Chave da item,Status,Categoria do status,Prioridade,Reporter Email,Criado,Resolvido\n"
         "Tela,SD-1,Tarefas pendentes,Itens Pendentes,High,ann@example.com,01/Nov/26 9:00 AM,\n"
         "Wifi,SD-2,Aguardando QA,Em andamento,High,bob@example.com,02/Nov/26 9:00 AM,\n"
         "Fatura,SD-3,Concluído,Itens concluídos,High,cara@example.com,03/Nov/26 9:00 AM,"
         "04/Nov/26 9:00 AM\n"
         "Velho,SD-4,Done,,High,dev@example.com,03/Nov/26 9:00 AM,04/Nov/26 9:00 AM\n",
+        "{state: {equals: open}}",
     )
-    ws.write("campaign.csv", CAMPAIGN)
-    ws.write(
-        "rules.yaml",
-        "version: 1\nsources:\n  cases: {path: cases.csv, preset: jira}\nrules:\n"
-        "  - {id: open, source: cases, where: {state: {equals: open}}, action: suppress}\n",
-    )
-    run = ws.audit("-q")
     assert run.code == 0, run.stderr
-    assert run.suppressed() == {"ann@example.com": "open", "bob@example.com": "open"}
+    assert run.suppressed() == {"ann@example.com": "s", "bob@example.com": "s"}
     assert run.report()["warnings"] == []  # every status was placed by its category
 
 
 def test_a_french_jira_export_reads_its_resolved_column(ws: Workspace) -> None:
-    ws.write(
-        "cases.csv",
+    run = _jira(
+        ws,
         "Résumé,Clé de ticket,État,Priorité,Reporter Email,Création,Résolu\n"
         "Écran,SD-1,Terminé,High,ann@example.com,01/Nov/26 9:00 AM,15/Nov/26 9:00 AM\n",
+        "{closed_at: {within_days: 14}}",
     )
-    ws.write("campaign.csv", CAMPAIGN)
-    ws.write(
-        "rules.yaml",
-        "version: 1\nsources:\n  cases: {path: cases.csv, preset: jira}\nrules:\n"
-        "  - {id: recent, source: cases, where: {closed_at: {within_days: 14}}, action: suppress}\n",
-    )
-    run = ws.audit("-q")
     assert run.code == 0, run.stderr
-    assert run.suppressed() == {"ann@example.com": "recent"}
+    assert run.suppressed() == {"ann@example.com": "s"}
 
 
 def test_the_jira_hint_names_the_reporter_id_column_the_file_has(ws: Workspace) -> None:
-    ws.write(
-        "cases.csv",
+    run = _jira(
+        ws,
         "Resumo,Chave da item,Status,Relator,ID do relator,Criado\n"
         "Tela,SD-1,Aberto,Ana Souza,5b10ac8d82e05b22cc7d4ef5,01/Nov/26 9:00 AM\n",
+        "{state: {equals: open}}",
     )
-    ws.write("campaign.csv", CAMPAIGN)
-    ws.write(
-        "rules.yaml",
-        "version: 1\nsources:\n  cases: {path: cases.csv, preset: jira}\nrules:\n"
-        "  - {id: open, source: cases, where: {state: {equals: open}}, action: suppress}\n",
-    )
-    run = ws.audit("-q")
     assert run.code == 2
     assert 'map customer_id: "ID do relator" under keys' in run.stderr
     assert "by account id (ID do relator)" in run.stderr
