@@ -24,7 +24,7 @@ import numpy as np
 
 from cxaudit import files, parts, records
 from cxaudit.csvfile import parquet_table, read_csv_bytes, read_table, table_from_bytes, unreadable
-from cxaudit.encodings import encoding_problem, is_utf8, marked_encoding, sniff_encoding
+from cxaudit.encodings import NON_ASCII_RUN, decide_encoding, encoding_problem
 from cxaudit.errors import CxauditError
 from cxaudit.locations import Url
 from cxaudit.table import Position, Table
@@ -164,7 +164,7 @@ def iter_chunks(
     """The file's rows, ``chunk_rows`` records at a time (all at once when
     ``chunk_rows`` is None, or when the file cannot be cut safely). Unless
     ``forced``, ``encoding`` is a default and the file's start decides
-    (:func:`~cxaudit.encodings.sniff_encoding`), once for every chunk.
+    (:func:`file_encoding`), once for every chunk.
 
     A folder of parts or a glob is read part after part, each part in
     chunks of its own (see :mod:`cxaudit.parts`). ``digest`` (a hashlib
@@ -185,7 +185,7 @@ def iter_chunks(
         return
     name = path.name.lower()
     if not forced and chunk_rows is not None and not name.endswith(".parquet"):
-        encoding = sniff_file(path, encoding)
+        encoding = file_encoding(path, encoding)[0]
         forced = True
     whole = chunk_rows is None or not (name.endswith(".parquet") or _streamable(encoding, footer))
     if whole:
@@ -226,34 +226,14 @@ def head(path: Path, size: int = BLOCK) -> bytes:
         hashing.close()
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]+")
-
-
-def sniff_file(path: Path, default: str) -> str:
-    """The encoding to read ``path`` in when ``default`` is only a default
-    (see :func:`file_encoding`)."""
-    return file_encoding(path, default)[0]
-
-
 def file_encoding(path: Path, default: str) -> tuple[str, bool]:
     """The encoding to read ``path`` in when ``default`` is only a default,
-    and whether the file said so (False: it is plain ASCII, which every
-    encoding cxaudit accepts reads alike). A byte order mark decides; else
-    the file's first non-ASCII character, wherever it lies (a cp1252 export
-    whose first accent is 9 MiB in is cp1252, not "invalid UTF-8"): valid
-    UTF-8 there is UTF-8, anything else the default. A later byte that does
-    not fit is then an error naming its line, never a silent misreading.
-    The file is read block by block only up to that character; with a
-    default of UTF-8 only a byte order mark is looked for."""
-    marked = marked_encoding(head(path, 4))
-    if marked is not None:
-        return marked, True
-    if is_utf8(default):
-        return default, False
-    run = first_non_ascii(path)
-    if not run:
-        return "utf-8", False
-    return sniff_encoding(run, default, complete=True), True
+    and whether the file said so (:func:`~cxaudit.encodings.decide_encoding`):
+    the file's first non-ASCII character decides, wherever it lies (a cp1252
+    export whose first accent is 9 MiB in is cp1252, not "invalid UTF-8"); a
+    later byte that does not fit is then an error naming its line, never a
+    silent misreading. The file is read block by block only up to it."""
+    return decide_encoding(head(path, 4), lambda: first_non_ascii(path), default)
 
 
 def first_non_ascii(path: Path) -> bytes:
@@ -265,7 +245,7 @@ def first_non_ascii(path: Path) -> bytes:
             block = _read_block(path, stream)
             if not block:
                 return b""
-            found = _NON_ASCII.search(block)
+            found = NON_ASCII_RUN.search(block)
             if found is None:
                 continue
             run, ends = found.group(), found.end() == len(block)

@@ -9,6 +9,7 @@ that links to no recipient of the list, is a warning with the counts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,7 +222,7 @@ class Coverage:
         recipients: LoadedTable,
         unverifiable: np.ndarray,
         matched: set[str],
-        fields: set[str] = frozenset(),  # type: ignore[assignment]
+        fields: Iterable[str] = (),
     ) -> None:
         """One chunk of the list: count its rows without a key and, for each
         source not yet known to link anyone, look for a shared key. A source

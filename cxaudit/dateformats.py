@@ -65,10 +65,16 @@ def _shape(text: str) -> str:
     return _OFFSET.sub("+9", shape)
 
 
-_SAMPLE_MOMENT = datetime(2026, 11, 18, 9, 5, 7, 120000, tzinfo=UTC)
-_SHAPES: dict[str, list[str]] = {}
-for _fmt in CANDIDATES:
-    _SHAPES.setdefault(_shape(_SAMPLE_MOMENT.strftime(_fmt)), []).append(_fmt)
+def _by_shape() -> dict[str, list[str]]:
+    """The candidates grouped by the shape a moment written in each takes."""
+    moment = datetime(2026, 11, 18, 9, 5, 7, 120000, tzinfo=UTC)
+    out: dict[str, list[str]] = {}
+    for fmt in CANDIDATES:
+        out.setdefault(_shape(moment.strftime(fmt)), []).append(fmt)
+    return out
+
+
+_SHAPES = _by_shape()
 
 # How each directive reads, for a message that names the readings.
 _WORDS = {"%d": "day", "%m": "month", "%Y": "year", "%y": "year"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from cxaudit.errors import CxauditError
@@ -122,19 +123,33 @@ def is_utf8(encoding: str) -> bool:
         return False
 
 
-_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def decide_encoding(start: bytes, first_run: Callable[[], bytes], default: str) -> tuple[str, bool]:
+    """The encoding of a file when ``default`` is only a default, and
+    whether the file said so (False: plain ASCII, which every accepted
+    encoding reads alike): a byte order mark at ``start`` decides; with a
+    default of UTF-8 nothing else is looked at; else the file's first run of
+    non-ASCII bytes (``first_run``, read only when needed): valid UTF-8 is
+    UTF-8, anything else the default. One decision for a file read whole
+    (:func:`data_encoding`) and one read in chunks
+    (:func:`cxaudit.chunks.file_encoding`), so both readings agree."""
+    marked = marked_encoding(start)
+    if marked is not None:
+        return marked, True
+    if is_utf8(default):
+        return default, False
+    run = first_run()
+    if not run:
+        return "utf-8", False
+    return sniff_encoding(run, default, complete=True), True
 
 
 def data_encoding(data: bytes, default: str) -> str:
-    """The encoding of a whole file's bytes when ``default`` is only a
-    default: a byte order mark, else its first non-ASCII character (as
-    :func:`cxaudit.chunks.file_encoding` decides for a file read in chunks,
-    so both readings agree)."""
-    marked = marked_encoding(data)
-    if marked is not None or is_utf8(default):
-        return marked or default
-    found = _NON_ASCII_RUN.search(data)
-    return sniff_encoding(found.group() if found else b"", default, complete=True)
+    """The encoding of a whole file's bytes (see :func:`decide_encoding`)."""
+    found = NON_ASCII_RUN.search(data)
+    return decide_encoding(data, lambda: found.group() if found else b"", default)[0]
 
 
 def sniff_encoding(head: bytes, default: str, complete: bool) -> str:

@@ -1,11 +1,11 @@
 """Rule health: which applicable rules cannot fire at all on these files.
 
 A rule whose source is a header only, whose compared column is blank in
-every row, or whose date window lies wholly before or after every date its
-source holds (a ``send_at`` copied from last year's campaign) matches
-nobody; read as "applicable and matched nobody" it would make a degraded run
-look clean. Such a rule is *inert*: report.json lists it with why, every
-output shows it and ``--strict`` fails the run.
+every row, or whose date window ends before the first date its source holds
+(a ``send_at`` copied from last year's campaign) matches nobody; read as
+"applicable and matched nobody" it would make a degraded run look clean.
+Such a rule is *inert*: report.json lists it with why, every output shows
+it and ``--strict`` fails the run.
 
 What a rule needs to be judged is gathered as the tables stream past
 (:class:`Profile`: which fields have any value, each date field's earliest

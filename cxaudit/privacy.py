@@ -47,7 +47,8 @@ _EMAIL_INSIDE = (
 # their length so the positions still point into the text.
 _MAYBE_PHONE = r"\p{Nd}[\p{Nd}\p{Zs}\p{Pd}().·/+]{5,}\p{Nd}"
 _DATES = r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"
-_PY_DATES = re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
+_PY_DATES = re.compile(_DATES)  # the same in Python, where positions are kept
+# Python's \d and \s are Unicode already (RE2 above needs \p{…}); dashes by range
 _PY_PHONE = re.compile(r"\+?\(?\d[\d\s\-\u2010-\u2015().·/]{5,}\d")
 
 
@@ -105,4 +106,4 @@ def _phone_digits(run: str, region: str) -> str:
         return ""
     if not phonenumbers.is_valid_number(number):
         return ""
-    return re.sub(r"\D", "", phonenumbers.normalize_digits_only(run))
+    return phonenumbers.normalize_digits_only(run)

@@ -87,6 +87,18 @@ class Run:
         return self.column("cleaned.csv", "email")
 
 
+def git(root: Path, *args: str) -> None:
+    """git in ``root``, as a CI runner without a configured user would run it."""
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
 class Workspace:
     """A folder with a campaign, sources and rules; runs the CLI inside it."""
 

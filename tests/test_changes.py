@@ -4,24 +4,14 @@ modified or renamed, read from a real git repository whatever their names."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
+from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace, git
 
 CASES = CASES_HEADER + "\n1,C1,,open,urgent,X,Phone dead,,2026-11-01,\n"
 RULE = "- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}"
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, git
 
 BIN = str(Path(sys.executable).parent)
 
@@ -34,15 +34,6 @@ def _env(**extra: str) -> dict[str, str]:
     env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
     env.update(extra)
     return env
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
 
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
@@ -65,15 +56,15 @@ def test_every_shell_step_of_the_action_parses() -> None:
 
 def _pull_request(project: Path) -> None:
     """A repository whose branch adds the sample's campaign list on top of main."""
-    _git(project, "init", "-q", "-b", "main")
+    git(project, "init", "-q", "-b", "main")
     moved = project.parent / "campaign.csv"
     shutil.move(project / "sample_data" / "campaign.csv", moved)
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "base")
-    _git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "base")
+    git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
     shutil.move(moved, project / "sample_data" / "campaign.csv")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "add campaign")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "add campaign")
 
 
 def _run_check_step(project: Path, inputs: dict[str, str], **extra: str):
