@@ -32,6 +32,7 @@ from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
 from cxaudit.sidecar import read_sidecar
 from cxaudit.sources import (
     LoadedTable,
+    missing_fields,
     read_options,
 )
 
@@ -352,18 +353,40 @@ def cover(coverage: Coverage, result: AuditResult) -> AuditResult:
 
 
 def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:
-    """Check the rules file and read every source it names (columns, dates);
-    every problem of every source is reported, not the first one."""
+    """Check the rules file and read every source it names (columns, dates,
+    the fields every rule uses), and the campaign list's first rows when
+    ``request.campaign`` names one: the checks audit runs, every problem of
+    every input reported rather than the first."""
+    from cxaudit.chunks import iter_chunks
+    from cxaudit.digest import chunk_rows
     from cxaudit.engine.local import load_sources
+    from cxaudit.sources import check_recipient_columns, prepare_table
 
-    rules = load_ruleset(request)
+    listed = request.campaign != Path()
+    sidecar_file, sidecar = read_sidecar(request.campaign) if listed else (None, None)
+    rules = load_ruleset(request, sidecar, sidecar_file)
     sources: dict[str, LoadedTable] = {}
     problems: list[str] = []
+    used: dict[str, set[str]] = {}
+    for rule in rules.rules:  # every rule, whatever campaign it would apply to
+        used.setdefault(rule.source, set()).update(rule.fields())
     for name in rules.sources:
         try:
-            sources.update({n: d.table for n, d in load_sources(rules, [name]).items()})
+            loaded = {n: d.table for n, d in load_sources(rules, [name]).items()}
         except CxauditError as exc:
             problems += exc.details
+            continue
+        problems += missing_fields(loaded, used)
+        sources.update(loaded)
+    if listed:
+        options = read_options(rules, rules.recipients, request.encoding)
+        reader = iter_chunks(request.campaign, chunk_rows(), **options)
+        try:  # the header and the first chunk are what audit checks before matching
+            check_recipient_columns(rules, prepare_table(rules, rules.recipients, next(reader)))
+        except CxauditError as exc:
+            problems += exc.details
+        finally:
+            reader.close()
     if problems:
         raise CxauditError(problems[0], details=problems)
     return rules, sources

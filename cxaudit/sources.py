@@ -603,6 +603,15 @@ def check_fields_available(
 ) -> None:
     """A preset maps columns an export may lack; a rule that needs one of
     them must fail loudly rather than never match."""
+    problems = missing_fields(sources, used)
+    if problems:
+        raise CxauditError(problems[0], details=problems)
+
+
+def missing_fields(sources: dict[str, LoadedTable], used: dict[str, set[str]]) -> list[str]:
+    """One message per field the rules use that its source's file has no
+    column for (``validate`` lists them all; audit stops at the first)."""
+    problems: list[str] = []
     for name, fields in used.items():
         table = sources.get(name)
         if table is None:
@@ -623,8 +632,9 @@ def check_fields_available(
                     f"field {f!r} of source {name!r}, but the file has none of its columns "
                     f"{_candidates(config, f)}{by}"
                 )
-            raise CxauditError(
+            problems.append(
                 f"{table.path}: the rules use {missing}; add the column to the export or map "
                 f"{f} under sources.{name}.columns; the file's columns are "
                 f"{columns_list(table.table.header)}"
             )
+    return problems

@@ -129,6 +129,7 @@ def test_validate_as_json(ws: Workspace) -> None:
     assert ok.exit_code == 0, ok.stderr
     assert json.loads(ok.stdout) == {
         "rules_file": "rules.yaml",
+        "campaign": None,
         "valid": True,
         "rules": 2,
         "sources": [{"name": "cases", "path": "cases.csv", "rows": 0}],

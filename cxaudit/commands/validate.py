@@ -33,6 +33,15 @@ def validate(
             show_default=False,
         ),
     ] = None,
+    campaign: Annotated[
+        Path | None,
+        typer.Option(
+            "--campaign",
+            help="A campaign list to check too, as audit would: its key columns, the columns "
+            "the rules name, its dates (its first rows), and its sidecar.",
+            show_default=False,
+        ),
+    ] = None,
     source: SourceOpt = None,
     preset: PresetOpt = None,
     fmt: Annotated[
@@ -46,13 +55,16 @@ def validate(
     ] = Format.text,
     debug: DebugOpt = False,
 ) -> None:
-    """Check a rules file, and that every source exists and has the mapped columns.
+    """Check a rules file, and every source as audit would read it.
 
-    Prints every problem with its file:line, rule id and key; exit 2 if any.
+    Each source must exist and have the mapped columns and every field a rule
+    uses, with its encoding and dates readable; with --campaign, the list's
+    header and first rows too. Prints every problem with its file:line, rule
+    id and key; exit 2 if any.
 
     Example:
 
-        cxaudit validate rules.yaml --format json
+        cxaudit validate rules.yaml --campaign campaign.csv --format json
     """
     from cxaudit.audit import AuditRequest, validate_rules
 
@@ -60,14 +72,15 @@ def validate(
         if fmt is Format.json:
             given = rules if rules is not None else Path("rules.yaml")
             files = (str(given), *(str(p) for p in _parse_sources(source).values()))
+            files += (str(campaign),) if campaign is not None else ()
             problems = [p.as_dict() for p in exc.problems(files)]
-            typer.echo(_validation_json(given, False, None, {}, problems), nl=False)
+            typer.echo(_validation_json(given, False, None, {}, problems, campaign), nl=False)
 
     found = _guard(debug, lambda: rules_file(rules), on_error=report)
     request = _guard(
         debug,
         lambda: AuditRequest(
-            campaign=Path(),
+            campaign=campaign if campaign is not None else Path(),
             rules=found,
             sources=_parse_sources(source),
             presets=_parse_presets(preset),
@@ -78,10 +91,15 @@ def validate(
         debug, lambda: validate_rules(request), every_problem=True, on_error=report
     )
     if fmt is Format.json:
-        typer.echo(_validation_json(found, True, len(ruleset.rules), sources, []), nl=False)
+        typer.echo(
+            _validation_json(found, True, len(ruleset.rules), sources, [], campaign), nl=False
+        )
         return
     counts = ", ".join(f"{name} ({t.rows_read} rows)" for name, t in sources.items())
-    typer.echo(terminal(f"{found}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}"))
+    listed = f"; campaign {campaign}" if campaign is not None else ""
+    typer.echo(
+        terminal(f"{found}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}{listed}")
+    )
 
 
 def _validation_json(
@@ -90,9 +108,11 @@ def _validation_json(
     count: int | None,
     sources: dict[str, Any],
     problems: list[dict[str, Any]],
+    campaign: Path | None,
 ) -> str:
     data = {
         "rules_file": str(rules),
+        "campaign": str(campaign) if campaign is not None else None,
         "valid": valid,
         "rules": count,
         "sources": [
