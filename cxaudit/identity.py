@@ -164,8 +164,11 @@ def normalise_ids(
     values: pd.Series, placeholders: Iterable[str] = (), dropped: Dropped | None = None
 ) -> pd.Series:
     """Ids are compared as trimmed text: `00123` and `123` are different ids,
-    but `0`, `000` and `N/A` are nobody's id."""
-    trimmed = pc.utf8_trim_whitespace(visible(arrow_text(values)))
+    but `0`, `000` and `N/A` are nobody's id. A leading apostrophe is the
+    spreadsheet's "keep this as text" mark (Shopify writes `'7210448301122`
+    so Excel keeps the digits), not part of the id."""
+    text = pc.utf8_trim_whitespace(visible(arrow_text(values)))
+    trimmed = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"^'", ""))
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
     # fullwidth forms (of N/A, of 0) read as what they look like, a float's `.0` cut
     folded = pc.utf8_lower(pc.utf8_normalize(trimmed, form="NFKC"))
@@ -467,7 +470,8 @@ def candidate_idents(key: str, region: str) -> set[str]:
     """Every ident a person typed as ``--recipient`` could be: an id, an
     email, a phone, each in its canonical form."""
     text = key.strip()
-    found = {f"c:{text}"}
+    ident = text.removeprefix("'").strip()  # as normalise_ids reads an id
+    found = {f"c:{ident}"}
     found |= {f"e:{address}" for address in email_addresses(text)}
     phone = e164(text, region)
     if phone:

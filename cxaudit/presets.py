@@ -18,7 +18,8 @@ other UI languages (Jira in Spanish, German, French, Portuguese).
 :func:`accepted_columns` lists them for messages.
 
 Layouts follow ``shared/reference/export-formats.md`` (vendor documentation,
-public parsers and fixtures); each preset's ``based_on`` says what it rests on.
+public parsers and fixtures); :mod:`cxaudit.preset_docs` says what each one
+rests on and what it reads, for the README.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ class Preset:
     name: str
     kind: str  # "source" or "recipients"
     description: str
-    based_on: str
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dates: tuple[str, ...] = ()
@@ -247,10 +247,6 @@ PRESETS: dict[str, Preset] = {
             name="zendesk",
             kind="source",
             description="Zendesk ticket export (Reports -> CSV), or an Explore report",
-            based_on="Zendesk export column order seen in several public parsers; statuses "
-            "new/open/pending/hold/solved/closed, priorities low/normal/high/urgent. Explore "
-            "reports name attributes 'Ticket ID', 'Ticket status', 'Ticket created - Timestamp' "
-            "(ISO 8601) and the requester by 'Requester ID', a Zendesk user id",
             keys=_c(customer_id="Requester external id", email="Requester email"),
             columns=_c(
                 case_id=("Id", "Ticket ID"),
@@ -286,8 +282,6 @@ PRESETS: dict[str, Preset] = {
             name="salesforce",
             kind="source",
             description='Salesforce case report, "Details Only" CSV export',
-            based_on="Salesforce report export labels; every value quoted; footer lines "
-            "'Grand Totals (N records)', confidentiality and copyright notices",
             keys=_c(email="Contact Email"),
             columns=_c(
                 case_id="Case Number",
@@ -324,8 +318,6 @@ PRESETS: dict[str, Preset] = {
             name="freshdesk",
             kind="source",
             description="Freshdesk ticket export (with contact fields)",
-            based_on="Freshdesk's own export code: column labels, %F %T times without offset, "
-            "statuses Open/Pending/Resolved/Closed, priorities Low/Medium/High/Urgent",
             # Exports without the Email column carry the requester's address in Contact ID.
             keys=_c(
                 email=("Email", "Contact ID"),
@@ -367,10 +359,6 @@ PRESETS: dict[str, Preset] = {
             name="servicenow",
             kind="source",
             description="ServiceNow incident or task list export (CSV), caller email column added",
-            based_on="ServiceNow list export: field-name headers, display values, windows-1252 "
-            "by default (glide.export.csv.charset), priorities '1 - Critical'..'5 - Planning'; "
-            "lists without priority have severity '1 - High'..'3 - Low'; task states "
-            "'Work in Progress', 'Closed Complete'",
             keys=_c(email="caller_id.email", customer_id="caller_id.user_name"),
             columns=_c(
                 case_id="number",
@@ -421,8 +409,6 @@ PRESETS: dict[str, Preset] = {
             name="hubspot_tickets",
             kind="source",
             description="HubSpot tickets export, with an associated contact's email added",
-            based_on="HubSpot ticket export columns; status is the pipeline stage. The export "
-            "has no requester email unless a contact column is added (map it under keys)",
             keys=_c(email=("Associated Contact Email", "Email", "Contact email")),
             columns=_c(
                 case_id="Ticket ID",
@@ -453,12 +439,6 @@ PRESETS: dict[str, Preset] = {
             kind="source",
             description='Jira Service Management "Export CSV (all fields)", in English, Spanish, '
             "German, French or Portuguese",
-            based_on="Jira CSV export: repeated headers for multi-value fields, a status category "
-            "column ('Status Category', 'Categoria do status': To Do / In Progress / Done, "
-            "translated) that says open or done for any status, dates like "
-            "12/Mar/24 9:41 AM, priorities Highest..Lowest; headers and default statuses in the "
-            "user's UI language. Jira Cloud exports the reporter only as a name ('Reporter') and "
-            "an account id ('Reporter Id'): the reporter's email must be added as a column",
             # The reporter's own column is the fallback: it holds an address where
             # usernames are addresses, a display name in Jira Cloud (then no row
             # has a key, and the run stops saying so).
@@ -492,28 +472,70 @@ PRESETS: dict[str, Preset] = {
             name="mailchimp",
             kind="recipients",
             description="Mailchimp audience export",
-            based_on="Mailchimp audience export header ('Email Address', ..., TAGS)",
             keys=_c(email="Email Address", phone=("Phone Number", "Phone")),
         ),
         Preset(
             name="hubspot_contacts",
             kind="recipients",
             description="HubSpot contacts export",
-            based_on="HubSpot contacts export ('Record ID', older exports 'Contact ID')",
             keys=_c(customer_id=("Record ID", "Contact ID"), email="Email", phone="Phone Number"),
         ),
         Preset(
             name="klaviyo",
             kind="recipients",
             description="Klaviyo profiles export",
-            based_on="Klaviyo profile export (BOM, Email, Phone Number, Klaviyo ID)",
             keys=_c(email="Email", phone="Phone Number", customer_id=("External ID", "Klaviyo ID")),
+        ),
+        Preset(
+            name="shopify_customers",
+            kind="recipients",
+            description="Shopify customers export (Customers -> Export)",
+            # 'Customer ID' comes as '7210448301122 (identity drops the apostrophe)
+            keys=_c(
+                customer_id="Customer ID", email="Email", phone=("Phone", "Default Address Phone")
+            ),
+            columns=_c(
+                accepts_email_marketing=("Accepts Email Marketing", "Accepts Marketing"),
+                accepts_sms_marketing="Accepts SMS Marketing",
+                accepts_whatsapp_marketing="Accepts WhatsApp Marketing",
+                total_orders="Total Orders",
+                total_spent="Total Spent",
+                tags="Tags",
+            ),
+        ),
+        Preset(
+            name="substack",
+            kind="recipients",
+            description="Substack subscribers (Settings -> Export data, or the dashboard's export)",
+            keys=_c(email=("email", "Email")),
+            columns=_c(
+                active_subscription="active_subscription",
+                email_disabled="email_disabled",
+                plan="plan",
+                subscription_type="Subscription type",
+                subscribed_at="created_at",
+                expires_at="expiry",
+                first_payment_at="first_payment_at",
+            ),
+            dates=("subscribed_at", "expires_at", "first_payment_at"),
+        ),
+        Preset(
+            name="beehiiv",
+            kind="recipients",
+            description="beehiiv subscribers export",
+            keys=_c(email="email"),
+            columns=_c(
+                status="status",
+                tier="tier",
+                subscribed_at="created_at",
+                unsubscribed_at="unsubscribed_at",
+            ),
+            dates=("subscribed_at", "unsubscribed_at"),
         ),
         Preset(
             name="braze",
             kind="recipients",
             description="Braze segment export",
-            based_on="Braze user export fields (user_id is the external id)",
             keys=_c(customer_id=("user_id", "external_id"), email="email", phone="phone_number"),
         ),
     ]

@@ -138,6 +138,11 @@ def build_report(
             "encoding": _encoding(table),
         }
     ]
+    rec = result.recipients  # the first chunk inferred them; later ones carry them on
+    if listed := {**rec.date_formats, **rec.config.column_formats}:
+        inputs[0]["date_formats"] = {
+            table.header[rec.column_of(name)]: fmt for name, fmt in listed.items()
+        }
     for name, src in result.sources.items():
         entry = {
             "name": name,

@@ -469,8 +469,11 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
             try:
                 moments[name] = parse_moments(table.frame[pos], given)
             except DateParseError:
-                if config.date_format_forced:
-                    raise  # the rules file said how: its message
+                if config.date_format_forced or name in config.column_formats:
+                    # the rules file said how, or the first chunk's values
+                    # did: a later row that does not fit is an error in any
+                    # chunk size, as it is when the file is read whole
+                    raise
                 found = _inferred(table, pos, config)
                 if found is None:
                     raise
@@ -478,6 +481,8 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
                 formats[name] = found
         except DateParseError as exc:
             fmt = given or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
+            if name in config.column_formats and not config.date_format_forced:
+                fmt += ", which the column's first rows are written in"
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
             if exc.value.strip().lower() in RELATIVE:
                 raise CxauditError(
@@ -506,6 +511,20 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
         dropped=dropped,
         date_formats=formats,
     )
+
+
+def with_date_formats(rules: RuleSet, table: LoadedTable) -> RuleSet:
+    """``rules`` with the date formats ``table`` (a first chunk) read from its
+    values fixed for its table, so every later chunk, part or worker reads the
+    column the same way instead of guessing again from its own rows."""
+    if not table.date_formats:
+        return rules
+    config = table.config
+    known = {**table.date_formats, **config.column_formats}
+    fixed = replace(config, column_formats=known)
+    if config.name == RECIPIENTS:
+        return replace(rules, recipients=fixed)
+    return replace(rules, sources={**rules.sources, config.name: fixed})
 
 
 def _inferred(table: Table, pos: int, config: TableConfig) -> str | None:

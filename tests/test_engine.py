@@ -758,3 +758,60 @@ def test_a_person_across_list_parts_is_judged_whole_on_the_cluster(
         ("ann.work@x.example", "no-consent;cxaudit:duplicate"),
         ("cara.two@x.example", "severe;cxaudit:duplicate"),
     ]
+
+
+# --- dates read from their values, alike everywhere -------------------------
+
+
+def test_a_date_format_read_from_the_first_rows_holds_for_every_part_and_chunk(
+    ws: Workspace, cluster: Cluster
+) -> None:
+    """Only the first part says the list's and the source's dates are
+    day-first (13/02/2025); the later parts read either way. Every engine
+    and chunk size reads them day-first, and so holds back the same people:
+    Bea and Dee joined before 1 March, and Ann's and Dee's cases closed
+    within 14 days of 1 December (day-first: 25/11 and 28/11)."""
+    ws.write("list/part-0.csv", "email,joined\nann@example.com,13/02/2025\n")
+    ws.write("list/part-1.csv", "email,joined\nbea@example.com,01/02/2025\n")
+    ws.write(
+        "list/part-2.csv", "email,joined\ncal@example.com,03/04/2025\ndee@example.com,05/02/2025\n"
+    )
+    ws.write("cases/part-0.csv", "email,closed\nann@example.com,25/11/2026\n")
+    ws.write(
+        "cases/part-1.csv", "email,closed\nbea@example.com,02/11/2026\ndee@example.com,11/10/2026\n"
+    )
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {email: email}, columns: {joined: joined}, dates: [joined]}\n"
+        "sources:\n  cases: {path: cases, keys: {email: email}, columns: {closed: closed}, "
+        "dates: [closed]}\nrules:\n"
+        "  - {id: early, source: recipients, where: {joined: {before: '2025-03-01'}}, action: flag}\n"
+        "  - {id: recent, source: cases, where: {closed: {within_days: 14}}, action: suppress}\n",
+    )
+    runs = {
+        "whole": ws.cli("audit", "list", "--as-of", "2026-12-01", "--out", "whole", "-q"),
+        "chunks of 1": ws.cli(
+            "audit", "list", "--as-of", "2026-12-01", "--out", "one", "--chunk-size", "1", "-q"
+        ),
+        "dask": ws.cli(
+            "audit",
+            "list",
+            "--as-of",
+            "2026-12-01",
+            "--out",
+            "dask",
+            "--chunk-size",
+            "1",
+            "-q",
+            *cluster.args(ws.root),
+        ),
+    }
+    for name, result in runs.items():
+        assert result.exit_code == 0, (name, result.stderr)
+    for out in ("whole", "one", "dask"):
+        rows = list(csv.DictReader(io.StringIO((ws.root / out / "suppressed.csv").read_text())))
+        assert [r["email"] for r in rows] == ["ann@example.com"], out
+        flagged = list(csv.DictReader(io.StringIO((ws.root / out / "flagged.csv").read_text())))
+        assert [r["email"] for r in flagged] == ["bea@example.com", "dee@example.com"], out
+    report = json.loads((ws.root / "whole" / "report.json").read_text())
+    assert report["inputs"][0]["date_formats"] == {"joined": "%d/%m/%Y"}

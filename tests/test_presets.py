@@ -184,9 +184,7 @@ def test_recipient_list_presets_fill_the_identity_keys(ws: Workspace, vendor: st
     run = ws.audit("--preset", f"recipients={vendor}", campaign="list.csv")
     assert run.code == 0, run.stderr
     original = (ws.root / "list.csv").read_bytes()
-    email = (
-        "Email Address" if vendor == "mailchimp" else ("email" if vendor == "braze" else "Email")
-    )
+    email = PRESETS[vendor].keys["email"][0]
     gone = [r[email] for r in run.rows("suppressed.csv")]
     # Bob's case matches by email everywhere; Ann's urgent case is keyed by
     # customer id C1 only, so only lists that carry that id find it.
@@ -565,3 +563,110 @@ def test_a_one_column_report_keeps_its_rows_above_the_footer(tmp_path) -> None:
         tmp_path / "x.csv", body[1:], (r"^Grand Totals \((\d+) records?\)$",)
     )
     assert kept == [["00001"], ["00002"]] and dropped == 2
+
+
+# A list platform's own consent or status columns, used by a `source:
+# recipients` rule: (preset, rule's where, who it holds back, the reason).
+LIST_RULES = {
+    # Bob said no to email marketing in Shopify; Ann and Cara said yes.
+    "shopify_customers": (
+        "{accepts_email_marketing: {equals: 'no'}}",
+        "bob@example.com",
+        "did not accept: no",
+    ),
+    # Cara turned email off in Substack.
+    "substack": ("{email_disabled: {equals: 'true'}}", "cara@example.com", "did not accept: true"),
+    # Cara's beehiiv subscription is inactive (she unsubscribed on 2026-11-18).
+    "beehiiv": (
+        "{status: {not_equals: active}, unsubscribed_at: {within_days: 7}}",
+        "cara@example.com",
+        "did not accept: inactive",
+    ),
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(LIST_RULES))
+def test_a_list_platforms_own_columns_can_hold_people_back(ws: Workspace, vendor: str) -> None:
+    where, who, reason = LIST_RULES[vendor]
+    shutil.copy(EXPORTS / f"{vendor}.csv", ws.root / "list.csv")
+    field = where.strip("{").split(":")[0]
+    ws.write(
+        "rules.yaml",
+        f"version: 1\nrecipients: {{preset: {vendor}}}\nrules:\n"
+        f"  - {{id: consent, source: recipients, where: {where}, action: suppress, "
+        f"reason: 'did not accept: {{{field}}}'}}\n",
+    )
+    run = ws.audit(campaign="list.csv")
+    assert run.code == 0, run.stderr
+    email = PRESETS[vendor].keys["email"][0]
+    assert [(r[email], r["cxaudit_reasons"]) for r in run.rows("suppressed.csv")] == [(who, reason)]
+    assert len(run.rows("cleaned.csv")) == 2
+    original = (EXPORTS / f"{vendor}.csv").read_bytes()
+    kept = (run.out / "cleaned.csv").read_bytes().splitlines(keepends=True)
+    assert kept[0] == original.splitlines(keepends=True)[0]  # the header, byte for byte
+
+
+# The list's dates, read without any date_format: (who subscribed before
+# 2024-01-02 09:00 UTC, the formats report.json names). Substack writes ISO
+# 8601 with milliseconds (Ann 2025-01-05, Bob 2024-03-01, Cara 2023-06-10);
+# beehiiv `2023-03-24 10:23:10 UTC` (Ann 2023-03-24, Bob 2024-01-02 08:00,
+# an hour before the cut, Cara 2023-05-01).
+LIST_DATES = {
+    "substack": (["cara@example.com"], None),
+    "beehiiv": (
+        ["ann@example.com", "bob@example.com", "cara@example.com"],
+        {"created_at": "%Y-%m-%d %H:%M:%S UTC", "unsubscribed_at": "%Y-%m-%d %H:%M:%S UTC"},
+    ),
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(LIST_DATES))
+def test_a_list_platforms_dates_are_read_as_written(ws: Workspace, vendor: str) -> None:
+    early, formats = LIST_DATES[vendor]
+    shutil.copy(EXPORTS / f"{vendor}.csv", ws.root / "list.csv")
+    ws.write(
+        "rules.yaml",
+        f"version: 1\nrecipients: {{preset: {vendor}}}\nrules:\n"
+        "  - {id: early, source: recipients, "
+        "where: {subscribed_at: {before: '2024-01-02T09:00:00Z'}}, action: flag}\n",
+    )
+    run = ws.audit(campaign="list.csv")
+    assert run.code == 0, run.stderr
+    assert run.column("flagged.csv", "email") == early
+    assert run.report()["inputs"][0].get("date_formats") == formats
+
+
+def test_shopify_customer_ids_match_without_their_apostrophe(ws: Workspace) -> None:
+    """Shopify writes '7210448301124 so Excel keeps the digits; the desk
+    that holds Cara's id writes it plainly."""
+    shutil.copy(EXPORTS / "shopify_customers.csv", ws.root / "list.csv")
+    ws.write("cases.csv", "External ID,Status\n7210448301124,open\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {preset: shopify_customers}\nsources:\n"
+        "  cases: {path: cases.csv, keys: {customer_id: External ID}, columns: {status: Status}}\n"
+        "rules:\n  - {id: open, source: cases, where: {status: {equals: open}}, "
+        "action: suppress}\n",
+    )
+    run = ws.audit(campaign="list.csv")
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "Customer ID") == ["'7210448301124"]
+
+
+def test_shopifys_older_accepts_marketing_column_is_read(ws: Workspace) -> None:
+    ws.write(
+        "list.csv",
+        "First Name,Last Name,Email,Company,Address1,Address2,City,Province,Province Code,"
+        "Country,Country Code,Zip,Phone,Accepts Marketing,Total Spent,Total Orders,Tags,Note,"
+        "Tax Exempt\nAnn,Smith,ann@example.com,,,,,,,,,,,yes,0,0,,,no\n"
+        "Bob,Jones,bob@example.com,,,,,,,,,,,no,0,0,,,no\n",
+    )
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {preset: shopify_customers}\nrules:\n"
+        "  - {id: consent, source: recipients, "
+        "where: {accepts_email_marketing: {equals: 'no'}}, action: suppress}\n",
+    )
+    run = ws.audit(campaign="list.csv")
+    assert run.code == 0, run.stderr
+    assert run.column("suppressed.csv", "Email") == ["bob@example.com"]

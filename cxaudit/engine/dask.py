@@ -40,6 +40,7 @@ from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk, link
 from cxaudit.chunks import Totals, iter_chunks
 from cxaudit.coverage import Coverage
 from cxaudit.digest import Digest, build, finish, merge
+from cxaudit.digest import chunk_rows as source_chunk_rows
 from cxaudit.engine.local import LocalEngine, tables_and_matches
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
@@ -47,7 +48,7 @@ from cxaudit.evaluate import Linked
 from cxaudit.files import open_input
 from cxaudit.locations import Url
 from cxaudit.persons import Persons, key_entries, repeats, resolve, split_by_hash
-from cxaudit.rules import RuleSet, TableConfig
+from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
 from cxaudit.sources import (
     LoadedTable,
     check_fields_available,
@@ -57,6 +58,7 @@ from cxaudit.sources import (
     prepare_table,
     read_options,
     table_idents,
+    with_date_formats,
 )
 from cxaudit.table import Origin, Table
 
@@ -136,7 +138,8 @@ class DaskEngine:
         totals: Totals,
         evidence_for: str | None,
     ) -> Iterator[AuditResult]:
-        _check_headers(plan)  # column problems named as the local engine names them
+        # column problems named as the local engine names them; dates read alike
+        plan = _check_headers(plan, chunk_rows)
         whole = chunk_rows is None or not parts.is_partitioned(plan.request.campaign)
         if whole or evidence_for is not None:
             # the whole list at once (check, rule tests, explain), or a list
@@ -300,27 +303,29 @@ class DaskEngine:
                 yield cover(coverage, result)
 
 
-def _check_headers(plan: Plan) -> None:
-    """Read the first row of the list and of every source here, as the local
+def _check_headers(plan: Plan, chunk_rows: int | None) -> Plan:
+    """Read the first chunk of the list and of every source here, as the local
     engine does first, so a missing column is named with the input as given
-    (the folder or glob) rather than by a worker with its part."""
+    (the folder or glob) rather than by a worker with its part, and the date
+    formats read from those rows hold on every worker: ``plan`` with them."""
     from contextlib import closing
 
     rules, used = plan.rules, plan.used_fields()
-    inputs = [(rules.recipients, plan.request.campaign, plan.read_options)]
+    inputs = [(RECIPIENTS, plan.request.campaign, plan.read_options, chunk_rows)]
     for name in plan.needed:
         config = rules.sources[name]
         assert config.path is not None
-        inputs.append((config, config.path, read_options(rules, config)))
-    for config, path, options in inputs:
-        with closing(iter_chunks(path, 1, **options)) as chunks:
+        inputs.append((name, config.path, read_options(rules, config), source_chunk_rows()))
+    for name, path, options, rows in inputs:
+        config = rules.recipients if name == RECIPIENTS else rules.sources[name]
+        with closing(iter_chunks(path, rows, **options)) as chunks:
             table = prepare_table(rules, config, next(chunks))
-        if config is rules.recipients:
+        if name == RECIPIENTS:
             check_recipient_columns(rules, table)
         else:
-            check_fields_available(
-                rules, {config.name: table}, {config.name: used.get(config.name, set())}
-            )
+            check_fields_available(rules, {name: table}, {name: used.get(name, set())})
+        rules = with_date_formats(rules, table)
+    return replace(plan, rules=rules)
 
 
 def _parts_and_options(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from cxaudit.sources import (
     key_positions,
     prepare_table,
     table_idents,
+    with_date_formats,
 )
 from cxaudit.table import Table
 
@@ -89,6 +91,9 @@ class LocalEngine:
             try:
                 first = prepare_table(rules, rules.recipients, next(reader))
                 check_recipient_columns(rules, first)
+                # the dates' formats the first chunk showed hold for every chunk
+                rules = with_date_formats(rules, first)
+                plan = replace(plan, rules=rules)
                 progress(f"read campaign: {len(first):,} rows", rows=len(first))
                 if evidence_for is not None:  # the sources' rows linked to these people
                     pending = pool.submit(*phase1, linked_idents(first, evidence_for, rules))
