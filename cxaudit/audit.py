@@ -352,11 +352,15 @@ def cover(coverage: Coverage, result: AuditResult) -> AuditResult:
     return result
 
 
-def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTable]]:
+def validate_rules(
+    request: AuditRequest,
+) -> tuple[RuleSet, dict[str, LoadedTable], dict[str, dict[str, str]]]:
     """Check the rules file and read every source it names (columns, dates,
     the fields every rule uses), and the campaign list's first rows when
     ``request.campaign`` names one: the checks audit runs, every problem of
-    every input reported rather than the first."""
+    every input reported rather than the first. Also returns, per input
+    (``recipients`` for the list), the date formats read from its values,
+    by column header."""
     from cxaudit.chunks import iter_chunks
     from cxaudit.digest import chunk_rows
     from cxaudit.engine.local import load_sources
@@ -366,27 +370,40 @@ def validate_rules(request: AuditRequest) -> tuple[RuleSet, dict[str, LoadedTabl
     sidecar_file, sidecar = read_sidecar(request.campaign) if listed else (None, None)
     rules = load_ruleset(request, sidecar, sidecar_file)
     sources: dict[str, LoadedTable] = {}
+    formats: dict[str, dict[str, str]] = {}
     problems: list[str] = []
     used: dict[str, set[str]] = {}
     for rule in rules.rules:  # every rule, whatever campaign it would apply to
         used.setdefault(rule.source, set()).update(rule.fields())
     for name in rules.sources:
         try:
-            loaded = {n: d.table for n, d in load_sources(rules, [name]).items()}
+            digest = load_sources(rules, [name])[name]
         except CxauditError as exc:
             problems += exc.details
             continue
-        problems += missing_fields(loaded, used)
-        sources.update(loaded)
+        problems += missing_fields({name: digest.table}, used)
+        sources[name] = digest.table
+        stats = digest.stats
+        if stats is not None and stats.date_formats:
+            formats[name] = {
+                stats.header[digest.table.column_of(f)]: fmt
+                for f, fmt in stats.date_formats.items()
+            }
     if listed:
         options = read_options(rules, rules.recipients, request.encoding)
         reader = iter_chunks(request.campaign, chunk_rows(), **options)
         try:  # the header and the first chunk are what audit checks before matching
-            check_recipient_columns(rules, prepare_table(rules, rules.recipients, next(reader)))
+            first = prepare_table(rules, rules.recipients, next(reader))
+            check_recipient_columns(rules, first)
+            if first.date_formats:
+                formats[RECIPIENTS] = {
+                    first.table.header[first.column_of(f)]: fmt
+                    for f, fmt in first.date_formats.items()
+                }
         except CxauditError as exc:
             problems += exc.details
         finally:
             reader.close()
     if problems:
         raise CxauditError(problems[0], details=problems)
-    return rules, sources
+    return rules, sources, formats

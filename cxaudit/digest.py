@@ -41,6 +41,7 @@ from cxaudit.sources import (
     concat_tables,
     derive_warnings,
     prepare_table,
+    read_formats,
     read_options,
 )
 from cxaudit.table import Table
@@ -343,6 +344,8 @@ def build(
         if chunk.date_formats:  # read from the first chunk's values: every chunk alike
             known = {**chunk.date_formats, **config.column_formats}
             config = replace(config, column_formats=known)
+            for line in read_formats(chunk) if progress is not None else ():
+                progress(f"source {config.name}: {line}")
         if builder.first is None and used_fields is not None:
             check_fields_available(rules, {config.name: chunk}, {config.name: used_fields})
         builder.add(chunk, start)

@@ -513,6 +513,19 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
     )
 
 
+def read_formats(table: LoadedTable, formats: dict[str, str] | None = None) -> list[str]:
+    """One line per date column whose format was read from its values (or
+    per ``formats`` entry), for the log and ``validate``: which reading won."""
+    from cxaudit.dateformats import describe
+
+    found = table.date_formats if formats is None else formats
+    return [
+        f"column {column_name(table.table.header[table.column_of(name)])}: dates read as "
+        f"{fmt!r} ({describe(fmt)}), from its values"
+        for name, fmt in found.items()
+    ]
+
+
 def with_date_formats(rules: RuleSet, table: LoadedTable) -> RuleSet:
     """``rules`` with the date formats ``table`` (a first chunk) read from its
     values fixed for its table, so every later chunk, part or worker reads the

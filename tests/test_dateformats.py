@@ -68,6 +68,11 @@ def test_a_source_reports_the_format_it_read_and_refuses_two_readings(ws: Worksp
     assert run.suppressed() == {"ann@example.com": "s"}  # Feb 13 is inside 30 days, Jan 14 not
     (cases,) = [i for i in run.report()["inputs"] if i["name"] == "cases"]
     assert cases["date_formats"] == {"opened_at": "%m-%d-%Y %H:%M:%S"}
+    logged = ws.audit("--as-of", "2025-03-01", out="logged").stderr  # the log says it too
+    assert (
+        "cxaudit: source cases: column 'opened_at': dates read as '%m-%d-%Y %H:%M:%S' "
+        "(month-day-year), from its values\n" in logged
+    )
     ws.write(
         "sn.csv",
         "number,opened_at,short_description,caller_id.email,priority,state\n"

@@ -3,6 +3,8 @@ audit (exit 2) and validate says the same thing first, listing every problem."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import Workspace
@@ -121,3 +123,32 @@ def test_validate_with_a_list_names_it_when_all_is_well(ws: Workspace) -> None:
     missing = ws.cli("validate", "--campaign", "nope.csv")
     assert missing.exit_code == 2
     assert missing.stderr == "cxaudit: error: nope.csv: file not found; check the path\n"
+
+
+def test_validate_says_which_reading_each_inferred_date_column_got(ws: Workspace) -> None:
+    ws.write(
+        "rules.yaml",
+        ZENDESK_RULES.replace(
+            "recipients: {keys: {email: email}}",
+            "recipients: {keys: {email: email}, columns: {joined: joined}, dates: [joined]}",
+        ),
+    )
+    ws.write("campaign.csv", "email,joined\nann@example.com,02-13-2025 15:46:06\n")
+    ws.write(
+        "tickets.csv",
+        "Requester email,Subject,Solved at\nann@example.com,refund,14/01/2025 13:26\n",
+    )
+    result = ws.cli("validate", "--campaign", "campaign.csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "tickets.csv: column 'Solved at': dates read as '%d/%m/%Y %H:%M' (day/month/year), "
+        "from its values",
+        "campaign.csv: column 'joined': dates read as '%m-%d-%Y %H:%M:%S' (month-day-year), "
+        "from its values",
+    ]
+    data = json.loads(ws.cli("validate", "--campaign", "campaign.csv", "-f", "json").stdout)
+    assert data["campaign"] == {
+        "path": "campaign.csv",
+        "date_formats": {"joined": "%m-%d-%Y %H:%M:%S"},
+    }
+    assert data["sources"][0]["date_formats"] == {"Solved at": "%d/%m/%Y %H:%M"}

@@ -87,12 +87,13 @@ def validate(
         ),
         on_error=report,
     )
-    ruleset, sources = _guard(
+    ruleset, sources, formats = _guard(
         debug, lambda: validate_rules(request), every_problem=True, on_error=report
     )
     if fmt is Format.json:
         typer.echo(
-            _validation_json(found, True, len(ruleset.rules), sources, [], campaign), nl=False
+            _validation_json(found, True, len(ruleset.rules), sources, [], campaign, formats),
+            nl=False,
         )
         return
     counts = ", ".join(f"{name} ({t.rows_read} rows)" for name, t in sources.items())
@@ -100,6 +101,17 @@ def validate(
     typer.echo(
         terminal(f"{found}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}{listed}")
     )
+    from cxaudit.dateformats import describe
+
+    for name, columns in formats.items():  # which reading each inferred date column got
+        where = campaign if name == "recipients" else sources[name].path
+        for column, how in columns.items():
+            typer.echo(
+                terminal(
+                    f"{where}: column {column!r}: dates read as {how!r} ({describe(how)}), "
+                    "from its values"
+                )
+            )
 
 
 def _validation_json(
@@ -109,14 +121,24 @@ def _validation_json(
     sources: dict[str, Any],
     problems: list[dict[str, Any]],
     campaign: Path | None,
+    formats: dict[str, dict[str, str]] | None = None,
 ) -> str:
+    formats = formats or {}
     data = {
         "rules_file": str(rules),
-        "campaign": str(campaign) if campaign is not None else None,
+        "campaign": {"path": str(campaign), "date_formats": formats.get("recipients", {})}
+        if campaign is not None
+        else None,
         "valid": valid,
         "rules": count,
         "sources": [
-            {"name": name, "path": str(t.path), "rows": t.rows_read} for name, t in sources.items()
+            {
+                "name": name,
+                "path": str(t.path),
+                "rows": t.rows_read,
+                "date_formats": formats.get(name, {}),
+            }
+            for name, t in sources.items()
         ],
         "problems": problems,
     }

@@ -32,6 +32,7 @@ from cxaudit.sources import (
     concat_tables,
     key_positions,
     prepare_table,
+    read_formats,
     table_idents,
     with_date_formats,
 )
@@ -92,6 +93,8 @@ class LocalEngine:
                 first = prepare_table(rules, rules.recipients, next(reader))
                 check_recipient_columns(rules, first)
                 # the dates' formats the first chunk showed hold for every chunk
+                for line in read_formats(first):
+                    progress(f"campaign: {line}")
                 rules = with_date_formats(rules, first)
                 plan = replace(plan, rules=rules)
                 progress(f"read campaign: {len(first):,} rows", rows=len(first))
