@@ -352,19 +352,46 @@ def cover(coverage: Coverage, result: AuditResult) -> AuditResult:
     return result
 
 
+def _validate_list(request: AuditRequest, rules: RuleSet) -> dict[str, dict[str, str]]:
+    """Read the whole campaign list in audit's chunks, as audit would: its
+    parts' headers, its keys, the columns rules name, repeated headers, and
+    each date column in the format of the first chunk holding one of its
+    dates. Returns the formats read from the values, by column header."""
+    from cxaudit.chunks import iter_chunks
+    from cxaudit.environment import LIST_CHUNK_ROWS
+    from cxaudit.sources import check_recipient_columns, prepare_table, with_date_formats
+
+    if str(request.campaign) == "-":
+        raise CxauditError(
+            "-: validate reads a campaign list from a file; save standard input to one, "
+            "or run audit on it"
+        )
+    options = read_options(rules, rules.recipients, request.encoding)
+    formats: dict[str, str] = {}
+    reader = iter_chunks(request.campaign, LIST_CHUNK_ROWS, **options)
+    try:
+        for n, raw in enumerate(reader):
+            chunk = prepare_table(rules, rules.recipients, raw)
+            if n == 0:
+                check_recipient_columns(rules, chunk, list_fields(rules.rules))
+            rules = with_date_formats(rules, chunk)
+            for f, fmt in chunk.date_formats.items():
+                formats.setdefault(chunk.table.header[chunk.column_of(f)], fmt)
+    finally:
+        reader.close()
+    return {RECIPIENTS: formats} if formats else {}
+
+
 def validate_rules(
     request: AuditRequest,
 ) -> tuple[RuleSet, dict[str, LoadedTable], dict[str, dict[str, str]]]:
     """Check the rules file and read every source it names (columns, dates,
-    the fields every rule uses), and the campaign list's first rows when
+    the fields every rule uses), and the whole campaign list when
     ``request.campaign`` names one: the checks audit runs, every problem of
     every input reported rather than the first. Also returns, per input
     (``recipients`` for the list), the date formats read from its values,
     by column header."""
-    from cxaudit.chunks import iter_chunks
-    from cxaudit.digest import chunk_rows
     from cxaudit.engine.local import load_sources
-    from cxaudit.sources import check_recipient_columns, prepare_table
 
     listed = request.campaign != Path()
     sidecar_file, sidecar = read_sidecar(request.campaign) if listed else (None, None)
@@ -390,20 +417,10 @@ def validate_rules(
                 for f, fmt in stats.date_formats.items()
             }
     if listed:
-        options = read_options(rules, rules.recipients, request.encoding)
-        reader = iter_chunks(request.campaign, chunk_rows(), **options)
-        try:  # the header and the first chunk are what audit checks before matching
-            first = prepare_table(rules, rules.recipients, next(reader))
-            check_recipient_columns(rules, first)
-            if first.date_formats:
-                formats[RECIPIENTS] = {
-                    first.table.header[first.column_of(f)]: fmt
-                    for f, fmt in first.date_formats.items()
-                }
+        try:
+            formats.update(_validate_list(request, rules))
         except CxauditError as exc:
             problems += exc.details
-        finally:
-            reader.close()
     if problems:
         raise CxauditError(problems[0], details=problems)
     return rules, sources, formats

@@ -40,6 +40,7 @@ from cxaudit.sources import (
     check_fields_available,
     concat_tables,
     derive_warnings,
+    fix_formats,
     prepare_table,
     read_formats,
     read_options,
@@ -341,11 +342,9 @@ def build(
             progress(f"reading source {config.name}: {start:,} rows so far", start - reported)
             reported = start
         chunk = prepare_table(rules, config, table)
-        if chunk.date_formats:  # read from the first chunk's values: every chunk alike
-            known = {**chunk.date_formats, **config.column_formats}
-            config = replace(config, column_formats=known)
-            for line in read_formats(chunk) if progress is not None else ():
-                progress(f"source {config.name}: {line}")
+        config = fix_formats(config, chunk)  # every later chunk reads its dates alike
+        for line in read_formats(chunk) if progress is not None else ():
+            progress(f"source {config.name}: {line}")
         if builder.first is None and used_fields is not None:
             check_fields_available(rules, {config.name: chunk}, {config.name: used_fields})
         builder.add(chunk, start)

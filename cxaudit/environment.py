@@ -7,6 +7,10 @@ import os
 
 from cxaudit.errors import CxauditError
 
+# Rows of the campaign list audited at a time (audit's --chunk-size default;
+# validate reads the list in the same chunks, so it judges what audit would).
+LIST_CHUNK_ROWS = 1_000_000
+
 
 def count(name: str, default: int) -> int:
     """The positive whole number in environment variable ``name``, or

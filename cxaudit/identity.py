@@ -177,8 +177,10 @@ def normalise_ids(
     )
     zeros = pc.fill_null(pc.match_substring_regex(alnum, r"^0*$"), False)
     runs = pc.fill_null(pc.match_substring_regex(alnum, _PLACEHOLDER_RUN), False)
+    # a placeholder written with the apostrophe is compared as the id is, without it
+    theirs = {p.strip().removeprefix("'").strip() for p in placeholders}
     placeholder = (
-        _folded_in(trimmed, (*PLACEHOLDERS, *placeholders))
+        _folded_in(trimmed, (*PLACEHOLDERS, *placeholders, *theirs))
         | zeros.to_numpy(zero_copy_only=False)
         | runs.to_numpy(zero_copy_only=False)
     ) & ~blank

@@ -23,7 +23,7 @@ from cxaudit.files import read_bytes
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.outputs import SPREADSHEETS, row_files
 from cxaudit.privacy import mask_many
-from cxaudit.sources import column_name, skipped_keys
+from cxaudit.sources import LoadedTable, column_name, skipped_keys
 from cxaudit.table import Table
 
 EXAMPLES_PER_RULE = 3
@@ -116,6 +116,16 @@ def tally(result: AuditResult, show_pii: bool = False) -> Tally:
     return totals
 
 
+def _formats(table: LoadedTable, formats: dict[str, str]) -> dict[str, str]:
+    """Column header -> format, in the rules' order of the dates (not the
+    order chunks happened to show them in: the bytes must not depend on it)."""
+    return {
+        table.table.header[table.column_of(name)]: formats[name]
+        for name in table.config.dates
+        if name in formats
+    }
+
+
 def build_report(
     result: AuditResult,
     show_pii: bool = False,
@@ -140,9 +150,7 @@ def build_report(
     ]
     rec = result.recipients  # the first chunk inferred them; later ones carry them on
     if listed := {**rec.date_formats, **rec.config.column_formats}:
-        inputs[0]["date_formats"] = {
-            table.header[rec.column_of(name)]: fmt for name, fmt in listed.items()
-        }
+        inputs[0]["date_formats"] = _formats(rec, listed)
     for name, src in result.sources.items():
         entry = {
             "name": name,
@@ -155,9 +163,7 @@ def build_report(
             entry["footer_lines_dropped"] = src.table.footer_lines
         formats = src.stats.date_formats if src.stats is not None else src.date_formats
         if formats:  # date formats read from the column's values
-            entry["date_formats"] = {
-                src.table.header[src.column_of(name)]: fmt for name, fmt in formats.items()
-            }
+            entry["date_formats"] = _formats(src, formats)
         inputs.append(entry)
     return {
         "cxaudit_version": __version__,

@@ -46,6 +46,8 @@ class LoadedTable:
     dropped: Dropped = field(default_factory=Dropped)
     # date columns whose format was read from their values: field -> format
     date_formats: dict[str, str] = field(default_factory=dict)
+    # the format each date column that has a date was read in (None: ISO 8601)
+    used_formats: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -459,18 +461,24 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
     if config.name == RECIPIENTS:
         _refuse_repeated_header(table)
     moments: dict[str, pd.Series] = {}
-    formats: dict[str, str] = {}
+    formats: dict[str, str] = {}  # read from the values
+    used: dict[str, str | None] = {}  # the format each column with a date was read in
     for name in config.dates:
         if name not in columns:
             continue  # an optional preset column this export lacks
         pos = columns[name]
-        given = config.column_formats.get(name, config.date_format)
+        locked = name in config.fixed_formats
+        if locked:
+            given = config.fixed_formats[name]
+        else:
+            given = config.column_formats.get(name, config.date_format)
         try:
             try:
                 moments[name] = parse_moments(table.frame[pos], given)
+                used[name] = given
             except DateParseError:
-                if config.date_format_forced or name in config.column_formats:
-                    # the rules file said how, or the first chunk's values
+                if config.date_format_forced or locked:
+                    # the rules file said how, or an earlier chunk's values
                     # did: a later row that does not fit is an error in any
                     # chunk size, as it is when the file is read whole
                     raise
@@ -478,11 +486,13 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
                 if found is None:
                     raise
                 moments[name] = parse_moments(table.frame[pos], found)
-                formats[name] = found
+                formats[name] = used[name] = found
+            if not moments[name].notna().any():
+                del used[name]  # no date to read yet: a later chunk decides
         except DateParseError as exc:
             fmt = given or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
-            if name in config.column_formats and not config.date_format_forced:
-                fmt += ", which the column's first rows are written in"
+            if locked and not config.date_format_forced:
+                fmt += ", which the column's earlier rows are written in"
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
             if exc.value.strip().lower() in RELATIVE:
                 raise CxauditError(
@@ -510,6 +520,7 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
         unknown=unknown,
         dropped=dropped,
         date_formats=formats,
+        used_formats=used,
     )
 
 
@@ -526,18 +537,31 @@ def read_formats(table: LoadedTable, formats: dict[str, str] | None = None) -> l
     ]
 
 
+def fix_formats(config: TableConfig, table: LoadedTable) -> TableConfig:
+    """``config`` with the formats ``table`` (one chunk or part) read its
+    date columns in fixed for every later one: a column is read in the
+    format of the first chunk that holds a date of it, however the file is
+    cut, instead of each chunk guessing again from its own rows."""
+    fixed = {**table.used_formats, **config.fixed_formats}
+    inferred = {**table.date_formats, **config.column_formats}
+    if fixed == config.fixed_formats and inferred == config.column_formats:
+        return config
+    return replace(config, fixed_formats=fixed, column_formats=inferred)
+
+
+def unfixed_dates(config: TableConfig, table: LoadedTable) -> bool:
+    """Whether a date column of ``table`` has not shown its format yet."""
+    return any(n in table.field_columns and n not in config.fixed_formats for n in config.dates)
+
+
 def with_date_formats(rules: RuleSet, table: LoadedTable) -> RuleSet:
-    """``rules`` with the date formats ``table`` (a first chunk) read from its
-    values fixed for its table, so every later chunk, part or worker reads the
-    column the same way instead of guessing again from its own rows."""
-    if not table.date_formats:
+    """``rules`` with :func:`fix_formats` applied to ``table``'s table."""
+    config = fix_formats(table.config, table)
+    if config is table.config:
         return rules
-    config = table.config
-    known = {**table.date_formats, **config.column_formats}
-    fixed = replace(config, column_formats=known)
     if config.name == RECIPIENTS:
-        return replace(rules, recipients=fixed)
-    return replace(rules, sources={**rules.sources, config.name: fixed})
+        return replace(rules, recipients=config)
+    return replace(rules, sources={**rules.sources, config.name: config})
 
 
 def _inferred(table: Table, pos: int, config: TableConfig) -> str | None:
@@ -582,9 +606,17 @@ def _refuse_repeated_header(table: Table) -> None:
         )
 
 
-def check_recipient_columns(rules: RuleSet, recipients: LoadedTable) -> None:
+def check_recipient_columns(
+    rules: RuleSet, recipients: LoadedTable, used: set[str] | None = None
+) -> None:
     """Rules may name raw campaign columns; now that the header is known,
-    make sure each exists (a typo would otherwise silently match nothing)."""
+    make sure each exists (a typo would otherwise silently match nothing).
+    ``used``: the list's fields the rules compare; a mapped one (a preset's
+    `accepts_sms_marketing`) whose column the file lacks is an error too."""
+    mapped = {f for f in used or () if f in recipients.config.fields}
+    problems = missing_fields({RECIPIENTS: recipients}, {RECIPIENTS: mapped})
+    if problems:
+        raise CxauditError(problems[0], details=problems)
     for pending in rules.pending_columns:
         if pending.column in recipients.field_columns:
             continue
@@ -653,20 +685,22 @@ def missing_fields(sources: dict[str, LoadedTable], used: dict[str, set[str]]) -
                 continue
             config = table.config
             by = f" (preset {config.preset})" if config.preset else ""
+            whose = "the list" if name == RECIPIENTS else f"source {name!r}"
+            under = RECIPIENTS if name == RECIPIENTS else f"sources.{name}"
             if f in config.derive:
                 src = config.derive[f][0]
                 missing = (
-                    f"field {f!r} of source {name!r}, which is derived from its field {src!r}, "
+                    f"field {f!r} of {whose}, which is derived from its field {src!r}, "
                     f"but the file has none of {src}'s columns {_candidates(config, src)}{by}"
                 )
             else:
                 missing = (
-                    f"field {f!r} of source {name!r}, but the file has none of its columns "
+                    f"field {f!r} of {whose}, but the file has none of its columns "
                     f"{_candidates(config, f)}{by}"
                 )
             problems.append(
                 f"{table.path}: the rules use {missing}; add the column to the export or map "
-                f"{f} under sources.{name}.columns; the file's columns are "
+                f"{f} under {under}.columns; the file's columns are "
                 f"{columns_list(table.table.header)}"
             )
     return problems

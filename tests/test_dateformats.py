@@ -139,3 +139,33 @@ def test_random_dates_in_any_supported_format_read_back(fmt: str, moments: list)
     assert found is not None, (fmt, list(text))
     read = parse_moments(text, found)
     assert list(read) == [pd.Timestamp(s) for s in stamps], (fmt, found, list(text))
+
+
+# A list whose date column changes format part-way is refused however it is
+# cut: read whole, no format fits every value; in chunks, a later value does
+# not fit the format the first chunk holding a date was read in. The first
+# rows may be blank or ISO; a column never guesses again part-way.
+MIXED = {
+    "blank, then day-first, then month-first": ["", "", "13/02/2025", "05/04/2025", "02/13/2025"],
+    "ISO, then day-first": ["2025-01-01", "2025-01-02", "13/02/2025", "05/04/2025"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MIXED))
+@pytest.mark.parametrize("chunk", ["1", "2", "3", "1000"])
+def test_a_column_that_changes_format_is_refused_in_any_chunk_size(
+    ws: Workspace, case: str, chunk: str
+) -> None:
+    rows = "".join(f"p{i}@example.com,{v}\n" for i, v in enumerate(MIXED[case]))
+    ws.write("campaign.csv", "email,joined\n" + rows)
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {email: email}, columns: {joined: joined}, "
+        "dates: [joined]}\nrules:\n"
+        "  - {id: late, source: recipients, where: {joined: {after: '2025-03-01'}}, "
+        "action: suppress}\n",
+    )
+    run = ws.audit("-q", "--chunk-size", chunk)
+    assert run.code == 2, run.stdout
+    assert "column 'joined': not a date in the format" in run.stderr
+    assert not run.out.exists()

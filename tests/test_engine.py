@@ -815,3 +815,30 @@ def test_a_date_format_read_from_the_first_rows_holds_for_every_part_and_chunk(
         assert [r["email"] for r in flagged] == ["bea@example.com", "dee@example.com"], out
     report = json.loads((ws.root / "whole" / "report.json").read_text())
     assert report["inputs"][0]["date_formats"] == {"joined": "%d/%m/%Y"}
+
+
+def test_a_source_whose_parts_change_date_format_is_refused_by_every_engine(
+    ws: Workspace, cluster: Cluster
+) -> None:
+    """Part 0 is ISO, part 1 day-first: read whole, no format fits; by
+    parts, part 1 does not fit the ISO part 0 was read in, on the cluster's
+    workers as here."""
+    ws.write("list.csv", "email\nann@example.com\nbea@example.com\n")
+    ws.write("cases/part-0.csv", "email,closed\nann@example.com,2026-11-25\n")
+    ws.write("cases/part-1.csv", "email,closed\nbea@example.com,13/11/2026\n")
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {email: email}}\n"
+        "sources:\n  cases: {path: cases, keys: {email: email}, columns: {closed: closed}, "
+        "dates: [closed]}\nrules:\n"
+        "  - {id: recent, source: cases, where: {closed: {within_days: 14}}, action: suppress}\n",
+    )
+    base = ["audit", "list.csv", "--as-of", "2026-12-01", "-q"]
+    for args in ([], ["--engine", "dask", *cluster.args(ws.root)]):
+        result = ws.cli(*base, "--out", "out", *args)
+        assert result.exit_code == 2, (args, result.stdout)
+        assert result.stderr.startswith(
+            "cxaudit: error: cases/part-1.csv: row 2, column 'closed': not a date in the format "
+            "ISO 8601"
+        ), result.stderr
+        assert not (ws.root / "out").exists()

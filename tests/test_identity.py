@@ -107,3 +107,19 @@ def test_the_vectorised_email_path_agrees_with_the_parser(address: str) -> None:
     fast = normalise_emails(s(address)).iloc[0]
     slow = email_addresses(f"<{address}>")  # forced through the parser
     assert ([] if pd.isna(fast) else [fast]) == slow
+
+
+def test_a_customer_ids_leading_apostrophe_is_a_spreadsheets_mark_not_the_id() -> None:
+    """Shopify writes '7210448301122 so Excel keeps the digits; a rules
+    file's placeholder may be written either way."""
+    ids = pd.Series(["'7210448301122", "7210448301122", " ' 12", "'", "'N/A", "'999999", "999999"])
+    read = normalise_ids(ids, ["'999999"])
+    assert [None if pd.isna(v) else v for v in read] == [
+        "7210448301122",
+        "7210448301122",
+        "12",
+        None,
+        None,
+        None,
+        None,
+    ]

@@ -132,7 +132,7 @@ def test_validate_as_json(ws: Workspace) -> None:
         "campaign": None,
         "valid": True,
         "rules": 2,
-        "sources": [{"name": "cases", "path": "cases.csv", "rows": 0}],
+        "sources": [{"name": "cases", "path": "cases.csv", "rows": 0, "date_formats": {}}],
         "problems": [],
     }
     rules = (ws.root / "rules.yaml").read_text()

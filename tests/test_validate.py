@@ -61,6 +61,17 @@ BROKEN = {
         "rules.yaml:6: rule 'vip', where.tier: the campaign file campaign.csv has no column "
         "'tier'; its columns are 'email', 'name'",
     ),
+    # a preset's field of the list that this layout of the export lacks
+    "a list field its preset maps but the file lacks": (
+        "version: 1\nrecipients: {preset: shopify_customers}\nrules:\n"
+        "  - {id: sms, source: recipients, where: {accepts_sms_marketing: {equals: 'no'}}, "
+        "action: suppress}\n",
+        {"campaign.csv": "First Name,Email,Accepts Marketing\nAnn,ann@example.com,yes\n"},
+        "campaign.csv: the rules use field 'accepts_sms_marketing' of the list, but the file has "
+        "none of its columns 'Accepts SMS Marketing' (preset shopify_customers); add the column "
+        "to the export or map accepts_sms_marketing under recipients.columns; the file's columns "
+        "are 'First Name', 'Email', 'Accepts Marketing'",
+    ),
 }
 
 
@@ -152,3 +163,37 @@ def test_validate_says_which_reading_each_inferred_date_column_got(ws: Workspace
         "date_formats": {"joined": "%m-%d-%Y %H:%M:%S"},
     }
     assert data["sources"][0]["date_formats"] == {"Solved at": "%d/%m/%Y %H:%M"}
+
+
+def test_validate_reads_every_part_of_a_list_as_audit_does(ws: Workspace) -> None:
+    ws.write("rules.yaml", ZENDESK_RULES)
+    ws.write(
+        "tickets.csv", "Requester email,Subject,Solved at\nann@example.com,refund,2025-01-01\n"
+    )
+    ws.write("list/part-0.csv", LIST)
+    ws.write("list/part-1.csv", "mail,name\nbob@example.com,Bob\n")
+    first = (
+        "cxaudit: error: list/part-1.csv: its header differs from list/part-0.csv's (column 1 "
+        "is 'mail' here, 'email' there; 2 and 2 columns); every part of list must have the same "
+        "columns in the same order"
+    )
+    assert ws.audit("-q", campaign="list").result.stderr.splitlines()[0] == first
+    result = ws.cli("validate", "--campaign", "list")
+    assert (result.exit_code, result.stderr.splitlines()) == (2, [first])
+
+
+def test_validate_takes_the_encoding_audit_takes(ws: Workspace) -> None:
+    ws.write("rules.yaml", ZENDESK_RULES)
+    ws.write(
+        "tickets.csv", "Requester email,Subject,Solved at\nann@example.com,refund,2025-01-01\n"
+    )
+    ws.write("campaign.csv", "email,name\nj\xf6rg@example.com,J\xf6rg\n".encode("cp1252"))
+    assert ws.cli("validate", "--campaign", "campaign.csv").exit_code == 2
+    result = ws.cli("validate", "--campaign", "campaign.csv", "--encoding", "cp1252")
+    assert result.exit_code == 0, result.stderr
+    stdin = ws.cli("validate", "--campaign", "-")
+    assert (stdin.exit_code, stdin.stderr) == (
+        2,
+        "cxaudit: error: -: validate reads a campaign list from a file; save standard input to "
+        "one, or run audit on it\n",
+    )

@@ -33,6 +33,7 @@ from cxaudit.cli import (
 from cxaudit.cli_progress import _Progress
 from cxaudit.cli_summary import _print_summary, result_line
 from cxaudit.console import _err, _err_console
+from cxaudit.environment import LIST_CHUNK_ROWS
 from cxaudit.errors import EXIT_CEILING, EXIT_DEGRADED
 from cxaudit.escaping import terminal
 
@@ -85,7 +86,7 @@ def audit(
             min=1,
             help="Rows of the list audited at a time; bounds memory for lists of any size.",
         ),
-    ] = 1_000_000,
+    ] = LIST_CHUNK_ROWS,
     fmt: FormatOpt = Format.text,
     quiet: QuietOpt = False,
     show_pii: ShowPiiOpt = False,

@@ -10,6 +10,7 @@ import typer
 
 from cxaudit.cli import (
     DebugOpt,
+    EncodingOpt,
     Format,
     PresetOpt,
     SourceOpt,
@@ -37,11 +38,12 @@ def validate(
         Path | None,
         typer.Option(
             "--campaign",
-            help="A campaign list to check too, as audit would: its key columns, the columns "
-            "the rules name, its dates (its first rows), and its sidecar.",
+            help="A campaign list to check too, read as audit would: its key columns, the "
+            "columns the rules name, its dates, its parts, and its sidecar.",
             show_default=False,
         ),
     ] = None,
+    encoding: EncodingOpt = None,
     source: SourceOpt = None,
     preset: PresetOpt = None,
     fmt: Annotated[
@@ -58,8 +60,8 @@ def validate(
     """Check a rules file, and every source as audit would read it.
 
     Each source must exist and have the mapped columns and every field a rule
-    uses, with its encoding and dates readable; with --campaign, the list's
-    header and first rows too. Prints every problem with its file:line, rule
+    uses, with its encoding and dates readable; with --campaign, the whole
+    list too, read as audit reads it. Prints every problem with its file:line, rule
     id and key; exit 2 if any.
 
     Example:
@@ -82,6 +84,7 @@ def validate(
         lambda: AuditRequest(
             campaign=campaign if campaign is not None else Path(),
             rules=found,
+            encoding=encoding,
             sources=_parse_sources(source),
             presets=_parse_presets(preset),
         ),

@@ -46,6 +46,7 @@ from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.evaluate import Linked
 from cxaudit.files import open_input
+from cxaudit.health import list_fields
 from cxaudit.locations import Url
 from cxaudit.persons import Persons, key_entries, repeats, resolve, split_by_hash
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
@@ -58,6 +59,7 @@ from cxaudit.sources import (
     prepare_table,
     read_options,
     table_idents,
+    unfixed_dates,
     with_date_formats,
 )
 from cxaudit.table import Origin, Table
@@ -306,8 +308,9 @@ class DaskEngine:
 def _check_headers(plan: Plan, chunk_rows: int | None) -> Plan:
     """Read the first chunk of the list and of every source here, as the local
     engine does first, so a missing column is named with the input as given
-    (the folder or glob) rather than by a worker with its part, and the date
-    formats read from those rows hold on every worker: ``plan`` with them."""
+    (the folder or glob) rather than by a worker with its part; and read on
+    until each date column has shown its format, which then holds on every
+    worker as it does for every chunk here: ``plan`` with them."""
     from contextlib import closing
 
     rules, used = plan.rules, plan.used_fields()
@@ -317,14 +320,18 @@ def _check_headers(plan: Plan, chunk_rows: int | None) -> Plan:
         assert config.path is not None
         inputs.append((name, config.path, read_options(rules, config), source_chunk_rows()))
     for name, path, options, rows in inputs:
-        config = rules.recipients if name == RECIPIENTS else rules.sources[name]
         with closing(iter_chunks(path, rows, **options)) as chunks:
-            table = prepare_table(rules, config, next(chunks))
-        if name == RECIPIENTS:
-            check_recipient_columns(rules, table)
-        else:
-            check_fields_available(rules, {name: table}, {name: used.get(name, set())})
-        rules = with_date_formats(rules, table)
+            for n, raw in enumerate(chunks):
+                config = rules.recipients if name == RECIPIENTS else rules.sources[name]
+                table = prepare_table(rules, config, raw)
+                if n == 0 and name == RECIPIENTS:
+                    check_recipient_columns(rules, table, list_fields(plan.applicable))
+                elif n == 0:
+                    check_fields_available(rules, {name: table}, {name: used.get(name, set())})
+                rules = with_date_formats(rules, table)
+                config = rules.recipients if name == RECIPIENTS else rules.sources[name]
+                if not unfixed_dates(config, table):
+                    break  # the workers read every date column as these rows showed
     return replace(plan, rules=rules)
 
 

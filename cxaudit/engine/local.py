@@ -23,6 +23,7 @@ from cxaudit.chunks import Totals, iter_chunks, prefetch
 from cxaudit.coverage import Coverage
 from cxaudit.dates import utc_now
 from cxaudit.digest import Digest, digest_source, empty_matches
+from cxaudit.health import list_fields
 from cxaudit.identity import candidate_idents, identity_long
 from cxaudit.persons import PersonFinder, Persons
 from cxaudit.rules import Rule, RuleSet
@@ -91,7 +92,7 @@ class LocalEngine:
             progress(f"reading campaign {request.campaign}")
             try:
                 first = prepare_table(rules, rules.recipients, next(reader))
-                check_recipient_columns(rules, first)
+                check_recipient_columns(rules, first, list_fields(plan.applicable))
                 # the dates' formats the first chunk showed hold for every chunk
                 for line in read_formats(first):
                     progress(f"campaign: {line}")
@@ -271,10 +272,13 @@ def _with_idents(rules: RuleSet, tables: Iterator[Table]) -> Iterator[tuple[Tabl
 
 
 def _prepared(rules: RuleSet, tables: Iterator[Table]) -> Iterator[LoadedTable]:
-    """Each chunk with its dates parsed and keys normalised."""
+    """Each chunk with its dates parsed and keys normalised, every date
+    column read in the format of the first chunk that held one of its dates."""
     try:
         for table in tables:
-            yield prepare_table(rules, rules.recipients, table)
+            loaded = prepare_table(rules, rules.recipients, table)
+            rules = with_date_formats(rules, loaded)
+            yield loaded
     finally:
         _close(tables)
 

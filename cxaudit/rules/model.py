@@ -142,6 +142,9 @@ class TableConfig:
     encoding_forced: bool = False  # set in the rules file: not a preset's default to sniff past
     date_format_forced: bool = False  # set in the rules file: not a default the values may override
     column_formats: dict[str, str] = field(default_factory=dict)  # inferred from a first chunk
+    # the format an earlier chunk read each date column in (None: ISO 8601):
+    # later chunks, parts and workers must fit it rather than guess again
+    fixed_formats: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def fields(self) -> list[str]:
