@@ -1,0 +1,29 @@
+"""The package's shape holds: no import cycles beyond the four listed in
+pyproject.toml (``lint-imports``), and the command line starts without
+loading the data stack (``cxaudit --help`` stays instant)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_the_import_contracts_hold() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    run = subprocess.run([str(lint)], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Contracts: 1 kept, 0 broken." in run.stdout
+
+
+def test_importing_the_command_line_loads_no_data_libraries() -> None:
+    code = (
+        "import sys, cxaudit.cli\n"
+        "heavy = ('pandas', 'pyarrow', 'numpy', 'dask', 'jinja2', 'phonenumbers')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "[]\n"
