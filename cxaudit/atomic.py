@@ -56,9 +56,7 @@ def write_atomically(
                 raise unwritable(final, exc) from None
         _swap_in(temps, [p for p in stale or [] if p.exists() or p.is_symlink()])
     finally:
-        from cxaudit.part_outputs import discard
-
-        discard(temps.values())
+        remove_quietly(temps.values())
     return list(temps)
 
 
@@ -141,6 +139,4 @@ def _swap_in(temps: dict[Path, Path], stale: list[Path] | None = None) -> None:
                 raise unwritable(failed, exc) from None
             raise
     finally:
-        from cxaudit.part_outputs import discard
-
-        discard(b for b in backups.values() if b is not None)
+        remove_quietly(b for b in backups.values() if b is not None)

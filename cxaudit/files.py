@@ -142,11 +142,17 @@ def refuse_overwriting_inputs(inputs: Iterable[Path], outputs: Iterable[Path]) -
 
 
 def remove_quietly(paths: Iterable[Path]) -> None:
-    """Remove every path that exists, going on past failures: cleaning up
-    after an error must not hide that error or leave the rest behind."""
+    """Remove every path that exists (a temporary folder with what is in
+    it), going on past failures: cleaning up after an error must not hide
+    that error or leave the rest behind."""
+    import shutil
+
     for path in paths:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 @dataclass(frozen=True)

@@ -262,9 +262,7 @@ class OutputWriter:
         finally:
             remove_quietly(self.temps.values())
             if self.parts is not None:
-                from cxaudit.part_outputs import discard
-
-                discard(self.parts.temps.values())
+                remove_quietly(self.parts.temps.values())
 
     def replaced(self, fmt: str) -> list[Path]:
         """Every path a run on a list in format ``fmt`` replaces."""
@@ -292,7 +290,7 @@ class OutputWriter:
         fmt = part.recipients.table.dialect.format
         names = row_files(fmt)
         if self.parts is not None:
-            self.parts.add(part)
+            self.parts.add(arrow_lists(part))
             self._add_to_spreadsheets(part, ("suppressed/", "flagged/"))
             return
         if fmt == "parquet":
@@ -515,3 +513,30 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[None]:
             raise
     finally:
         os.close(fd)
+
+
+def arrow_lists(result: AuditResult) -> tuple[Any, Any, Any]:
+    """The kept, suppressed and flagged rows of one chunk as Arrow tables."""
+    import pyarrow as pa
+
+    table = result.recipients.table
+    if table.arrow is not None:
+        return parquet_tables(result)
+    columns = [pa.array(table.frame[i], pa.string()) for i in range(len(table.header))]
+    whole = pa.Table.from_arrays(columns, names=list(table.header))
+    out = result.outcome
+    listed = []
+    for rows, rules_cell, reasons_cell in (
+        (out.suppressed, out.rules_cell, out.reasons_cell),
+        (out.flagged, out.flag_rules_cell, out.flag_reasons_cell),
+    ):
+        part = whole.filter(pa.array(rows))
+        part = part.append_column(
+            "cxaudit_row", pa.array(table.row_numbers[rows].astype(np.int64), pa.int64())
+        )
+        part = part.append_column("cxaudit_rules", pa.array(rules_cell[rows].tolist(), pa.string()))
+        part = part.append_column(
+            "cxaudit_reasons", pa.array(reasons_cell[rows].tolist(), pa.string())
+        )
+        listed.append(part)
+    return whole.filter(pa.array(out.kept)), listed[0], listed[1]

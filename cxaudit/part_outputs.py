@@ -13,48 +13,14 @@ read. suppressed and flagged parts add ``cxaudit_row`` (a 64-bit integer),
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from cxaudit.audit import AuditResult
-from cxaudit.files import unwritable
+from cxaudit.files import remove_quietly, unwritable
 
 FOLDERS = ("cleaned", "suppressed", "flagged")
 OUT_FORMATS = ("same", "parquet-parts")
-
-
-def arrow_lists(result: AuditResult) -> tuple[Any, Any, Any]:
-    """The kept, suppressed and flagged rows of one chunk as Arrow tables."""
-    import pyarrow as pa
-
-    from cxaudit.outputs import parquet_tables
-
-    table = result.recipients.table
-    if table.arrow is not None:
-        return parquet_tables(result)
-    columns = [pa.array(table.frame[i], pa.string()) for i in range(len(table.header))]
-    whole = pa.Table.from_arrays(columns, names=list(table.header))
-    out = result.outcome
-    listed = []
-    for rows, rules_cell, reasons_cell in (
-        (out.suppressed, out.rules_cell, out.reasons_cell),
-        (out.flagged, out.flag_rules_cell, out.flag_reasons_cell),
-    ):
-        part = whole.filter(pa.array(rows))
-        part = part.append_column(
-            "cxaudit_row", pa.array(table.row_numbers[rows].astype(np.int64), pa.int64())
-        )
-        part = part.append_column("cxaudit_rules", pa.array(rules_cell[rows].tolist(), pa.string()))
-        part = part.append_column(
-            "cxaudit_reasons", pa.array(reasons_cell[rows].tolist(), pa.string())
-        )
-        listed.append(part)
-    return whole.filter(pa.array(out.kept)), listed[0], listed[1]
 
 
 class PartsWriter:
@@ -65,14 +31,15 @@ class PartsWriter:
         self.temps: dict[str, Path] = {}
         self.count = 0
 
-    def add(self, result: AuditResult) -> None:
+    def add(self, tables: tuple[Any, Any, Any]) -> None:
+        """One chunk's kept, suppressed and flagged rows as Arrow tables."""
         import pyarrow.parquet as pq
 
-        for name, table in zip(FOLDERS, arrow_lists(result), strict=True):
+        for name, table in zip(FOLDERS, tables, strict=True):
             folder = self.temps.get(name)
             if folder is None:
                 folder = self.out / f".{name}.{os.getpid()}.tmp"
-                discard([folder])
+                remove_quietly([folder])
                 try:
                     folder.mkdir(parents=True)
                 except OSError as exc:
@@ -115,14 +82,3 @@ def is_parts_folder(path: Path) -> bool:
         return litter and entry.is_file() and not entry.is_symlink()
 
     return all(ours(p) for p in path.iterdir())
-
-
-def discard(paths: Any) -> None:
-    """Remove temporary folders (or files) quietly: cleaning up after an
-    error must not hide that error."""
-    for path in paths:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                path.unlink()
