@@ -24,7 +24,6 @@ from cxaudit.audit import (
     AuditResult,
     load_ruleset,
     parse_as_of,
-    run_audit,
 )
 from cxaudit.changes import DEFAULT_CAMPAIGN_FILES, changed_campaigns
 from cxaudit.engine import Engine
@@ -40,6 +39,7 @@ from cxaudit.errors import (
 from cxaudit.parts import is_partitioned, list_parts
 from cxaudit.report import apply_ceiling, apply_strict, build_report, recipient_labels
 from cxaudit.rules import RECIPIENTS
+from cxaudit.run import run_audit
 from cxaudit.sidecar import read_sidecar
 
 FAIL_ON = ("suppress", "flag")

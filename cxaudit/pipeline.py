@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit import AuditRequest, AuditResult, Progress, iter_audit
+from cxaudit.audit import AuditRequest, AuditResult, Progress
 from cxaudit.baseline import Comparison
 from cxaudit.chunks import Totals
 from cxaudit.engine import Engine
@@ -30,6 +30,7 @@ from cxaudit.report import (
     report_json,
 )
 from cxaudit.report_html import render_html
+from cxaudit.run import iter_audit
 
 
 @dataclass

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit import AuditRequest, run_audit
+from cxaudit.audit import AuditRequest
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import xml_text
 from cxaudit.files import check_regular
 from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.rules import CAMPAIGN_FIELDS, RuleSet, load_rules
+from cxaudit.run import run_audit
 from cxaudit.yamlsafe import LineMap, check_size, load_yaml
 
 OUTCOMES = ("kept", "suppressed", "flagged", "allowed")

@@ -11,8 +11,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxaudit.audit import AuditRequest, run_audit
+from cxaudit.audit import AuditRequest
 from cxaudit.outputs import csv_outputs
+from cxaudit.run import run_audit
 
 RULES = """\
 version: 1

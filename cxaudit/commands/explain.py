@@ -60,9 +60,9 @@ def explain(
 
         cxaudit explain sample_data/campaign.csv --recipient ann@example.com --offer "Aurora X2"
     """
-    from cxaudit.audit import run_audit
     from cxaudit.explain import as_dict, to_text
     from cxaudit.explain import explain as explain_recipient
+    from cxaudit.run import run_audit
 
     def work() -> tuple[Any, Any]:
         request = _request(

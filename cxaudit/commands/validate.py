@@ -68,7 +68,8 @@ def validate(
 
         cxaudit validate rules.yaml --campaign campaign.csv --format json
     """
-    from cxaudit.audit import AuditRequest, validate_rules
+    from cxaudit.audit import AuditRequest
+    from cxaudit.run import validate_rules
 
     def report(exc: CxauditError) -> None:
         if fmt is Format.json:
