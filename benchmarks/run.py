@@ -196,7 +196,7 @@ import time
 t0 = time.perf_counter()
 import cxaudit.pipeline
 t1 = time.perf_counter()
-import cxaudit.cli
+import cxaudit.cli.main
 print(t1 - t0, time.perf_counter() - t1)
 """
 
@@ -608,8 +608,8 @@ PHASE_NAMES = (
 # engineer may rename them: a missing one is left out, never an error).
 # (module, attribute path, phase)
 PROBES = (
-    ("cxaudit.audit", "match_sources", "matching sources to rules"),
-    ("cxaudit.persons", "PersonFinder.finish", "finding persons"),
+    ("cxaudit.audit.plan", "match_sources", "matching sources to rules"),
+    ("cxaudit.audit.persons", "PersonFinder.finish", "finding persons"),
     ("cxaudit.pipeline", "OutputWriter.add", "writing rows"),
     ("cxaudit.pipeline", "Tally.add", "tallying report"),
     ("cxaudit.pipeline", "build_report", "building report"),
@@ -887,11 +887,11 @@ def audit_in_process(
     scheduler: str | None = None,
 ) -> tuple[Recorder, int, list[str], list[Task]]:
     """The benchmark's audit run once more through the library, as the CLI
-    builds it (cxaudit/cli.py ``audit``), with a Recorder as its progress;
+    builds it (cxaudit/cli/app.py ``audit``), with a Recorder as its progress;
     with ``engine``, on that engine (its start and close timed too)."""
     from dataclasses import replace
 
-    from cxaudit.audit import AuditRequest, resolve_as_of
+    from cxaudit.audit.plan import AuditRequest, resolve_as_of
     from cxaudit.pipeline import audit_to_folder
 
     request = AuditRequest(
@@ -992,13 +992,13 @@ def task_table(tasks: list[Task], sizes: dict[str, int], layout: Layout) -> list
 
 def import_times(repeat: int) -> list[str]:
     """Start-up in fresh processes: the interpreter alone, import
-    cxaudit.pipeline, then cxaudit.cli on top; and the heaviest packages."""
+    cxaudit.pipeline, then cxaudit.cli.main on top; and the heaviest packages."""
     bare = min(_run([sys.executable, "-c", "pass"])[0] for _ in range(repeat))
     runs = [_run([sys.executable, "-c", IMPORT_SCRIPT])[2].split() for _ in range(repeat)]
     pipeline = min(float(r[0]) for r in runs)
     cli = min(float(r[1]) for r in runs)
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import cxaudit.pipeline, cxaudit.cli"],
+        [sys.executable, "-X", "importtime", "-c", "import cxaudit.pipeline, cxaudit.cli.main"],
         capture_output=True,
         text=True,
         check=False,
@@ -1014,7 +1014,7 @@ def import_times(repeat: int) -> list[str]:
     top = ", ".join(f"{name} {us / 1e6:.2f} s" for us, name in heavy[:6])
     return [
         f"imports (fresh process, best of {repeat}): python start {bare:.2f} s; "
-        f"import cxaudit.pipeline {pipeline:.2f} s; then cxaudit.cli {cli:.2f} s",
+        f"import cxaudit.pipeline {pipeline:.2f} s; then cxaudit.cli.main {cli:.2f} s",
         f"heaviest top-level packages (-X importtime, cumulative): {top or 'n/a'}",
     ]
 

@@ -1,5 +1,5 @@
 """Allow ``python -m cxaudit``."""
 
-from cxaudit.cli import main
+from cxaudit.cli.main import main
 
 main()

@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from cxaudit.audit import AuditResult
+from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
+from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.prepare import LoadedTable
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import candidate_idents, identity_long, key_kind
-from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
 from cxaudit.privacy import mask, mask_inside_many
 from cxaudit.rules import RECIPIENTS, Rule
-from cxaudit.sources import LoadedTable
 
 
 @dataclass

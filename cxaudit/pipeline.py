@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit import AuditRequest, AuditResult, Progress
-from cxaudit.baseline import Comparison
-from cxaudit.chunks import Totals
+from cxaudit.audit.plan import AuditRequest, AuditResult, Progress
 from cxaudit.engine import Engine
-from cxaudit.files import refuse_overwriting_inputs
-from cxaudit.outputs import OutputWriter
-from cxaudit.report import (
+from cxaudit.inputs.chunks import Totals
+from cxaudit.inputs.files import refuse_overwriting_inputs
+from cxaudit.outputs.writer import OutputWriter
+from cxaudit.reports.baseline import Comparison
+from cxaudit.reports.build import (
     Tally,
     apply_ceiling,
     apply_strict,
@@ -29,7 +29,7 @@ from cxaudit.report import (
     render_markdown,
     report_json,
 )
-from cxaudit.report_html import render_html
+from cxaudit.reports.html import render_html
 from cxaudit.run import iter_audit
 
 

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit import AuditRequest
+from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
+from cxaudit.audit.plan import AuditRequest
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import xml_text
-from cxaudit.files import check_regular
-from cxaudit.outcome import DUPLICATE, UNVERIFIABLE
+from cxaudit.inputs.files import check_regular
 from cxaudit.rules import CAMPAIGN_FIELDS, RuleSet, load_rules
+from cxaudit.rules.yamlsafe import LineMap, check_size, load_yaml
 from cxaudit.run import run_audit
-from cxaudit.yamlsafe import LineMap, check_size, load_yaml
 
 OUTCOMES = ("kept", "suppressed", "flagged", "allowed")
 CASE_KEYS = ("name", "campaign", "as_of", "recipients", "sources", "expect")

@@ -1,6 +1,6 @@
 """The library's front door: run an audit on an engine, or validate a rules
 file and its inputs. The engines (:mod:`cxaudit.engine`) carry out the plan
-:mod:`cxaudit.audit` makes and decide chunks with its code; this module is the
+:mod:`cxaudit.audit.plan` makes and decide chunks with its code; this module is the
 one that picks an engine, so the audit core never imports one."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cxaudit.audit import (
+from cxaudit.audit.health import list_fields
+from cxaudit.audit.plan import (
     AuditRequest,
     AuditResult,
     Progress,
@@ -17,12 +18,11 @@ from cxaudit.audit import (
     load_ruleset,
     plan_audit,
 )
-from cxaudit.chunks import Totals
+from cxaudit.audit.prepare import LoadedTable, missing_fields, read_options
 from cxaudit.errors import CxauditError
-from cxaudit.health import list_fields
+from cxaudit.inputs.chunks import Totals
 from cxaudit.rules import RECIPIENTS, RuleSet
-from cxaudit.sidecar import read_sidecar
-from cxaudit.sources import LoadedTable, missing_fields, read_options
+from cxaudit.rules.sidecar import read_sidecar
 
 if TYPE_CHECKING:
     from cxaudit.engine import Engine
@@ -69,9 +69,9 @@ def _validate_list(request: AuditRequest, rules: RuleSet) -> dict[str, dict[str,
     parts' headers, its keys, the columns rules name, repeated headers, and
     each date column in the format of the first chunk holding one of its
     dates. Returns the formats read from the values, by column header."""
-    from cxaudit.chunks import iter_chunks
+    from cxaudit.audit.prepare import check_recipient_columns, prepare_table, with_date_formats
     from cxaudit.environment import LIST_CHUNK_ROWS
-    from cxaudit.sources import check_recipient_columns, prepare_table, with_date_formats
+    from cxaudit.inputs.chunks import iter_chunks
 
     if str(request.campaign) == "-":
         raise CxauditError(

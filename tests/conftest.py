@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from cxaudit.cli import app
+from cxaudit.cli.main import app
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -67,7 +67,7 @@ def test_from_a_subfolder_paths_are_relative_to_it(repo: Workspace) -> None:
     os.chdir(repo.root / "campaigns")
     try:
         result = repo.runner.invoke(
-            __import__("cxaudit.cli", fromlist=["app"]).app,
+            __import__("cxaudit.cli.main", fromlist=["app"]).app,
             ["check", "--changed-since", "main", "--rules", "../rules.yaml", "-f", "json"],
         )
     finally:
@@ -201,7 +201,7 @@ def test_diff_relative_in_the_git_config_changes_nothing(ws: Workspace) -> None:
     old = Path.cwd()
     os.chdir(ws.root / "campaigns")
     try:
-        from cxaudit.cli import app
+        from cxaudit.cli.main import app
 
         result = ws.runner.invoke(
             app, ["check", "--changed-since", "main", "--rules", "../rules.yaml", "-f", "json"]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cxaudit.audit import AuditRequest
-from cxaudit.check import run_check
-from cxaudit.renderers import RENDERERS, check_dict
+from cxaudit.audit.plan import AuditRequest
+from cxaudit.check.formats import RENDERERS, check_dict
+from cxaudit.check.run import run_check
 from tests.conftest import CASES_HEADER, REPO, Workspace
 
 GOLDEN = REPO / "tests" / "golden" / "check"

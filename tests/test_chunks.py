@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxaudit.chunks import Totals, iter_chunks
-from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
+from cxaudit.inputs.chunks import Totals, iter_chunks
+from cxaudit.inputs.csvfile import read_table
 
 # Quoted line breaks (one row over three lines), a doubled quote, a blank
 # line between rows, a BOM and CRLF endings, and a last row without one.
@@ -122,8 +122,8 @@ def test_prefetch_hands_out_what_it_reads_in_order_and_raises_where_the_error_wa
     caller that stops early stops the reader."""
     import threading
 
-    from cxaudit.chunks import prefetch
     from cxaudit.errors import CxauditError
+    from cxaudit.inputs.chunks import prefetch
 
     assert list(prefetch(iter(range(5)))) == [0, 1, 2, 3, 4]
 

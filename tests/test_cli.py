@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxaudit.cli import app
+from cxaudit.cli.main import app
 from tests.conftest import CAMPAIGN, CASES_HEADER, REPO, Workspace
 
 LOG = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ cxaudit: ")
@@ -246,7 +246,7 @@ def test_terminal_progress_shows_each_phase_with_rows_per_second() -> None:
 
     from rich.console import Console
 
-    from cxaudit.cli import _Progress
+    from cxaudit.cli.progress import _Progress
 
     buf = io.StringIO()
     progress = _Progress(silent=False)
@@ -356,7 +356,7 @@ def test_the_cli_runs_without_click_installed() -> None:
         "            raise ImportError('click is not installed')\n"
         "sys.meta_path.insert(0, Block())\n"
         "sys.argv = ['cxaudit', '--version']\n"
-        "from cxaudit.cli import main\n"
+        "from cxaudit.cli.main import main\n"
         "main()\n"
     )
     done = subprocess.run(

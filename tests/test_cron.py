@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from cxaudit.outputs import output_lock
+from cxaudit.outputs.writer import output_lock
 from tests.conftest import CASES_HEADER, Workspace
 
 SEVERE = """
@@ -132,7 +132,7 @@ def test_lock_holds_across_processes(ws: Workspace) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from cxaudit.outputs import output_lock\n"
+            "import sys, time; from pathlib import Path; from cxaudit.outputs.writer import output_lock\n"
             f"with output_lock(Path({str(out)!r})):\n    print('held', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cxaudit.csvfile import read_table, render_csv, sniff_delimiter
 from cxaudit.errors import CxauditError
-from cxaudit.table import Dialect
+from cxaudit.inputs.csvfile import read_table, render_csv, sniff_delimiter
+from cxaudit.inputs.table import Dialect
 
 TRICKY = [
     ["id", "zip", "name", "note", "amount"],

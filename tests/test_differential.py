@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxaudit.outcome import UNVERIFIABLE_REASON
+from cxaudit.audit.decide import UNVERIFIABLE_REASON
 from tests.conftest import CASES_HEADER, Workspace
 
 ENDINGS = ("\n", "\r\n", "\r")

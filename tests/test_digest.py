@@ -1,4 +1,4 @@
-"""Sources streamed through phase 1 (cxaudit/digest.py): read 1 or 7 rows at
+"""Sources streamed through phase 1 (cxaudit/audit/digest.py): read 1 or 7 rows at
 a time, they give the bytes of the whole-source run, and explain, check and
 cxaudit test give the same answers."""
 
@@ -148,9 +148,9 @@ def test_a_digest_keeps_one_row_per_matched_key_not_every_row(
     """1,000 matching rows over 10 people: the digest keeps 10 rows (the
     first of each person's, in file order) and the counts add up to 1,000;
     the 500 rows no rule matches are counted but not kept."""
-    from cxaudit.audit import AuditRequest, load_ruleset
+    from cxaudit.audit.digest import digest_source
+    from cxaudit.audit.plan import AuditRequest, load_ruleset
     from cxaudit.dates import parse_instant
-    from cxaudit.digest import digest_source
 
     lines = ["email,status,n"]
     for i in range(1500):

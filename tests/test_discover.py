@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cxaudit.cli import app
+from cxaudit.cli.main import app
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = CASES_HEADER + "\n1,C1,,open,urgent,X,Phone dead,,2026-11-01,\n"

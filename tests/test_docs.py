@@ -7,8 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from cxaudit.preset_docs import EVIDENCE, NOTES
-from cxaudit.presets import PRESETS
+from cxaudit.rules.preset_docs import EVIDENCE, NOTES
+from cxaudit.rules.presets import PRESETS
 from tests.conftest import REPO
 
 

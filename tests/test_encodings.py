@@ -8,7 +8,7 @@ import codecs
 
 import pytest
 
-from cxaudit.encodings import sniff_encoding
+from cxaudit.inputs.encodings import sniff_encoding
 from tests.conftest import Workspace
 
 HEADER = '"number","opened_at","short_description","caller_id","caller_id.email","priority","state"'

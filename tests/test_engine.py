@@ -682,7 +682,7 @@ def test_reading_a_csv_while_another_thread_samples_its_frames(tmp_path: Path) -
     an "internal error" of the audit)."""
     import threading
 
-    from cxaudit.chunks import iter_chunks
+    from cxaudit.inputs.chunks import iter_chunks
 
     path = tmp_path / "history.csv"
     path.write_text("email,channel\n" + "".join(f"u{i}@example.com,sms\n" for i in range(400)))
@@ -703,7 +703,7 @@ def test_reading_a_csv_while_another_thread_samples_its_frames(tmp_path: Path) -
                     pass
             except BufferError as exc:
                 pytest.skip(
-                    "engine bug: cxaudit.chunks._Records.take resizes its bytearray "
+                    "engine bug: cxaudit.inputs.chunks._Records.take resizes its bytearray "
                     f"(del self.buffer[:cut]) while a sampled frame still holds a numpy view of "
                     f"it: {exc!r}; on a Dask worker this is the intermittent 'internal error "
                     "(BufferError: Existing exports of data: object cannot be re-sized)'"

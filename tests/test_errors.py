@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cxaudit.yamlsafe import MAX_BYTES
+from cxaudit.rules.yamlsafe import MAX_BYTES
 from tests.conftest import Workspace
 
 RULES = """\

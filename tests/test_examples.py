@@ -232,7 +232,7 @@ def test_cron_script_two_nights(project: Path) -> None:
 
 
 def test_cron_script_exit_codes_and_retention(project: Path) -> None:
-    from cxaudit.outputs import output_lock
+    from cxaudit.outputs.writer import output_lock
 
     for night in ("2026-11-10", "2026-11-11", "2026-11-12"):
         assert _night(project, f"{night}T02:15:00Z").returncode == 0

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cxaudit.cli import EXIT_CODES
-from cxaudit.outputs import output_lock
+from cxaudit.cli.exit_codes import EXIT_CODES
+from cxaudit.outputs.writer import output_lock
 from tests.conftest import CASES_HEADER, REPO, Workspace
 
 CAMPAIGN = "customer_id,email\nC1,ann@example.com\nC2,bob@example.com\nC3,cara@example.com\n"

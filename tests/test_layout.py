@@ -15,12 +15,12 @@ def test_the_import_contracts_hold() -> None:
     lint = Path(sys.executable).with_name("lint-imports")
     run = subprocess.run([str(lint)], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "Contracts: 1 kept, 0 broken." in run.stdout
+    assert "Contracts: 2 kept, 0 broken." in run.stdout
 
 
 def test_importing_the_command_line_loads_no_data_libraries() -> None:
     code = (
-        "import sys, cxaudit.cli\n"
+        "import sys, cxaudit.cli.main\n"
         "heavy = ('pandas', 'pyarrow', 'numpy', 'dask', 'jinja2', 'phonenumbers')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )

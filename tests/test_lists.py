@@ -22,8 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxaudit import report as report_module
-from cxaudit import report_html, spreadsheets
+from cxaudit.outputs import spreadsheets
+from cxaudit.reports import build as report_module
+from cxaudit.reports import html as report_html
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = CASES_HEADER + (

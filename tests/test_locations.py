@@ -17,7 +17,7 @@ import fsspec
 import pytest
 from fsspec.spec import AbstractFileSystem
 
-from cxaudit.locations import Url, location, shown
+from cxaudit.inputs.locations import Url, location, shown
 from tests.conftest import CASES_HEADER, Workspace
 
 CAMPAIGN = "customer_id,email,name\nC1,ann@example.com,Ann\nC2,bob@example.com,Bob\n"

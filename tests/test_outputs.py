@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from cxaudit.atomic import write_atomically
 from cxaudit.errors import CxauditError
-from cxaudit.outputs import check_out_dir
+from cxaudit.outputs.atomic import write_atomically
+from cxaudit.outputs.writer import check_out_dir
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 

@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxaudit.chunks import Totals, iter_chunks
-from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
-from cxaudit.parts import is_partitioned, list_parts
-from cxaudit.table import Table
+from cxaudit.inputs.chunks import Totals, iter_chunks
+from cxaudit.inputs.csvfile import read_table
+from cxaudit.inputs.parts import is_partitioned, list_parts
+from cxaudit.inputs.table import Table
 
 from .conftest import CASES_HEADER, Run, Workspace
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxaudit.audit.persons import PersonFinder, Persons
 from cxaudit.errors import CxauditError
 from cxaudit.identity import identity_columns
-from cxaudit.persons import PersonFinder, Persons
 
 
 def _idents(ids: list[str], emails: list[str]) -> pd.DataFrame:
@@ -100,7 +100,7 @@ def test_a_full_tmpdir_during_the_spill_is_a_user_error_and_leaves_nothing(
 ) -> None:
     import pyarrow as pa
 
-    import cxaudit.persons as persons
+    import cxaudit.audit.persons as persons
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR

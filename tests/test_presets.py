@@ -11,9 +11,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from cxaudit.csvfile import read_table
 from cxaudit.errors import CxauditError
-from cxaudit.presets import PRESETS, accepted_columns
+from cxaudit.inputs.csvfile import read_table
+from cxaudit.rules.presets import PRESETS, accepted_columns
 from tests.conftest import REPO, Run, Workspace
 
 EXPORTS = REPO / "tests" / "fixtures" / "exports"
@@ -556,7 +556,7 @@ def test_every_salesforce_footer_shape_is_dropped_and_counted(ws: Workspace, foo
 
 
 def test_a_one_column_report_keeps_its_rows_above_the_footer(tmp_path) -> None:
-    from cxaudit.csvfile import _drop_footer
+    from cxaudit.inputs.csvfile import _drop_footer
 
     body = [["Case Number"], ["00001"], ["00002"], [], ["Grand Totals (2 records)"], ["Acme"]]
     kept, dropped = _drop_footer(

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxaudit.audit import AuditRequest
-from cxaudit.outputs import csv_outputs
+from cxaudit.audit.plan import AuditRequest
+from cxaudit.outputs.writer import csv_outputs
 from cxaudit.run import run_audit
 
 RULES = """\

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxaudit import records
+from cxaudit.inputs import records
 from tests.conftest import CASES_HEADER, Workspace
 
 

@@ -36,9 +36,9 @@ from typing import Any
 import pytest
 
 from cxaudit.escaping import html_text
-from cxaudit.report import Tally
-from cxaudit.report_html import render_html
-from cxaudit.table import Dialect
+from cxaudit.inputs.table import Dialect
+from cxaudit.reports.build import Tally
+from cxaudit.reports.html import render_html
 from tests.conftest import CAMPAIGN, CASES_HEADER, REPO, Workspace
 from tests.test_hostile import EMAIL, HOSTILE, RULES, SOURCE, _campaign, _cases, _no_personal_data
 
@@ -427,8 +427,8 @@ def test_changes_since_the_baseline(ws: Workspace) -> None:
 def test_templates_are_package_data() -> None:
     """A non-editable install (a wheel) carries the templates."""
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = config["tool"]["setuptools"]["package-data"]["cxaudit"]
-    templates = sorted(p.name for p in (REPO / "cxaudit" / "templates").iterdir())
+    patterns = config["tool"]["setuptools"]["package-data"]["cxaudit.reports"]
+    templates = sorted(p.name for p in (REPO / "cxaudit" / "reports" / "templates").iterdir())
     assert templates == ["report.css", "report.html.j2"]
     for name in templates:
         assert any(Path("templates", name).match(p) for p in patterns), name

@@ -12,8 +12,8 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from cxaudit import spreadsheets
-from cxaudit.spreadsheets import Spreadsheet
+from cxaudit.outputs import spreadsheets
+from cxaudit.outputs.spreadsheets import Spreadsheet
 
 HEADER = ["customer_id", "email", "note", "cxaudit_row", "cxaudit_rules", "cxaudit_reasons"]
 HOSTILE = [

@@ -65,7 +65,7 @@ def test_a_source_rewritten_during_the_run_is_exit_2(
     ws.write("campaign.csv", "email\nann@example.com\n")
     ws.write("cases.csv", "email,priority\nann@example.com,urgent\n")
     ws.write("rules.yaml", RULES)
-    from cxaudit import digest
+    from cxaudit.audit import digest
 
     real = digest.finish
 

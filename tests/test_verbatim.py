@@ -10,7 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from cxaudit.cli import _print_summary, _Progress, make_console
+from cxaudit.cli.console import make_console
+from cxaudit.cli.progress import _Progress
+from cxaudit.cli.summary import _print_summary
 from tests.conftest import CAMPAIGN, Workspace
 
 CASES = """\
@@ -120,7 +122,7 @@ def test_progress_on_a_terminal_shows_markup_as_text() -> None:
 
 
 def test_errors_and_warnings_print_as_written(capsys: pytest.CaptureFixture[str]) -> None:
-    from cxaudit.cli import _err
+    from cxaudit.cli.console import _err
 
     _err("x:x:1.csv [bold]row[/bold] 2 [/x]")
     assert capsys.readouterr().err == "cxaudit: error: x:x:1.csv [bold]row[/bold] 2 [/x]\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cxaudit.errors import CxauditError
-from cxaudit.yamlsafe import MAX_BYTES, check_size, load_yaml
+from cxaudit.rules.yamlsafe import MAX_BYTES, check_size, load_yaml
 from tests.conftest import Workspace
 
 

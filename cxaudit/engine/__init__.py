@@ -1,10 +1,10 @@
 """Where the audit runs: this process (``local``) or a Dask cluster (``dask``).
 
-An engine carries out a :class:`~cxaudit.audit.Plan` in the two phases every
+An engine carries out a :class:`~cxaudit.audit.plan.Plan` in the two phases every
 engine shares: phase 1 reduces each source to the keys its rules matched
-(:mod:`cxaudit.digest`), phase 2 decides the list chunk by chunk (or
+(:mod:`cxaudit.audit.digest`), phase 2 decides the list chunk by chunk (or
 partition by partition) against those keys
-(:func:`~cxaudit.audit.decide_chunk`). Both engines run the same condition,
+(:func:`~cxaudit.audit.plan.decide_chunk`). Both engines run the same condition,
 identity, digest and decision code and give the same bytes; they differ
 only in where the work runs and how partial results come together.
 """
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 from cxaudit.errors import CxauditError
 
 if TYPE_CHECKING:
-    from cxaudit.audit import AuditResult, Plan, Progress
-    from cxaudit.chunks import Totals
+    from cxaudit.audit.plan import AuditResult, Plan, Progress
+    from cxaudit.inputs.chunks import Totals
 
 ENGINES = ("local", "dask")
 

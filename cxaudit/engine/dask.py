@@ -1,12 +1,12 @@
 """The Dask engine: the same audit, its work spread over a Dask cluster.
 
 Partitions are the parts of a partitioned input (a folder or a glob, see
-:mod:`cxaudit.parts`); a single file is one partition (a CSV cannot be cut
+:mod:`cxaudit.inputs.parts`); a single file is one partition (a CSV cannot be cut
 safely without reading it from the start: a quoted value may hold line
 breaks), so a list in one file is streamed in chunks here, as the local
 engine streams it, after phase 1 ran on the cluster. The work, as tasks:
 
-1. Phase 1 per source part: the part's digest (:func:`cxaudit.digest.build`,
+1. Phase 1 per source part: the part's digest (:func:`cxaudit.audit.digest.build`,
    the local engine's code on the part's rows); digests of neighbouring
    parts are merged in a tree, keeping file order, so counts and first rows
    are those of one pass over the joined parts.
@@ -14,7 +14,7 @@ engine streams it, after phase 1 ran on the cluster. The work, as tasks:
    each part's keys are split by hash into buckets, each bucket judged on
    one worker (every copy of a key is in one bucket), the verdicts joined.
 3. Phase 2 per list part, with phase 1's matched keys and kept rows
-   broadcast to every worker (:func:`cxaudit.audit.decide_chunk`).
+   broadcast to every worker (:func:`cxaudit.audit.plan.decide_chunk`).
 
 Results come back in list order and are written by the caller exactly as the
 local engine's are, so the outputs are the same bytes. ``check`` and rule
@@ -35,22 +35,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit import environment, parts
-from cxaudit.audit import AuditResult, Plan, Progress, cover, decide_chunk, link_persons
-from cxaudit.chunks import Totals, iter_chunks
-from cxaudit.coverage import Coverage
-from cxaudit.digest import Digest, build, finish, merge
-from cxaudit.digest import chunk_rows as source_chunk_rows
-from cxaudit.engine.local import LocalEngine, tables_and_matches
-from cxaudit.errors import CxauditError
-from cxaudit.escaping import terminal
-from cxaudit.evaluate import Linked
-from cxaudit.files import open_input
-from cxaudit.health import list_fields
-from cxaudit.locations import Url
-from cxaudit.persons import Persons, key_entries, repeats, resolve, split_by_hash
-from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
-from cxaudit.sources import (
+from cxaudit import environment
+from cxaudit.audit.coverage import Coverage
+from cxaudit.audit.digest import Digest, build, finish, merge
+from cxaudit.audit.digest import chunk_rows as source_chunk_rows
+from cxaudit.audit.health import list_fields
+from cxaudit.audit.matching import Linked
+from cxaudit.audit.persons import Persons, key_entries, repeats, resolve, split_by_hash
+from cxaudit.audit.plan import AuditResult, Plan, Progress, cover, decide_chunk, link_persons
+from cxaudit.audit.prepare import (
     LoadedTable,
     check_fields_available,
     check_recipient_columns,
@@ -62,7 +55,15 @@ from cxaudit.sources import (
     unfixed_dates,
     with_date_formats,
 )
-from cxaudit.table import Origin, Table
+from cxaudit.engine.local import LocalEngine, tables_and_matches
+from cxaudit.errors import CxauditError
+from cxaudit.escaping import terminal
+from cxaudit.inputs import parts
+from cxaudit.inputs.chunks import Totals, iter_chunks
+from cxaudit.inputs.files import open_input
+from cxaudit.inputs.locations import Url
+from cxaudit.inputs.table import Origin, Table
+from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
 
 BUCKETS_PER_WORKER = 2  # shuffle buckets for the duplicate judgement
 WORKERS_WAIT = 60  # seconds a scheduler may take to have a worker (CXAUDIT_DASK_WORKERS_WAIT)

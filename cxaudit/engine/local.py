@@ -18,16 +18,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxaudit.audit import AuditResult, Plan, Progress, _silent, cover, decide_chunk, link_persons
-from cxaudit.chunks import Totals, iter_chunks, prefetch
-from cxaudit.coverage import Coverage
-from cxaudit.dates import utc_now
-from cxaudit.digest import Digest, digest_source, empty_matches
-from cxaudit.health import list_fields
-from cxaudit.identity import candidate_idents, identity_long
-from cxaudit.persons import PersonFinder, Persons
-from cxaudit.rules import Rule, RuleSet
-from cxaudit.sources import (
+from cxaudit.audit.coverage import Coverage
+from cxaudit.audit.digest import Digest, digest_source, empty_matches
+from cxaudit.audit.health import list_fields
+from cxaudit.audit.persons import PersonFinder, Persons
+from cxaudit.audit.plan import (
+    AuditResult,
+    Plan,
+    Progress,
+    _silent,
+    cover,
+    decide_chunk,
+    link_persons,
+)
+from cxaudit.audit.prepare import (
     LoadedTable,
     check_recipient_columns,
     concat_tables,
@@ -37,7 +41,11 @@ from cxaudit.sources import (
     table_idents,
     with_date_formats,
 )
-from cxaudit.table import Table
+from cxaudit.dates import utc_now
+from cxaudit.identity import candidate_idents, identity_long
+from cxaudit.inputs.chunks import Totals, iter_chunks, prefetch
+from cxaudit.inputs.table import Table
+from cxaudit.rules import Rule, RuleSet
 
 
 class LocalEngine:
@@ -155,7 +163,7 @@ def load_sources(
     focus: pa.Array | None = None,
 ) -> dict[str, Digest]:
     """Phase 1: read each source chunk by chunk and reduce it to the keys the
-    ``applicable`` rules matched (:mod:`cxaudit.digest`), sources side by
+    ``applicable`` rules matched (:mod:`cxaudit.audit.digest`), sources side by
     side in threads."""
     applicable = applicable or []
     moment = as_of if as_of is not None else utc_now()

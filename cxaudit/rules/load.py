@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from cxaudit.dates import parse_instant
 from cxaudit.errors import CxauditError
-from cxaudit.files import check_regular
-from cxaudit.locations import refuse_url
+from cxaudit.inputs.files import check_regular
+from cxaudit.inputs.locations import refuse_url
 from cxaudit.rules.model import (
     CHANNELS,
     RECIPIENTS,
@@ -32,7 +32,7 @@ from cxaudit.rules.shape import RuleSpec, VocabularySpec, _shape_problems, _vali
 from cxaudit.rules.tables import _NAME, _table
 from cxaudit.rules.templates import _check_template
 from cxaudit.rules.where import _parse_where, _RuleContext
-from cxaudit.yamlsafe import LineMap, Path_, check_size, load_yaml
+from cxaudit.rules.yamlsafe import LineMap, Path_, check_size, load_yaml
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from cxaudit.errors import CxauditError
 from cxaudit.rules.problems import _suggest
-from cxaudit.yamlsafe import LineMap
+from cxaudit.rules.yamlsafe import LineMap
 
 RECIPIENTS = "recipients"
 CAMPAIGN_FIELDS = ("type", "channel", "offer")

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from cxaudit.errors import CxauditError
-from cxaudit.yamlsafe import LineMap, Path_
+from cxaudit.rules.yamlsafe import LineMap, Path_
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxaudit.rules.model import RECIPIENTS
 from cxaudit.rules.problems import _Problems, _suggest
-from cxaudit.yamlsafe import Path_
+from cxaudit.rules.yamlsafe import Path_
 
 
 class _Spec(BaseModel):

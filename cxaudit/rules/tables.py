@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cxaudit.encodings import encoding_problem
 from cxaudit.identity import KEY_NAMES
-from cxaudit.locations import location
-from cxaudit.presets import PRESETS
+from cxaudit.inputs.encodings import encoding_problem
+from cxaudit.inputs.locations import location
 from cxaudit.rules.model import RECIPIENTS, TableConfig
+from cxaudit.rules.presets import PRESETS
 from cxaudit.rules.problems import _Problems, _suggest
 from cxaudit.rules.shape import TableSpec
-from cxaudit.yamlsafe import Path_
+from cxaudit.rules.yamlsafe import Path_
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

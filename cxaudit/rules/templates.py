@@ -13,7 +13,7 @@ from cxaudit.rules.model import CAMPAIGN_FIELDS, RECIPIENTS
 from cxaudit.rules.problems import _suggest
 from cxaudit.rules.shape import RuleSpec
 from cxaudit.rules.where import _RuleContext
-from cxaudit.yamlsafe import Path_
+from cxaudit.rules.yamlsafe import Path_
 
 _CAMPAIGN_TEMPLATE_FIELDS = ("campaign.type", "campaign.channel", "campaign.offer")
 _SAMPLE_MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

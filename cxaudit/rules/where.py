@@ -29,7 +29,7 @@ from cxaudit.rules.model import (
     TableConfig,
 )
 from cxaudit.rules.problems import _key_text, _Problems, _suggest
-from cxaudit.yamlsafe import Path_
+from cxaudit.rules.yamlsafe import Path_
 
 _REF = re.compile(r"^\$(campaign|recipient)\.(.*)$", re.DOTALL)
 
