@@ -91,15 +91,18 @@ class AmbiguousDates(ValueError):
 
 
 def describe(fmt: str) -> str:
-    """``%d/%m/%Y %H:%M`` -> ``day/month/year``: which part is which."""
-    head = fmt.split(" ")[0].split("T")[0]
+    """``%d/%m/%Y %H:%M`` -> ``day/month/year``, ``%d %B %Y`` -> ``day month
+    name year``: which part of the date is which (the time left out)."""
+    head = re.split(r"[ T]?%[HI]", fmt)[0].rstrip(" ,T")
     for directive, word in _WORDS.items():
         head = head.replace(directive, word)
     return head.replace("%b", "month name").replace("%B", "month name")
 
 
 def _reads(fmt: str, values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, format=fmt, utc=True, errors="coerce")
+    from cxaudit.dates import to_moments
+
+    return to_moments(values, fmt)
 
 
 def infer_format(values: pd.Series) -> str | None:

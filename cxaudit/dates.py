@@ -44,6 +44,30 @@ class OutOfRange(ValueError):
         self.moment = moment
 
 
+def month_sibling(fmt: str) -> str | None:
+    """The same format with abbreviated and full month names swapped
+    (``%d %b %Y`` and ``%d %B %Y``), or None. "13 May 2026" fits both and no
+    value reads as two different days under them, so a column may hold both
+    ("12 Nov 2026", "12 November 2026") however it is cut into chunks."""
+    if ("%b" in fmt) == ("%B" in fmt):
+        return None
+    return fmt.replace("%b", "%B") if "%b" in fmt else fmt.replace("%B", "%b")
+
+
+def to_moments(text: pd.Series, fmt: str) -> pd.Series:
+    """``text`` read in ``fmt`` as UTC moments, NaT where a value does not fit;
+    a month name fits in either form (:func:`month_sibling`)."""
+    parsed = pd.to_datetime(text, format=fmt, utc=True, errors="coerce")
+    other = month_sibling(fmt)
+    if other is not None:
+        missing = parsed.isna() & text.notna()
+        if missing.any():
+            rest = text.where(missing, None)
+            again = pd.to_datetime(rest, format=other, utc=True, errors="coerce")
+            parsed = parsed.where(~missing, again)
+    return parsed
+
+
 def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     """Parse a column of text into UTC timestamps; empty cells become NaT.
 
@@ -59,9 +83,7 @@ def parse_moments(values: pd.Series, date_format: str | None) -> pd.Series:
     if date_format:
         if "%b" in date_format or "%B" in date_format:
             text = english_months(text)
-        parsed = pd.to_datetime(
-            text.where(present, None), format=date_format, utc=True, errors="coerce"
-        )
+        parsed = to_moments(text.where(present, None), date_format)
     else:
         parsed = pd.to_datetime(
             _micro(text).where(present, None), format="ISO8601", utc=True, errors="coerce"
@@ -264,4 +286,12 @@ def format_hint(value: str) -> str:
         sep, year = named.group(1, 2)
         y = "%Y" if len(year) == 4 else "%y"
         return f'"%d{sep}%b{sep}{y}{_time_format(named.group("time"))}"'
+    from cxaudit.dateformats import AmbiguousDates, infer_format
+
+    try:  # the value's own shape, if it has one the values could be read in
+        fitting = infer_format(pd.Series([text]))
+    except AmbiguousDates:
+        fitting = None
+    if fitting is not None:
+        return repr(fitting).replace("'", '"')
     return '"%m/%d/%Y %I:%M %p" for 11/18/2026 9:00 AM'

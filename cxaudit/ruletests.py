@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
+from cxaudit.audit.health import list_fields
 from cxaudit.audit.plan import AuditRequest
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import xml_text
@@ -232,13 +233,23 @@ def _write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Non
 def run_case(rules_path: Path, rules: RuleSet, case: TestCase) -> TestResult:
     with tempfile.TemporaryDirectory(prefix="cxaudit-test-") as tmp:
         folder = Path(tmp)
+        # a recipient row may name a list field (accepts_sms_marketing) or its
+        # column ("Accepts SMS Marketing"); a field the rules compare and the
+        # row leaves out is a blank cell, as in an export that has the column
+        listed = {**(rules.recipients.keys or {}), **rules.recipients.columns}
+        recipients = [{listed.get(k, k): v for k, v in r.items()} for r in case.recipients]
+        compared = [listed[f] for f in sorted(list_fields(rules.rules)) if f in listed]
         header = list(
             dict.fromkeys(
-                [*(rules.recipients.keys or {}).values(), *(k for r in case.recipients for k in r)]
+                [
+                    *(rules.recipients.keys or {}).values(),
+                    *compared,
+                    *(k for r in recipients for k in r),
+                ]
             )
         )
         campaign = folder / "campaign.csv"
-        _write_csv(campaign, header, case.recipients)
+        _write_csv(campaign, header, recipients)
         paths = {}
         for name, config in rules.sources.items():
             mapping = {**(config.keys or {}), **config.columns}

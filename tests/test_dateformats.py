@@ -81,7 +81,7 @@ def test_a_source_reports_the_format_it_read_and_refuses_two_readings(ws: Worksp
     refused = ws.audit("-q", "--as-of", "2025-03-01", out="two")
     assert refused.code == 2
     assert refused.stderr == (
-        "cxaudit: error: sn.csv, column 'opened_at': every date reads two ways, e.g. "
+        "cxaudit: error: sn.csv, column 'opened_at': every date in row 2 reads two ways, e.g. "
         "'03/02/2025' as day/month/year (2025-02-03) or month/day/year (2025-03-02); set "
         "sources.cases.date_format: '%d/%m/%Y' or '%m/%d/%Y'\n"
     )
@@ -169,3 +169,39 @@ def test_a_column_that_changes_format_is_refused_in_any_chunk_size(
     assert run.code == 2, run.stdout
     assert "column 'joined': not a date in the format" in run.stderr
     assert not run.out.exists()
+
+
+def test_month_names_abbreviated_or_full_read_alike_in_any_chunk_size(ws: Workspace) -> None:
+    """ "13 May 2026" fits %b and %B; "12 November 2026" and "1 Nov 2026"
+    later in the column are read too, whole or one row at a time, and the
+    first chunk that reads two ways names its rows."""
+    ws.write(
+        "campaign.csv",
+        "email,joined\na@x.example,13 May 2026\nb@x.example,12 November 2026\n"
+        "c@x.example,1 Nov 2026\n",
+    )
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {email: email}, columns: {joined: joined}, "
+        "dates: [joined]}\nrules:\n"
+        "  - {id: late, source: recipients, where: {joined: {after: '2026-10-31'}}, "
+        "action: suppress}\n",
+    )
+    for chunk in ("1", "1000"):
+        run = ws.audit("-q", "--chunk-size", chunk, out=f"out{chunk}")
+        assert run.code == 0, run.stderr
+        assert run.column("suppressed.csv", "email") == ["b@x.example", "c@x.example"]
+    ws.write("campaign.csv", "email,joined\na@x.example,03/04/2026\nb@x.example,13/11/2026\n")
+    assert ws.audit("-q", out="whole").code == 0  # 13/11 decides: day first
+    one = ws.audit("-q", "--chunk-size", "1", out="one")
+    assert one.code == 2
+    assert one.stderr.startswith(
+        "cxaudit: error: campaign.csv, column 'joined': every date in row 2 reads two ways"
+    )
+
+
+def test_a_value_that_fits_no_format_is_told_the_format_its_own_shape_needs() -> None:
+    from cxaudit.dates import format_hint
+
+    assert format_hint("12 November 2026") == '"%d %B %Y"'
+    assert format_hint("15 Apr, 2021 23:01:19") == '"%d %b, %Y %H:%M:%S"'

@@ -121,3 +121,29 @@ def test_a_bad_date_in_a_tests_row_points_at_the_test_not_a_temporary_file(
         "…-0500) (the value reads like '99/99/9999'); fix the value or set "
         'sources.cases.date_format, e.g. "%d/%m/%Y"\n'
     )
+
+
+def test_a_recipient_row_may_name_list_fields_and_leave_compared_ones_out(
+    ws: Workspace,
+) -> None:
+    """With a list preset, a test's recipient may be written with field names
+    (accepts_sms_marketing) or the export's columns; a field the rules compare
+    that a row leaves out is blank, as in an export that has the column."""
+    ws.write(
+        "rules.yaml",
+        "version: 1\ncampaign: {type: promotional, channel: sms}\n"
+        "recipients: {preset: shopify_customers}\nrules:\n"
+        "  - {id: nosms, source: recipients, where: {accepts_sms_marketing: {equals: 'no'}}, "
+        "action: suppress}\n"
+        "tests:\n"
+        "  - name: said no\n    as_of: 2026-11-20\n    recipients: [{email: ann@example.com, accepts_sms_marketing: 'no'}]\n"
+        "    expect: {ann@example.com: {suppressed: [nosms]}}\n"
+        "  - name: said no, by column\n    as_of: 2026-11-20\n"
+        "    recipients: [{Email: bob@example.com, 'Accepts SMS Marketing': 'no'}]\n"
+        "    expect: {bob@example.com: {suppressed: [nosms]}}\n"
+        "  - name: not asked\n    as_of: 2026-11-20\n    recipients: [{Email: cara@example.com}]\n"
+        "    expect: {cara@example.com: kept}\n",
+    )
+    result = ws.cli("test")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "rule tests: 3 passed, 0 failed"

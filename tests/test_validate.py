@@ -37,7 +37,7 @@ BROKEN = {
             "tickets.csv": "Requester email,Subject,Solved at\nann@example.com,refund,"
             "03/02/2025\nbob@example.com,hi,04/05/2025\n"
         },
-        "tickets.csv, column 'Solved at': every date reads two ways, e.g. '03/02/2025' as "
+        "tickets.csv, column 'Solved at': every date in rows 2-3 reads two ways, e.g. '03/02/2025' as "
         "day/month/year (2025-02-03) or month/day/year (2025-03-02); set "
         "sources.tickets.date_format: '%d/%m/%Y' or '%m/%d/%Y'",
     ),

@@ -577,9 +577,11 @@ def _inferred(table: Table, pos: int, config: TableConfig) -> str | None:
             f"{describe(f)} ({r.strftime('%Y-%m-%d')})"
             for f, r in zip(exc.formats, exc.readings, strict=False)
         )
+        first, last = (int(table.row_numbers[i]) for i in (0, -1))
+        rows = f"row {first}" if first == last else f"rows {first}-{last}"
         raise CxauditError(
-            f"{table.path}, column {column_name(table.header[pos])}: every date reads two ways, "
-            f"e.g. {exc.example!r} as {readings}; "
+            f"{table.path}, column {column_name(table.header[pos])}: every date in {rows} "
+            f"reads two ways, e.g. {exc.example!r} as {readings}; "
             f"set {prefix}.date_format: {exc.formats[0]!r} or {exc.formats[1]!r}"
         ) from None
 

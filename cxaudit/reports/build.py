@@ -163,6 +163,8 @@ def build_report(
         if src.table.footer_lines:  # a report's footer (Salesforce), not rows
             entry["footer_lines_dropped"] = src.table.footer_lines
         formats = src.stats.date_formats if src.stats is not None else src.date_formats
+        # on a cluster the client read them before the workers, which never guess
+        formats = {**formats, **src.config.column_formats}
         if formats:  # date formats read from the column's values
             entry["date_formats"] = _formats(src, formats)
         inputs.append(entry)
