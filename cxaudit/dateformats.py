@@ -145,3 +145,16 @@ def infer_format(values: pd.Series) -> str | None:
     differ = (parsed[0] != parsed[1]).to_numpy().nonzero()[0]
     at = int(differ[0]) if len(differ) else 0
     raise AmbiguousDates(whole, str(sample.iloc[at]), [p.iloc[at] for p in parsed])
+
+
+def format_hint(value: str) -> str:
+    """The ``date_format`` to suggest for a value that did not parse: the
+    one its own shape is read in when it has one ("12 November 2026" ->
+    ``%d %B %Y``), else :func:`cxaudit.dates.format_hint`'s guess."""
+    from cxaudit.dates import format_hint as guess
+
+    try:
+        fitting = infer_format(pd.Series([value.strip()]))
+    except AmbiguousDates:
+        fitting = None
+    return guess(value) if fitting is None else repr(fitting).replace("'", '"')

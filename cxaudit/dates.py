@@ -286,12 +286,4 @@ def format_hint(value: str) -> str:
         sep, year = named.group(1, 2)
         y = "%Y" if len(year) == 4 else "%y"
         return f'"%d{sep}%b{sep}{y}{_time_format(named.group("time"))}"'
-    from cxaudit.dateformats import AmbiguousDates, infer_format
-
-    try:  # the value's own shape, if it has one the values could be read in
-        fitting = infer_format(pd.Series([text]))
-    except AmbiguousDates:
-        fitting = None
-    if fitting is not None:
-        return repr(fitting).replace("'", '"')
     return '"%m/%d/%Y %I:%M %p" for 11/18/2026 9:00 AM'

@@ -201,7 +201,7 @@ def test_month_names_abbreviated_or_full_read_alike_in_any_chunk_size(ws: Worksp
 
 
 def test_a_value_that_fits_no_format_is_told_the_format_its_own_shape_needs() -> None:
-    from cxaudit.dates import format_hint
+    from cxaudit.dateformats import format_hint
 
     assert format_hint("12 November 2026") == '"%d %B %Y"'
     assert format_hint("15 Apr, 2021 23:01:19") == '"%d %b, %Y %H:%M:%S"'

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.dates import RELATIVE, DateParseError, format_hint, parse_moments
+from cxaudit.dateformats import format_hint
+from cxaudit.dates import RELATIVE, DateParseError, parse_moments
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, Dropped, canonical_keys
