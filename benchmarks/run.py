@@ -11,7 +11,7 @@ rows per second and peak RSS; then the ratio cxaudit / DuckDB and whether the
 two agree on how many recipients to suppress (exit status 1 if not). Both run
 as fresh processes; with ``--repeat N`` each runs N times and the best time
 and the largest peak RSS are reported. The last lines are a Markdown table,
-one row per tool, to paste into the README.
+one row per tool, to paste into benchmarks/RESULTS.md.
 
 ``--phases`` then runs the same audit once more inside this process, through
 the library, and prints a timeline of where its time went (from the audit's
@@ -1079,7 +1079,7 @@ def summary(
     duckdb: Measured | None,
     layout: Layout = Layout(),
 ) -> list[str]:
-    """One Markdown table row per tool, for the README."""
+    """One Markdown table row per tool, for benchmarks/RESULTS.md."""
     repeat = len(tools[0].walls)
     time_head = f"time (best of {repeat})" if repeat > 1 else "time"
     lines = [

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# Exit codes, one meaning each, for every command (the README's table).
+# Exit codes, one meaning each, for every command (the table in docs/commands.md).
 EXIT_OK = 0
 EXIT_FAILED = 1  # check: violations; test: a rule test failed
 EXIT_ERROR = 2  # bad usage, bad rules file, unreadable or invalid input

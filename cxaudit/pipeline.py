@@ -18,18 +18,17 @@ from typing import Any
 from cxaudit.audit.plan import AuditRequest, AuditResult, Progress
 from cxaudit.engine import Engine
 from cxaudit.inputs.chunks import Totals
-from cxaudit.inputs.files import refuse_overwriting_inputs
-from cxaudit.outputs.writer import OutputWriter
+from cxaudit.outputs.writer import OutputWriter, refuse_overwriting_inputs
 from cxaudit.reports.baseline import Comparison
 from cxaudit.reports.build import (
     Tally,
     apply_ceiling,
     apply_strict,
     build_report,
-    render_markdown,
     report_json,
 )
 from cxaudit.reports.html import render_html
+from cxaudit.reports.markdown import render_markdown
 from cxaudit.run import iter_audit
 
 

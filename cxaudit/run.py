@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cxaudit.audit.fields import missing_fields
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.plan import (
     AuditRequest,
@@ -18,7 +19,7 @@ from cxaudit.audit.plan import (
     load_ruleset,
     plan_audit,
 )
-from cxaudit.audit.prepare import LoadedTable, missing_fields, read_options
+from cxaudit.audit.prepare import LoadedTable, read_options
 from cxaudit.errors import CxauditError
 from cxaudit.inputs.chunks import Totals
 from cxaudit.rules import RECIPIENTS, RuleSet
@@ -69,9 +70,10 @@ def _validate_list(request: AuditRequest, rules: RuleSet) -> dict[str, dict[str,
     parts' headers, its keys, the columns rules name, repeated headers, and
     each date column in the format of the first chunk holding one of its
     dates. Returns the formats read from the values, by column header."""
-    from cxaudit.audit.prepare import check_recipient_columns, prepare_table, with_date_formats
+    from cxaudit.audit.fields import check_recipient_columns
+    from cxaudit.audit.prepare import prepare_table, with_date_formats
     from cxaudit.environment import LIST_CHUNK_ROWS
-    from cxaudit.inputs.chunks import iter_chunks
+    from cxaudit.inputs.read import iter_chunks
 
     if str(request.campaign) == "-":
         raise CxauditError(

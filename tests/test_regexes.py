@@ -6,7 +6,7 @@ instead of hanging the suite); every accepted pattern decides each cell as
 ``re.search(pattern, cell.strip(), re.IGNORECASE)`` does (a differential
 test against Python's own ``re`` on short cells, where it is quick); and
 constructs the engine cannot run are refused when the rules load (their
-messages are in the catalogue of tests/test_errors.py).
+messages are in the catalogue of tests/end_to_end/test_errors.py).
 """
 
 from __future__ import annotations

@@ -19,9 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxaudit.audit.columns import column_name, keys_hint, shape
 from cxaudit.audit.health import Profile
 from cxaudit.audit.persons import Persons
-from cxaudit.audit.prepare import LoadedTable, column_name, keys_hint, shape
+from cxaudit.audit.prepare import LoadedTable
 from cxaudit.errors import CxauditError
 from cxaudit.identity import Dropped, arrow_text, identity_long, key_kind
 from cxaudit.privacy import mask

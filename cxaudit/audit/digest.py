@@ -30,12 +30,12 @@ import pyarrow.compute as pc
 from cxaudit import environment
 from cxaudit.audit.conditions import Scope, evaluate
 from cxaudit.audit.coverage import SourceStats, check_source
+from cxaudit.audit.fields import check_fields_available
 from cxaudit.audit.health import source_fields
 from cxaudit.audit.matching import source_only
 from cxaudit.audit.prepare import (
     LoadedTable,
     add_counts,
-    check_fields_available,
     concat_tables,
     derive_warnings,
     fix_formats,
@@ -43,7 +43,8 @@ from cxaudit.audit.prepare import (
     read_formats,
     read_options,
 )
-from cxaudit.inputs.chunks import Totals, iter_chunks, prefetch
+from cxaudit.inputs.chunks import Totals, prefetch
+from cxaudit.inputs.read import iter_chunks
 from cxaudit.inputs.table import Table
 from cxaudit.rules import Campaign, Rule, RuleSet, TableConfig
 

@@ -22,10 +22,7 @@ from cxaudit.audit.decide import Outcome, decide
 from cxaudit.audit.health import Profiled, inert_rules, list_fields
 from cxaudit.audit.matching import Linked, aggregate, judge_persons, link_matches
 from cxaudit.audit.persons import Persons
-from cxaudit.audit.prepare import (
-    LoadedTable,
-    read_options,
-)
+from cxaudit.audit.prepare import LoadedTable, read_options
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
 from cxaudit.errors import CxauditError
 from cxaudit.inputs.files import Stamp, check_unchanged, stamp

@@ -7,8 +7,6 @@ has every identity key normalised into ``idents`` for the join.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,15 +15,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxaudit.audit.columns import (
+    column_name,
+    columns_list,
+    identity_columns,
+    keys_hint,
+    keys_line,
+    looks_personal,
+    missing_column,
+    shape,
+)
 from cxaudit.dateformats import format_hint
 from cxaudit.dates import RELATIVE, DateParseError, parse_moments
 from cxaudit.errors import CxauditError
-from cxaudit.escaping import terminal
 from cxaudit.identity import KEY_NAMES, Dropped, canonical_keys
 from cxaudit.inputs.encodings import encoding_problem
 from cxaudit.inputs.table import Table
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
-from cxaudit.rules.presets import PRESETS
 
 
 @dataclass
@@ -147,115 +153,6 @@ class LoadedTable:
         return self._numbers[name]
 
 
-_PERSONAL_NAME = re.compile(
-    r"e-?mail|phone|mobile|requester|caller|reporter|address|"
-    r"(first|last|full|contact|customer|account|user)[ _]?name|^name$",
-    re.IGNORECASE,
-)
-
-
-def column_name(name: str) -> str:
-    """A column name in a message: quoted with its control characters
-    escaped, and shortened (a header line is file content: a pasted URL with
-    a credential in it must not end up whole in a CI log)."""
-    text = re.sub(r"(?<=://)[^/@\s]*@", "***@", name)  # user:password@ in a URL
-    text = text if len(text) <= 40 else text[:39] + "…"
-    return terminal(repr(text))
-
-
-def columns_list(header: list[str]) -> str:
-    """A file's columns in a message, each as :func:`column_name` shows it;
-    a "column" that is an email or a phone (an export without its header
-    row, whose first row was taken for one) is masked like a key, since
-    messages land in CI logs."""
-    import numpy as np
-
-    from cxaudit.privacy import mask_inside_many
-
-    more = f", … ({len(header) - 40} more)" if len(header) > 40 else ""
-    shown = mask_inside_many(np.array(header[:40], dtype=object), "US")
-    return ", ".join(column_name(str(h)) for h in shown) + more
-
-
-def shape(value: str) -> str:
-    """What a bad value looks like without what it says: digits as 9,
-    letters as a (``18/11/2026`` -> ``99/99/9999``), so an error can help
-    choose a date format without quoting a cell into a log."""
-    text = re.sub(r"[^\W\d_]", "a", re.sub(r"\d", "9", value.strip()))
-    text = text if len(text) <= 30 else text[:29] + "…"
-    return terminal(repr(text))
-
-
-def looks_personal(name: str) -> bool:
-    """A column or field named like personal data (``Requester email``,
-    ``caller_id``, ``First Name``): masked in shared outputs by default."""
-    return bool(_PERSONAL_NAME.search(name))
-
-
-def _missing_column(
-    rules: RuleSet, config: TableConfig, table: Table, kind: str, name: str, column: str
-) -> CxauditError:
-    line = config.column_line(rules.lines, kind, name)
-    prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
-    at = f" at {rules.path}:{line}" if line else ""
-    close = difflib.get_close_matches(column, table.header, n=1, cutoff=0.75)
-    if close:
-        hint = f"did you mean {column_name(close[0])}? Fix the mapping or the export"
-    else:
-        hint = f"its columns are {columns_list(table.header)}; fix the mapping or the export"
-    return CxauditError(
-        f"{table.path}: has no column {column_name(column)} (mapped by {prefix}.{kind}.{name}"
-        f"{at}); {hint}"
-    )
-
-
-# Column names lists use for each identity key, beyond the key's own name
-# (folded: case, spaces, - and _ forgiven): what a list without recipients.keys
-# is read by, and what a message suggests mapping.
-IDENTITY_NAMES = {
-    "customer_id": ("customer id", "customerid", "customer number", "external id", "user id"),
-    "email": ("email address", "e-mail", "e-mail address", "emailaddress", "email_address"),
-    "phone": ("phone number", "mobile", "mobile phone", "mobile number", "cell", "sms"),
-}
-
-
-def _folded(name: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", name.strip().casefold())
-
-
-def identity_columns(header: list[str]) -> dict[str, str]:
-    """Key -> the first column of ``header`` named like it (``Email
-    Address`` for email), for lists read without recipients.keys."""
-    out: dict[str, str] = {}
-    for key in KEY_NAMES:
-        names = {_folded(key), *(_folded(n) for n in IDENTITY_NAMES[key])}
-        found = [h for h in header if _folded(h) in names]
-        if len(found) == 1:
-            out[key] = found[0]
-    return out
-
-
-def _keys_line(header: list[str]) -> str:
-    """The recipients.keys line for the identity-looking columns of a list."""
-    found = identity_columns(header)
-    if not found:
-        return ""
-    pairs = ", ".join(f'{k}: "{v}"' for k, v in found.items())
-    return (
-        f"; it has {', '.join(map(repr, found.values()))}: write recipients: {{keys: {{{pairs}}}}}"
-    )
-
-
-def skipped_keys(table: LoadedTable) -> list[str]:
-    """Identity keys the rules file maps for the list whose column this list
-    lacks (an email-only export under a rules file that also maps
-    customer_id): those keys are not used for it."""
-    keys, config = table.config.keys or {}, table.config
-    if table.name != RECIPIENTS:
-        return []
-    return [k for k in keys if k not in table.field_columns and k not in config.optional]
-
-
 def _resolve_columns(
     rules: RuleSet, config: TableConfig, table: Table
 ) -> tuple[dict[str, int], list[str]]:
@@ -287,7 +184,7 @@ def _resolve_columns(
                 # (an email-only list under rules that also map customer_id)
                 skip = name in config.optional or (kind == "keys" and config.name == RECIPIENTS)
                 if not skip:
-                    missing.append(_missing_column(rules, config, table, kind, name, column))
+                    missing.append(missing_column(rules, config, table, kind, name, column))
                 continue
             out[name] = pos
     if missing:  # every one of them, so `validate` lists them all at once
@@ -300,7 +197,7 @@ def _resolve_columns(
         )
         where = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
         by = f" (preset {config.preset})" if config.preset else ""
-        line = _keys_line(table.header) if config.name == RECIPIENTS else ""
+        line = keys_line(table.header) if config.name == RECIPIENTS else ""
         raise CxauditError(
             f"{table.path}: has none of the identity columns looked for{by}: {accepted}; "
             f"map a column of the file under {where}.keys{keys_hint(config, table.header)}"
@@ -607,103 +504,3 @@ def _refuse_repeated_header(table: Table) -> None:
             f"{table.where(int(same.nonzero()[0][0]))}: repeats the header (files joined end "
             "to end?); remove the line, or pass the files as parts of one list (a folder)"
         )
-
-
-def check_recipient_columns(
-    rules: RuleSet, recipients: LoadedTable, used: set[str] | None = None
-) -> None:
-    """Rules may name raw campaign columns; now that the header is known,
-    make sure each exists (a typo would otherwise silently match nothing).
-    ``used``: the list's fields the rules compare; a mapped one (a preset's
-    `accepts_sms_marketing`) whose column the file lacks is an error too."""
-    mapped = {f for f in used or () if f in recipients.config.fields}
-    problems = missing_fields({RECIPIENTS: recipients}, {RECIPIENTS: mapped})
-    if problems:
-        raise CxauditError(problems[0], details=problems)
-    for pending in rules.pending_columns:
-        if pending.column in recipients.field_columns:
-            continue
-        if recipients.table.find_column(pending.column) is None:
-            at = f"{rules.path}:{pending.line}" if pending.line else str(rules.path)
-            shown = columns_list(recipients.table.header)
-            raise CxauditError(
-                f"{at}: rule {pending.rule_id!r}, {pending.key}: the campaign file "
-                f"{recipients.path} has no column {pending.column!r}; its columns are {shown}"
-            )
-    added = ("cxaudit_row", "cxaudit_rules", "cxaudit_reasons")  # the columns cxaudit adds
-    reserved = [h for h in recipients.table.header if h in added]
-    if reserved:
-        raise CxauditError(
-            f"{recipients.path}: already has a {reserved[0]!r} column; is it a suppressed.csv "
-            "from an earlier run? Audit the original campaign list (or cleaned.csv) instead"
-        )
-
-
-def _candidates(config: TableConfig, field: str) -> str:
-    """Every column a field is read from (a preset tries several), for messages."""
-    first = config.columns.get(field) or (config.keys or {}).get(field, field)
-    names = dict.fromkeys((first, *config.alternatives.get(field, ())))
-    return " or ".join(column_name(n) for n in names)
-
-
-def keys_hint(config: TableConfig, header: list[str] | None = None) -> str:
-    """What a preset's export needs for a usable key, when it says so; a
-    ``{field}`` in the hint is the column of the file that field is read
-    from (``ID do relator`` in a Portuguese Jira export), else its first name."""
-    hint = PRESETS[config.preset].keys_hint if config.preset in PRESETS else ""
-    if not hint:
-        return ""
-    present = set(header or ())
-
-    def column(m: re.Match[str]) -> str:
-        names = (
-            config.columns.get(m.group(1), m.group(1)),
-            *config.alternatives.get(m.group(1), ()),
-        )
-        return next((n for n in names if n in present), names[0])
-
-    return " (" + re.sub(r"\{(\w+)\}", column, hint) + ")"
-
-
-def check_fields_available(
-    rules: RuleSet, sources: dict[str, LoadedTable], used: dict[str, set[str]]
-) -> None:
-    """A preset maps columns an export may lack; a rule that needs one of
-    them must fail loudly rather than never match."""
-    problems = missing_fields(sources, used)
-    if problems:
-        raise CxauditError(problems[0], details=problems)
-
-
-def missing_fields(sources: dict[str, LoadedTable], used: dict[str, set[str]]) -> list[str]:
-    """One message per field the rules use that its source's file has no
-    column for (``validate`` lists them all; audit stops at the first)."""
-    problems: list[str] = []
-    for name, fields in used.items():
-        table = sources.get(name)
-        if table is None:
-            continue
-        for f in sorted(fields):
-            if table.has_field(f):
-                continue
-            config = table.config
-            by = f" (preset {config.preset})" if config.preset else ""
-            whose = "the list" if name == RECIPIENTS else f"source {name!r}"
-            under = RECIPIENTS if name == RECIPIENTS else f"sources.{name}"
-            if f in config.derive:
-                src = config.derive[f][0]
-                missing = (
-                    f"field {f!r} of {whose}, which is derived from its field {src!r}, "
-                    f"but the file has none of {src}'s columns {_candidates(config, src)}{by}"
-                )
-            else:
-                missing = (
-                    f"field {f!r} of {whose}, but the file has none of its columns "
-                    f"{_candidates(config, f)}{by}"
-                )
-            problems.append(
-                f"{table.path}: the rules use {missing}; add the column to the export or map "
-                f"{f} under {under}.columns; the file's columns are "
-                f"{columns_list(table.table.header)}"
-            )
-    return problems

@@ -37,7 +37,12 @@ from cxaudit.errors import (
     CxauditError,
 )
 from cxaudit.inputs.parts import is_partitioned, list_parts
-from cxaudit.reports.build import apply_ceiling, apply_strict, build_report, recipient_labels
+from cxaudit.reports.build import (
+    apply_ceiling,
+    apply_strict,
+    build_report,
+    recipient_labels,
+)
 from cxaudit.rules import RECIPIENTS
 from cxaudit.rules.sidecar import read_sidecar
 from cxaudit.run import run_audit

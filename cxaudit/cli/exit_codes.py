@@ -1,5 +1,5 @@
 """Exit codes: what each command's codes mean (shown in its --help and in
-the README's table, which a test keeps in step) and :func:`guard`, which
+the table of docs/commands.md, which a test keeps in step) and :func:`guard`, which
 turns an error into its one-line message and its code.
 
 0 done, 1 check found violations or a rule test failed, 2 bad usage, bad
@@ -32,7 +32,7 @@ from cxaudit.errors import (
 
 T = TypeVar("T")
 
-# Every exit code of every command, shown in its --help and in the README's
+# Every exit code of every command, shown in its --help and in docs/commands.md's
 # table (a test keeps the three in step).
 _INTERRUPTED = "interrupted (Ctrl-C); no output was changed"
 _TERMINATED = "terminated (SIGTERM: systemd, timeout, a cancelled CI job); no output was changed"

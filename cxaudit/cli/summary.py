@@ -51,7 +51,12 @@ def _print_summary(
     """The run on the terminal: the counts with their shares, then people
     per rule. ``multi_rule`` (suppressed people held by two or more rules)
     makes the caption say exactly how the suppress rows add up."""
-    from cxaudit.reports.build import SPECIAL_MEANING, overlap_sentence, share, suppress_rows
+    from cxaudit.reports.build import (
+        SPECIAL_MEANING,
+        overlap_sentence,
+        share,
+        suppress_rows,
+    )
 
     console = make_console(soft_wrap=False)  # the table fits the terminal's width
     camp = report["campaign"]

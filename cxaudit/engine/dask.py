@@ -39,14 +39,13 @@ from cxaudit import environment
 from cxaudit.audit.coverage import Coverage
 from cxaudit.audit.digest import Digest, build, finish, merge
 from cxaudit.audit.digest import chunk_rows as source_chunk_rows
+from cxaudit.audit.fields import check_fields_available, check_recipient_columns
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.matching import Linked
 from cxaudit.audit.persons import Persons, key_entries, repeats, resolve, split_by_hash
 from cxaudit.audit.plan import AuditResult, Plan, Progress, cover, decide_chunk, link_persons
 from cxaudit.audit.prepare import (
     LoadedTable,
-    check_fields_available,
-    check_recipient_columns,
     concat_tables,
     key_positions,
     prepare_table,
@@ -59,9 +58,10 @@ from cxaudit.engine.local import LocalEngine, tables_and_matches
 from cxaudit.errors import CxauditError
 from cxaudit.escaping import terminal
 from cxaudit.inputs import parts
-from cxaudit.inputs.chunks import Totals, iter_chunks
+from cxaudit.inputs.chunks import Totals
 from cxaudit.inputs.files import open_input
 from cxaudit.inputs.locations import Url
+from cxaudit.inputs.read import iter_chunks
 from cxaudit.inputs.table import Origin, Table
 from cxaudit.rules import RECIPIENTS, RuleSet, TableConfig
 

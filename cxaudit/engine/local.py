@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from cxaudit.audit.coverage import Coverage
 from cxaudit.audit.digest import Digest, digest_source, empty_matches
+from cxaudit.audit.fields import check_recipient_columns
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.persons import PersonFinder, Persons
 from cxaudit.audit.plan import (
@@ -33,7 +34,6 @@ from cxaudit.audit.plan import (
 )
 from cxaudit.audit.prepare import (
     LoadedTable,
-    check_recipient_columns,
     concat_tables,
     key_positions,
     prepare_table,
@@ -43,7 +43,8 @@ from cxaudit.audit.prepare import (
 )
 from cxaudit.dates import utc_now
 from cxaudit.identity import candidate_idents, identity_long
-from cxaudit.inputs.chunks import Totals, iter_chunks, prefetch
+from cxaudit.inputs.chunks import Totals, prefetch
+from cxaudit.inputs.read import iter_chunks
 from cxaudit.inputs.table import Table
 from cxaudit.rules import Rule, RuleSet
 

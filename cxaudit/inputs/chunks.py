@@ -23,11 +23,11 @@ from typing import IO, Any
 import numpy as np
 
 from cxaudit.errors import CxauditError
-from cxaudit.inputs import files, parts, records
+from cxaudit.inputs import files, records
 from cxaudit.inputs.csvfile import (
     parquet_table,
     read_csv_bytes,
-    read_table,
+    read_file,
     table_from_bytes,
     unreadable,
 )
@@ -94,7 +94,7 @@ def _streamable(encoding: str, footer: tuple[str, ...]) -> bool:
     if footer:
         return False
     if encoding_problem(encoding) is not None:
-        return False  # read_table names the problem
+        return False  # read_file names the problem
     codec = codecs.lookup(encoding)
     if codec.name.startswith(("utf-16", "utf-32")):
         return False
@@ -154,7 +154,7 @@ def prefetch(chunks: Iterator[Table]) -> Iterator[Table]:
         reader.join()
 
 
-def iter_chunks(
+def iter_file(
     path: Path,
     chunk_rows: int | None,
     *,
@@ -172,23 +172,10 @@ def iter_chunks(
     ``forced``, ``encoding`` is a default and the file's start decides
     (:func:`file_encoding`), once for every chunk.
 
-    A folder of parts or a glob is read part after part, each part in
-    chunks of its own (see :mod:`cxaudit.inputs.parts`). ``digest`` (a hashlib
-    object) is also fed the file's bytes: a partitioned input's SHA-256."""
+    One file (:func:`cxaudit.inputs.read.iter_chunks` also reads a folder of
+    parts or a glob); ``digest`` (a hashlib object) is also fed the file's
+    bytes: a partitioned input's SHA-256."""
     totals = totals if totals is not None else Totals()
-    if parts.is_partitioned(path):
-        yield from parts.iter_parts(
-            path,
-            chunk_rows,
-            encoding=encoding,
-            delimiter=delimiter,
-            encoding_setting=encoding_setting,
-            footer=footer,
-            select=select,
-            totals=totals,
-            forced=forced,
-        )
-        return
     name = path.name.lower()
     if not forced and chunk_rows is not None and not name.endswith(".parquet"):
         encoding = file_encoding(path, encoding)[0]
@@ -204,7 +191,7 @@ def iter_chunks(
             "forced": forced,
         }
         if digest is None:
-            table = read_table(path, **options)
+            table = read_file(path, **options)
         else:
             raw = files.read_bytes(path)
             digest.update(raw)
@@ -461,7 +448,7 @@ def _parquet_chunks(
     totals: Totals,
     digest: Any = None,
 ) -> Iterator[Table]:
-    """Row batches of a Parquet list, each read as :func:`read_table` reads a
+    """Row batches of a Parquet list, each read as :func:`read_file` reads a
     whole file (text columns for the rules, the typed batch for outputs)."""
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -53,7 +53,7 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_table(
+def read_file(
     path: Path,
     *,
     encoding: str = "utf-8",
@@ -76,11 +76,9 @@ def read_table(
     (blank lines in the middle, a footer, a malformed row) is read by the
     csv module, which also writes the precise error messages.
 
-    A folder of parts or a glob is read part after part as one table (see
-    :mod:`cxaudit.inputs.parts`).
+    One file: :func:`cxaudit.inputs.read.read_table` also reads a folder
+    of parts or a glob.
     """
-    from cxaudit.inputs import parts
-
     options: dict[str, Any] = {
         "encoding": encoding,
         "delimiter": delimiter,
@@ -89,8 +87,6 @@ def read_table(
         "select": select,
         "forced": forced,
     }
-    if parts.is_partitioned(path):
-        return parts.read_parts(path, **options)
     raw = files.read_bytes(path)
     return table_from_bytes(path, raw, hashlib.sha256(raw).hexdigest(), **options)
 
@@ -107,7 +103,7 @@ def table_from_bytes(
     select: Callable[[Table], list[int]] | None = None,
     forced: bool = True,
 ) -> Table:
-    """The table in file ``path``'s bytes ``raw`` (as :func:`read_table`)."""
+    """The table in file ``path``'s bytes ``raw`` (as :func:`read_file`)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return _read_parquet(path, raw, sha, select)

@@ -100,47 +100,6 @@ def read_text(path: Path, encoding: str = "utf-8-sig") -> str:
         ) from None
 
 
-def refuse_overwriting_inputs(inputs: Iterable[Path], outputs: Iterable[Path]) -> None:
-    """Exit 2 when a path the run would replace is (by device and inode,
-    so links count) one of its inputs, or any part of a partitioned one
-    (a folder of parts, a glob), or would become a part of one (written
-    into its folder, matched by its glob)."""
-    from cxaudit.inputs import parts
-
-    inputs, outputs = list(inputs), list(outputs)
-    seen: dict[tuple[int, int], Path] = {}
-    for given in inputs:
-        for path in parts.expand(given):
-            if isinstance(path, Url):  # only a file:// URL can be one of the outputs
-                path = path.local()
-                if path is None:
-                    continue
-            try:
-                info = os.stat(path)
-            except OSError:
-                continue
-            seen.setdefault((info.st_dev, info.st_ino), path)
-    local = [p.local() if isinstance(p, Url) else p for p in inputs]  # file:// is local
-    partitioned = [p for p in local if p is not None and parts.is_partitioned(p)]
-    for path in outputs:
-        for given in partitioned:
-            if parts.would_join(given, path):
-                raise CxauditError(
-                    f"{path}: would be written among the parts of the input {given}, and read "
-                    "as one of them next time; choose an --out outside it"
-                )
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue  # not there yet: nothing of the user's is replaced
-        source = seen.get((info.st_dev, info.st_ino))
-        if source is not None:
-            raise CxauditError(
-                f"{path}: would be replaced by this run, but it is the input {source}; "
-                "choose another --out (or copy the input elsewhere first)"
-            )
-
-
 def remove_quietly(paths: Iterable[Path]) -> None:
     """Remove every path that exists (a temporary folder with what is in
     it), going on past failures: cleaning up after an error must not hide

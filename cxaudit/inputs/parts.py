@@ -328,7 +328,7 @@ def read_parts(
     forced: bool = True,
 ) -> Table:
     """Every part of ``path`` read whole, as one table (see
-    :func:`cxaudit.inputs.csvfile.read_table`)."""
+    :func:`cxaudit.inputs.csvfile.read_file`)."""
     parts = list_parts(path)
     encoding = choose_encoding(parts, encoding, forced)
     state = _Parts(path, select)
@@ -418,11 +418,11 @@ def iter_parts(
     forced: bool = True,
 ) -> Iterator[Table]:
     """The parts of ``path`` in chunks of ``chunk_rows`` records (a chunk
-    never spans two parts), as :func:`cxaudit.inputs.chunks.iter_chunks` gives one
+    never spans two parts), as :func:`cxaudit.inputs.chunks.iter_file` gives one
     file's; all parts as one table when ``chunk_rows`` is None. ``totals``
     is complete before the last chunk is handed out; chunks without rows
     are handed out only when they are the last."""
-    from cxaudit.inputs.chunks import Totals, iter_chunks
+    from cxaudit.inputs.chunks import Totals, iter_file
 
     totals = totals if totals is not None else Totals()
     if chunk_rows is None:
@@ -446,7 +446,7 @@ def iter_parts(
     for i, part in enumerate(parts):
         state.start(part)
         own = Totals()
-        chunks = iter_chunks(
+        chunks = iter_file(
             part,
             chunk_rows,
             encoding=encoding,

@@ -23,9 +23,9 @@ from cxaudit.audit.decide import DUPLICATE
 from cxaudit.audit.plan import AuditResult
 from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
-from cxaudit.inputs.csvfile import read_table
 from cxaudit.inputs.files import read_bytes
 from cxaudit.inputs.locations import refuse_url
+from cxaudit.inputs.read import read_table
 from cxaudit.reports.build import recipient_labels
 
 

@@ -128,7 +128,7 @@ def compile_rules(data: Any, lines: LineMap, path: Path) -> RuleSet:
     if not isinstance(data, dict):
         raise CxauditError(
             f"{path}: a rules file must be a YAML mapping with `version: 1`, `sources:` and "
-            "`rules:`; see rules.yaml in the cxaudit README"
+            "`rules:`; see rules.yaml and docs/rules.md in cxaudit's repository"
         )
     spec = _validated_shape(data, problems)
 

@@ -1,5 +1,5 @@
 """What each preset reads and the public sources its layout rests on, as
-prose for people: docs are generated from it (``cog`` blocks in the README,
+prose for people: docs are generated from it (``cog`` blocks in docs/presets.md,
 kept true by ``tests/test_docs.py``) and a test makes every preset have both.
 
 [V] seen in a public source, [I] inferred: check it against your export
@@ -282,7 +282,7 @@ def _fields(name: str) -> str:
 
 
 def presets_table() -> str:
-    """The README's preset table: the fields come from the code, so they
+    """The preset table of docs/presets.md: the fields come from the code, so they
     cannot drift from what the preset reads."""
     lines = [
         "| preset | for | export | fields | what it reads |",

@@ -19,7 +19,7 @@ other UI languages (Jira in Spanish, German, French, Portuguese).
 
 Layouts follow ``shared/reference/export-formats.md`` (vendor documentation,
 public parsers and fixtures); :mod:`cxaudit.rules.preset_docs` says what each one
-rests on and what it reads, for the README.
+rests on and what it reads, for docs/presets.md.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _merged(*layouts: dict[str, str | tuple[str, ...]]) -> dict[str, tuple[str, 
     return out
 
 
-# Jira's own column headers, by UI language (README lists the source of each).
+# Jira's own column headers, by UI language (docs/presets.md lists the source of each).
 _JIRA_COLUMNS = _merged(
     {  # English
         "case_id": ("Issue key", "Work item key"),

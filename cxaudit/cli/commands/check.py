@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cxaudit.check.formats import NAMES
 from cxaudit.cli.console import _err, _err_console
 from cxaudit.cli.exit_codes import guard
 from cxaudit.cli.options import (
@@ -34,8 +35,6 @@ from cxaudit.errors import EXIT_CEILING, EXIT_DEGRADED, EXIT_FAILED, EXIT_OK, Cx
 from cxaudit.escaping import terminal
 from cxaudit.inputs.locations import refuse_url, shown
 
-CHECK_FORMATS = ("text", "json", "junit", "github", "markdown", "sarif")
-
 
 class FailOn(StrEnum):
     suppress = "suppress"
@@ -51,12 +50,12 @@ def parse_formats(values: list[str] | None) -> list[tuple[str, Path | None]]:
     for item in values or ["text"]:
         name, sep, target = item.partition("=")
         name = name.strip()
-        if name not in CHECK_FORMATS:
-            close = difflib.get_close_matches(name, CHECK_FORMATS, n=1)
+        if name not in NAMES:
+            close = difflib.get_close_matches(name, NAMES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise CxauditError(
                 f"{shown(item)!r}: unknown format {shown(name)!r}{hint}; formats are "
-                f"{', '.join(CHECK_FORMATS)}, each as NAME or NAME=PATH"
+                f"{', '.join(NAMES)}, each as NAME or NAME=PATH"
             )
         if sep and not target.strip():
             raise CxauditError(f"{shown(item)!r}: write it as NAME=PATH, e.g. junit=junit.xml")
@@ -77,7 +76,7 @@ def parse_formats(values: list[str] | None) -> list[tuple[str, Path | None]]:
 
 def _complete_format(incomplete: str) -> list[str]:
     """The format names (a NAME=PATH is left to the shell's file completion)."""
-    return [name for name in CHECK_FORMATS if name.startswith(incomplete)]
+    return [name for name in NAMES if name.startswith(incomplete)]
 
 
 def _check_formats(values: list[str] | None) -> list[str] | None:
@@ -167,7 +166,7 @@ def check(
 
         cxaudit check campaigns/*.csv --format github --format junit=junit.xml
     """
-    from cxaudit.check.formats import RENDERERS, omitted_markdown, plan_annotations
+    from cxaudit.check.formats.registry import RENDERERS, omitted_markdown, plan_annotations
     from cxaudit.check.run import campaigns_changed_since, run_check
     from cxaudit.engine import open_engine
     from cxaudit.inputs.stdin import campaign_inputs

@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxaudit.outputs import spreadsheets
-from cxaudit.reports import build as report_module
 from cxaudit.reports import html as report_html
+from cxaudit.reports import markdown as report_markdown
 from tests.conftest import CAMPAIGN, CASES_HEADER, Workspace
 
 CASES = CASES_HEADER + (
@@ -465,7 +465,7 @@ def test_a_link_to_the_list_under_a_workbook_name_is_refused(ws: Workspace, name
 def test_report_md_says_how_many_flagged_it_lists_and_where_the_rest_are(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report_module, "MAX_FLAGS_LISTED", 1)
+    monkeypatch.setattr(report_markdown, "MAX_FLAGS_LISTED", 1)
     monkeypatch.setattr(report_html, "MAX_FLAGS_LISTED", 1)
     _setup(ws)
     run = ws.audit("-q")

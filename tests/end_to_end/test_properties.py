@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxaudit.audit.plan import AuditRequest
-from cxaudit.outputs.writer import csv_outputs
+from cxaudit.outputs.lists import csv_outputs
 from cxaudit.run import run_audit
 
 RULES = """\

@@ -1,5 +1,5 @@
 """Every exit code of every command, in every situation that gives it, in
-one table; and the same codes in each command's --help and the README."""
+one table; and the same codes in each command's --help and docs/commands.md."""
 
 from __future__ import annotations
 
@@ -186,9 +186,9 @@ def test_help_lists_the_commands_exit_codes(ws: Workspace, command: str) -> None
         assert [int(c) for c in listed] == list(EXIT_CODES[command]), text
 
 
-def test_readme_has_one_table_of_every_code_of_every_command() -> None:
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("\n## Exit codes\n")[1].split("\n## ")[0]
+def test_the_docs_have_one_table_of_every_code_of_every_command() -> None:
+    page = (REPO / "docs" / "commands.md").read_text()
+    section = page.split("\n## Exit codes\n")[1].split("\n## ")[0]
     rows = re.findall(r"^\| `(\w+)` \| `(\d+)` \| (.*) \|$", section, re.M)
     documented = [
         (command, str(code), meaning)

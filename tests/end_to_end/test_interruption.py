@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cxaudit.outputs.writer import OUTPUT_FILES
+from cxaudit.outputs.names import OUTPUT_FILES
 
 RULES = """\
 version: 1

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from cxaudit.errors import CxauditError
-from cxaudit.inputs.csvfile import read_table, render_csv, sniff_delimiter
+from cxaudit.inputs.csvfile import render_csv, sniff_delimiter
+from cxaudit.inputs.read import read_table
 from cxaudit.inputs.table import Dialect
 
 TRICKY = [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, Workspace
-from tests.test_golden import FILES, GOLDEN, SCENARIOS, _run
+from tests.end_to_end.test_golden import FILES, GOLDEN, SCENARIOS, _run
 
 SIZES = ["1", "7"]
 

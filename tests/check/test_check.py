@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from cxaudit.audit.plan import AuditRequest
-from cxaudit.check.formats import RENDERERS, check_dict
+from cxaudit.check.formats import NAMES
+from cxaudit.check.formats.registry import RENDERERS, check_dict
 from cxaudit.check.run import run_check
 from tests.conftest import CASES_HEADER, REPO, Workspace
 
@@ -582,3 +583,7 @@ def test_every_format_shows_a_header_only_source_and_a_missing_offer(
     assert "cases.csv: has no rows (a header only)" in out
     assert "rule 'about-offer' was skipped" in out
     assert "rule 'severe' cannot match anyone: cases.csv has no rows (a header only)" in out
+
+
+def test_the_format_names_the_command_line_offers_are_the_renderers() -> None:
+    assert tuple(RENDERERS) == NAMES

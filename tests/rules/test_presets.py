@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cxaudit.errors import CxauditError
-from cxaudit.inputs.csvfile import read_table
+from cxaudit.inputs.read import read_table
 from cxaudit.rules.presets import PRESETS, accepted_columns
 from tests.conftest import REPO, Run, Workspace
 

@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("distributed")
 
 from tests.conftest import CASES_HEADER, Run, Workspace
-from tests.test_golden import FILES, GOLDEN, SCENARIOS, _run
+from tests.end_to_end.test_golden import FILES, GOLDEN, SCENARIOS, _run
 
 AS_OF = "2026-11-20"
 
@@ -682,7 +682,7 @@ def test_reading_a_csv_while_another_thread_samples_its_frames(tmp_path: Path) -
     an "internal error" of the audit)."""
     import threading
 
-    from cxaudit.inputs.chunks import iter_chunks
+    from cxaudit.inputs.read import iter_chunks
 
     path = tmp_path / "history.csv"
     path.write_text("email,channel\n" + "".join(f"u{i}@example.com,sms\n" for i in range(400)))

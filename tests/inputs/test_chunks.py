@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxaudit.errors import CxauditError
-from cxaudit.inputs.chunks import Totals, iter_chunks
-from cxaudit.inputs.csvfile import read_table
+from cxaudit.inputs.chunks import Totals
+from cxaudit.inputs.read import iter_chunks, read_table
 
 # Quoted line breaks (one row over three lines), a doubled quote, a blank
 # line between rows, a BOM and CRLF endings, and a last row without one.
@@ -149,8 +149,10 @@ def test_prefetch_hands_out_what_it_reads_in_order_and_raises_where_the_error_wa
         finally:
             closed.set()
 
+    before = set(threading.enumerate())  # another test's reader may not be collected yet
     reader = prefetch(endless())
     assert next(reader) == 0
     reader.close()
     assert closed.wait(5)
-    assert not [t for t in threading.enumerate() if t.name == "cxaudit-prefetch"]
+    left = set(threading.enumerate()) - before
+    assert not [t for t in left if t.name == "cxaudit-prefetch"]

@@ -14,7 +14,7 @@ import pytest
 from benchmarks.generate import generate, read_sizes
 from benchmarks.run import Event, Recorder, classify, phase_table
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 N = 2_000
 
 

@@ -2,7 +2,7 @@
 so it cannot change the output's structure, and personal data stays masked
 unless --show-pii. Golden files per format show the escaped output exactly.
 
-To accept a deliberate change: CXAUDIT_UPDATE_GOLDEN=1 pytest tests/test_hostile.py
+To accept a deliberate change: CXAUDIT_UPDATE_GOLDEN=1 pytest tests/end_to_end/test_hostile.py
 """
 
 from __future__ import annotations

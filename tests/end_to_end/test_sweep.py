@@ -1,4 +1,4 @@
-"""The sweep: every input of the error catalogue (tests/test_errors.py, which
+"""The sweep: every input of the error catalogue (tests/end_to_end/test_errors.py, which
 also holds the hostile values: .inf days, YAML nested 500 deep, a regex
 repeat past the limit, str.format tricks in --out), and a few extreme but
 valid inputs, through every command that reads them. None may end in an
@@ -13,7 +13,7 @@ import pytest
 from typer.testing import Result
 
 from tests.conftest import Workspace
-from tests.test_errors import CATALOGUE, LAUGHS, Bad, prepare
+from tests.end_to_end.test_errors import CATALOGUE, LAUGHS, Bad, prepare
 
 AS_OF = ("--as-of", "2026-11-20")
 # Catalogue entries whose problem is not in the rules file or its sources

@@ -1,7 +1,7 @@
 """The shipped sample, audited with the shipped rules.yaml, compared with the
 committed expected outputs byte for byte.
 
-To accept a deliberate change: CXAUDIT_UPDATE_GOLDEN=1 pytest tests/test_golden.py,
+To accept a deliberate change: CXAUDIT_UPDATE_GOLDEN=1 pytest tests/end_to_end/test_golden.py,
 then review the diff of tests/golden/ like any other code change.
 """
 
@@ -76,7 +76,7 @@ def test_workbooks_hold_exactly_what_the_lists_hold(tmp_path: Path, scenario: st
     flagged.csv, every cell the same text (cxaudit_row a number)."""
     import csv
 
-    from tests.test_lists import read_xlsx
+    from tests.outputs.test_lists import read_xlsx
 
     out = _run(tmp_path, SCENARIOS[scenario])
     for name in ("suppressed", "flagged"):

@@ -2,7 +2,7 @@
 
 - golden files of the sample run and of the hostile-text run
   (tests/golden/html/); to accept a deliberate change:
-  CXAUDIT_UPDATE_GOLDEN=1 pytest tests/test_report_html.py, and review the diff;
+  CXAUDIT_UPDATE_GOLDEN=1 pytest tests/reports/test_html.py, and review the diff;
 - customer-written text is shown, never obeyed, and personal data is masked
   unless --show-pii;
 - the numbers on the page are report.json's;
@@ -40,7 +40,15 @@ from cxaudit.inputs.table import Dialect
 from cxaudit.reports.build import Tally
 from cxaudit.reports.html import render_html
 from tests.conftest import CAMPAIGN, CASES_HEADER, REPO, Workspace
-from tests.test_hostile import EMAIL, HOSTILE, RULES, SOURCE, _campaign, _cases, _no_personal_data
+from tests.end_to_end.test_hostile import (
+    EMAIL,
+    HOSTILE,
+    RULES,
+    SOURCE,
+    _campaign,
+    _cases,
+    _no_personal_data,
+)
 
 
 def _shared(subject: str) -> str:

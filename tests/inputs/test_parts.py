@@ -16,12 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxaudit.errors import CxauditError
-from cxaudit.inputs.chunks import Totals, iter_chunks
-from cxaudit.inputs.csvfile import read_table
+from cxaudit.inputs.chunks import Totals
 from cxaudit.inputs.parts import is_partitioned, list_parts
+from cxaudit.inputs.read import iter_chunks, read_table
 from cxaudit.inputs.table import Table
-
-from .conftest import CASES_HEADER, Run, Workspace
+from tests.conftest import CASES_HEADER, Run, Workspace
 
 HEADER = "customer_id,email,name,zip\n"
 # Three parts; ann repeats in part 3 (a duplicate of part 1's row), a quoted
