@@ -43,14 +43,26 @@ def test_every_command_has_its_section_with_its_help(command: str) -> None:
     assert f"Usage: cxaudit {command} [OPTIONS]" in section
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
-def test_every_relative_link_resolves(page) -> None:
+def _anchors(page) -> set[str]:
+    """The anchors GitHub gives a page's headings (lower case, punctuation
+    dropped, spaces as hyphens)."""
     text = re.sub(r"```.*?```", "", page.read_text(), flags=re.DOTALL)
-    for target in re.findall(r"\]\(([^)\s]+)\)", text):
-        if re.match(r"^(https?:|mailto:|#)", target):
+    heads = re.findall(r"^#+ (.*)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_relative_link_and_anchor_resolves(page) -> None:
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.DOTALL)
+    for target in re.findall(r"\]\(([^)\s]*)\)", text):
+        assert target, f"{page.name}: a link without a target"
+        if re.match(r"^(https?:|mailto:)", target):
             continue
-        path = (page.parent / target.split("#")[0]).resolve()
+        file, _, anchor = target.partition("#")
+        path = (page.parent / file).resolve() if file else page
         assert path.exists(), f"{page.name}: {target}"
+        if anchor:
+            assert anchor in _anchors(path), f"{page.name}: {target}"
 
 
 def test_every_path_the_development_page_names_exists_and_every_package_is_named() -> None:

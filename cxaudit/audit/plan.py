@@ -1,4 +1,5 @@
-"""The audit job, end to end, as a library call.
+"""The plan of an audit, and phase 2 for one chunk (the library call that
+runs it on an engine is :mod:`cxaudit.run`).
 
 :func:`plan_audit` settles what a run does (rules with the campaign's
 settings, the moment, the rules that apply, the sources they read);

@@ -116,8 +116,8 @@ EngineOpt = Annotated[
         "--engine",
         metavar="NAME",
         autocompletion=_complete_engine,
-        help="local: this process; dask: a Dask cluster (pip install 'cxaudit[dask]'), the "
-        "one at --scheduler or one started here with a worker process per core.",
+        help="local: this process; dask: a Dask cluster (the dask extra: pip install "
+        "'.[dask]'), the one at --scheduler or one started here with a worker process per core.",
     ),
 ]
 SchedulerOpt = Annotated[

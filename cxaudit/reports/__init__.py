@@ -1,3 +1,3 @@
-"""The run's reports: :mod:`.build` (report.json and report.md),
-:mod:`.html` (report.html, from ``templates/``) and :mod:`.baseline`
-(the comparison with an earlier run)."""
+"""The run's reports: :mod:`.build` (report.json and the wording both reports
+share), :mod:`.markdown` (report.md), :mod:`.html` (report.html, from
+``templates/``) and :mod:`.baseline` (the comparison with an earlier run)."""

@@ -1,7 +1,8 @@
-"""Reports: the machine summary (report.json) and the human one (report.md).
+"""Reports: report.json, and the wording report.md and report.html share.
 
 ``build_report`` is the single source of truth; ``--format json`` prints
-exactly what it returns, and the Markdown is rendered from the same result.
+exactly what it returns, and report.md (:mod:`cxaudit.reports.markdown`) and
+report.html (:mod:`cxaudit.reports.html`) are rendered from the same result.
 """
 
 from __future__ import annotations

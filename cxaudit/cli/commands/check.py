@@ -160,7 +160,7 @@ def check(
     and the others are still judged. Each CAMPAIGN may have a
     NAME.campaign.yaml beside it with its type, channel and offer. When
     $GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it. The
-    exit code is the worst of the files': 2, then 3, then 1, then 0.
+    exit code is the worst of the files': 2, then 4, then 3, then 1, then 0.
 
     Example:
 
