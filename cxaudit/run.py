@@ -15,9 +15,9 @@ from cxaudit.audit.plan import (
     AuditRequest,
     AuditResult,
     Progress,
-    _silent,
     load_ruleset,
     plan_audit,
+    silent,
 )
 from cxaudit.audit.prepare import LoadedTable, read_options
 from cxaudit.errors import CxauditError
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def run_audit(
     request: AuditRequest,
-    progress: Progress = _silent,
+    progress: Progress = silent,
     evidence_for: str | None = None,
     engine: Engine | None = None,
 ) -> AuditResult:
@@ -47,7 +47,7 @@ def run_audit(
 
 def iter_audit(
     request: AuditRequest,
-    progress: Progress = _silent,
+    progress: Progress = silent,
     chunk_rows: int | None = None,
     totals: Totals | None = None,
     evidence_for: str | None = None,

@@ -22,14 +22,14 @@ import pyarrow.compute as pc
 from cxaudit.audit.conditions import Scope, evaluate
 from cxaudit.audit.prepare import LoadedTable
 from cxaudit.identity import arrow_text, identity_long
-from cxaudit.rules import RECIPIENTS, Campaign, Node, Rule, _node_uses_recipient
+from cxaudit.rules import RECIPIENTS, Campaign, Node, Rule, node_uses_recipient
 
 HIT_COLUMNS = ("row", "rule", "count", "source_row")
 
 
 def source_only(nodes: tuple[Node, ...]) -> list[Node]:
     """The conditions phase 1 can judge on a source row alone."""
-    return [n for n in nodes if not _node_uses_recipient(n)]
+    return [n for n in nodes if not node_uses_recipient(n)]
 
 
 def link_matches(
@@ -116,7 +116,7 @@ def link_matches(
                 recipients=recipients,
                 recipient_rows=subset["row"].to_numpy(),
             )
-            keep = evaluate([n for n in rule.where if _node_uses_recipient(n)], scope)
+            keep = evaluate([n for n in rule.where if node_uses_recipient(n)], scope)
             parts[0] = parts[0].drop(index=subset.index[~keep])
     held = pd.concat(parts, ignore_index=True)
     held = held.astype({"row": "int64", "rule": "int64", "source_row": "int64", "count": "int64"})

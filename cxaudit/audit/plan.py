@@ -125,7 +125,7 @@ class Progress(Protocol):
     def __call__(self, message: str, rows: int = 0) -> None: ...
 
 
-def _silent(_message: str, rows: int = 0) -> None:
+def silent(_message: str, rows: int = 0) -> None:
     """The default progress callback: say nothing."""
 
 
@@ -194,7 +194,7 @@ class Plan:
         return used
 
 
-def plan_audit(request: AuditRequest, progress: Progress = _silent) -> Plan:
+def plan_audit(request: AuditRequest, progress: Progress = silent) -> Plan:
     sidecar_file, sidecar = read_sidecar(request.campaign)
     progress(f"reading rules {request.rules}")
     rules = load_ruleset(request, sidecar, sidecar_file)
@@ -217,7 +217,7 @@ def decide_chunk(
     matches: pd.DataFrame,
     sources: dict[str, LoadedTable],
     linked: Linked | None,
-    progress: Progress = _silent,
+    progress: Progress = silent,
 ) -> AuditResult:
     """Phase 2 for one chunk (or partition) of the list whose first row is
     the list's row ``start``: join it to phase 1's matched keys, apply

@@ -280,9 +280,9 @@ class _SharedInputs:
         key = repr((needed, [r.id for r in applicable], as_of, rules.campaign.facts()))
         if key in self.fine:
             return
-        sources_and_matches(rules, applicable, needed, as_of, _silent)
+        sources_and_matches(rules, applicable, needed, as_of, silent)
         self.fine.add(key)
 
 
-def _silent(_message: str, rows: int = 0) -> None:
+def silent(_message: str, rows: int = 0) -> None:
     pass

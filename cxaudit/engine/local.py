@@ -27,10 +27,10 @@ from cxaudit.audit.plan import (
     AuditResult,
     Plan,
     Progress,
-    _silent,
     cover,
     decide_chunk,
     link_persons,
+    silent,
 )
 from cxaudit.audit.prepare import (
     LoadedTable,
@@ -158,7 +158,7 @@ class LocalEngine:
 def load_sources(
     rules: RuleSet,
     names: list[str],
-    progress: Progress = _silent,
+    progress: Progress = silent,
     applicable: list[Rule] | None = None,
     as_of: pd.Timestamp | None = None,
     focus: pa.Array | None = None,

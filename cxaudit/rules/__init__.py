@@ -44,7 +44,7 @@ from cxaudit.rules.model import (
     RuleSet,
     TableConfig,
     Vocabulary,
-    _node_uses_recipient,
+    node_uses_recipient,
 )
 from cxaudit.rules.shape import (
     CampaignSpec,
@@ -86,7 +86,7 @@ __all__ = [
     "TableSpec",
     "Vocabulary",
     "VocabularySpec",
-    "_node_uses_recipient",
     "compile_rules",
     "load_rules",
+    "node_uses_recipient",
 ]

@@ -191,7 +191,7 @@ class Rule:
         }
 
     def uses_recipient(self) -> bool:
-        return any(_node_uses_recipient(n) for n in self.where)
+        return any(node_uses_recipient(n) for n in self.where)
 
     def fields(self) -> set[str]:
         """The fields of its source this rule reads (conditions and reason)."""
@@ -204,9 +204,9 @@ class Rule:
         return found
 
 
-def _node_uses_recipient(node: Node) -> bool:
+def node_uses_recipient(node: Node) -> bool:
     if isinstance(node, AnyOf):
-        return any(_node_uses_recipient(n) for opt in node.options for n in opt)
+        return any(node_uses_recipient(n) for opt in node.options for n in opt)
     return isinstance(node.value, Ref) and node.value.scope == "recipient"
 
 
