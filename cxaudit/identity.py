@@ -167,8 +167,9 @@ def normalise_ids(
     but `0`, `000` and `N/A` are nobody's id. A leading apostrophe is the
     spreadsheet's "keep this as text" mark (Shopify writes `'7210448301122`
     so Excel keeps the digits), not part of the id."""
-    text = pc.utf8_trim_whitespace(visible(arrow_text(values)))
-    trimmed = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"^'", ""))
+    trimmed = pc.utf8_trim_whitespace(visible(arrow_text(values)))
+    if pc.any(pc.starts_with(trimmed, "'")).as_py():  # a scan, not a regex pass, when none has it
+        trimmed = pc.utf8_trim_whitespace(pc.replace_substring_regex(trimmed, r"^'", ""))
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
     # fullwidth forms (of N/A, of 0) read as what they look like, a float's `.0` cut
     folded = pc.utf8_lower(pc.utf8_normalize(trimmed, form="NFKC"))
