@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
-from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE, AuditResult
 from cxaudit.audit.prepare import LoadedTable
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError

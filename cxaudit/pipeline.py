@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit.plan import AuditRequest, AuditResult, Progress
+from cxaudit.audit.decide import AuditResult
+from cxaudit.audit.plan import AuditRequest, Progress
 from cxaudit.engine import Engine
 from cxaudit.inputs.chunks import Totals
 from cxaudit.outputs.writer import OutputWriter, refuse_overwriting_inputs

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cxaudit.audit.decide import AuditResult
 from cxaudit.audit.fields import missing_fields
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.plan import (
     AuditRequest,
-    AuditResult,
     Progress,
     load_ruleset,
     plan_audit,

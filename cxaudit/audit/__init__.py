@@ -1,7 +1,7 @@
 """The audit core, in two phases over plain data.
 
 - :mod:`.plan`: what a run will do (the request, the rules, the as-of
-  moment) and one chunk's decision (``decide_chunk``);
+  moment);
 - :mod:`.prepare`: a table made ready for rules (columns, dates, keys,
   derived fields), for the list and the sources alike;
 - phase 1, :mod:`.conditions` and :mod:`.digest`: a source streamed and

@@ -1,32 +1,25 @@
-"""The plan of an audit, and phase 2 for one chunk (the library call that
-runs it on an engine is :mod:`cxaudit.run`).
+"""The plan of an audit: what a run will do (the library call that runs it
+on an engine is :mod:`cxaudit.run`).
 
-:func:`plan_audit` settles what a run does (rules with the campaign's
-settings, the moment, the rules that apply, the sources they read);
-an engine (:mod:`cxaudit.engine`) carries it out, reading and checking
-every input before it yields a result, so any bad input fails before a byte
-is written; :func:`decide_chunk` is phase 2 for one chunk, the same on every
-engine. It returns plain data; writing files and printing belong elsewhere.
+:func:`plan_audit` settles it (rules with the campaign's settings, the
+moment, the rules that apply, the sources they read); an engine
+(:mod:`cxaudit.engine`) carries it out, reading and checking every input
+before it yields a result, so any bad input fails before a byte is written,
+and deciding each chunk with :func:`cxaudit.audit.decide.decide_chunk`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
 import pandas as pd
 
-from cxaudit.audit.coverage import Coverage, keyless_rows
-from cxaudit.audit.decide import Outcome, decide
-from cxaudit.audit.health import Profiled, inert_rules, list_fields
-from cxaudit.audit.matching import Linked, aggregate, judge_persons, link_matches
-from cxaudit.audit.persons import Persons
-from cxaudit.audit.prepare import LoadedTable, read_options
+from cxaudit.audit.prepare import read_options
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
 from cxaudit.errors import CxauditError
-from cxaudit.inputs.files import Stamp, check_unchanged, stamp
+from cxaudit.inputs.files import Stamp, stamp
 from cxaudit.inputs.parts import expand
 from cxaudit.rules import RECIPIENTS, Rule, RuleSet, load_rules
 from cxaudit.rules.sidecar import read_sidecar
@@ -45,78 +38,6 @@ class AuditRequest:
     channel: str | None = None
     offer: str | None = None
     encoding: str | None = None
-
-
-@dataclass
-class AuditResult:
-    request: AuditRequest
-    rules: RuleSet
-    as_of: pd.Timestamp
-    recipients: LoadedTable
-    sources: dict[str, LoadedTable]
-    applicable: list[Rule]
-    skipped: list[Rule]
-    pairs: pd.DataFrame  # (row, rule, source_row): every source row that held
-    hits: pd.DataFrame  # (row, rule, count, source_row): the rules that hold
-    outcome: Outcome
-    persons: Persons | None = None  # who is one person, over the whole list
-    sidecar: Path | None = None  # the campaign's NAME.campaign.yaml, if it had one
-    coverage: Coverage | None = None  # shared by every chunk: complete after the last
-    inputs: tuple[Stamp, ...] = ()  # every local input as the run began (see unchanged)
-
-    def unchanged(self) -> None:
-        """Exit 2 when an input changed while the run read it (call once
-        the last chunk is out, before anything is written)."""
-        check_unchanged(self.inputs)
-
-    @property
-    def input_rows(self) -> int:
-        return len(self.recipients)
-
-    def settings_only(self) -> AuditResult:
-        """This result without its rows: what a report needs from the run
-        (rules, campaign, sources) once every chunk has been tallied."""
-        rec = self.recipients
-        table = replace(
-            rec.table,
-            frame=rec.table.frame.iloc[:0],
-            row_numbers=rec.table.row_numbers[:0],
-            raw=None,
-            arrow=None,
-        )
-        out = self.outcome
-        empty = replace(rec, table=table, idents=rec.idents.iloc[:0], moments={}, derived={})
-        return replace(
-            self,
-            recipients=empty,
-            pairs=self.pairs.iloc[:0],
-            hits=self.hits.iloc[:0],
-            outcome=Outcome(
-                out.suppressed[:0],
-                out.flagged[:0],
-                out.rules_cell[:0],
-                out.reasons_cell[:0],
-                out.by_rule,
-                out.effects.iloc[:0],
-            ),
-        )
-
-    def inert_rules(self) -> dict[str, str]:
-        """Applicable rules that cannot match anyone on these files, with
-        why (:mod:`cxaudit.audit.health`); complete once the last chunk is out."""
-        if self.coverage is None:
-            return {}
-        tables = {RECIPIENTS: Profiled(f"the list ({self.recipients.path})", self.coverage.profile)}
-        for name, source in self.sources.items():
-            if source.stats is not None:
-                tables[name] = Profiled(str(source.path), source.stats.profile)
-        return inert_rules(self.applicable, tables, self.as_of)
-
-    @property
-    def warnings(self) -> list[str]:
-        """Things the user should know that do not stop the run (unmapped
-        vendor statuses, say)."""
-        return [w for t in (self.recipients, *self.sources.values()) for w in t.warnings]
 
 
 class Progress(Protocol):
@@ -207,102 +128,3 @@ def plan_audit(request: AuditRequest, progress: Progress = silent) -> Plan:
     paths += [rules.sources[n].path for n in needed if rules.sources[n].path is not None]
     inputs = stamp(p for path in paths for p in expand(path))
     return Plan(request, rules, as_of, applicable, skipped, sidecar_file, options, needed, inputs)
-
-
-def decide_chunk(
-    plan: Plan,
-    recipients: LoadedTable,
-    start: int,
-    persons: Persons,
-    matches: pd.DataFrame,
-    sources: dict[str, LoadedTable],
-    linked: Linked | None,
-    progress: Progress = silent,
-) -> AuditResult:
-    """Phase 2 for one chunk (or partition) of the list whose first row is
-    the list's row ``start``: join it to phase 1's matched keys, apply
-    min_count and match: none, decide. A row of a person of several rows
-    takes its person's hits (``linked``, judged once over all their rows,
-    whichever chunk holds them). The same code on every engine."""
-    rules, applicable, as_of = plan.rules, plan.applicable, plan.as_of
-    progress(
-        f"evaluating {len(applicable)} rules ({len(plan.skipped)} skipped) for "
-        f"{len(recipients)} recipients"
-    )
-    person, duplicate_of, duplicate_via, duplicate_through = persons.of(start, len(recipients))
-    unverifiable = keyless_rows(recipients.idents)
-    alone = ~unverifiable & (person < 0)
-    pairs = link_matches(matches, applicable, recipients, alone, sources, rules.campaign, as_of)
-    hits = aggregate(pairs, applicable, alone)
-    shared = np.flatnonzero(person >= 0)
-    if len(shared):
-        assert linked is not None
-        theirs = linked.rows_hits(shared + start)
-        theirs["row"] = shared[theirs["row"].to_numpy()]
-        mine = linked.rows_pairs(shared + start)
-        mine = mine.assign(row=shared[mine["row"].to_numpy()])
-        hits = pd.concat([hits.assign(linked=False), theirs.assign(linked=True)])
-        hits = hits.sort_values(["row", "rule"], kind="stable").reset_index(drop=True)
-        pairs = pd.concat([pairs, mine], ignore_index=True)
-    outcome = decide(
-        hits,
-        applicable,
-        recipients,
-        sources,
-        rules.campaign,
-        unverifiable,
-        duplicate_of,
-        duplicate_via,
-        duplicate_through,
-        linked.table if linked is not None else None,
-        rules.phone_region,
-    )
-    progress(f"matched {len(recipients):,} recipients", rows=len(recipients))
-    return AuditResult(
-        plan.request,
-        rules,
-        as_of,
-        recipients,
-        sources,
-        applicable,
-        plan.skipped,
-        pairs,
-        hits,
-        outcome,
-        persons,
-        plan.sidecar,
-        inputs=plan.inputs,
-    )
-
-
-def link_persons(
-    plan: Plan,
-    table: LoadedTable,
-    persons: Persons,
-    matches: pd.DataFrame,
-    sources: dict[str, LoadedTable],
-) -> Linked:
-    """Judge every person of several rows once: ``table`` holds their rows
-    (``persons.rows``, in list order)."""
-    return judge_persons(
-        matches,
-        plan.applicable,
-        table,
-        persons.rows,
-        persons.first,
-        sources,
-        plan.rules.campaign,
-        plan.as_of,
-    )
-
-
-def cover(coverage: Coverage, result: AuditResult) -> AuditResult:
-    """Add a chunk's result to the run's identity coverage (in list order,
-    where the results come together) and attach it."""
-    by_order = {r.order: r.source for r in result.applicable}
-    matched = {by_order[o] for o in result.pairs["rule"].unique()}
-    fields = list_fields(result.applicable)
-    coverage.add(result.recipients, keyless_rows(result.recipients.idents), matched, fields)
-    coverage.persons = result.persons
-    result.coverage = coverage
-    return result

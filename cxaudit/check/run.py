@@ -19,12 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cxaudit.audit.plan import (
-    AuditRequest,
-    AuditResult,
-    load_ruleset,
-    parse_as_of,
-)
+from cxaudit.audit.decide import AuditResult
+from cxaudit.audit.plan import AuditRequest, load_ruleset, parse_as_of
 from cxaudit.check.changes import DEFAULT_CAMPAIGN_FILES, changed_campaigns
 from cxaudit.engine import Engine
 from cxaudit.engine.local import sources_and_matches

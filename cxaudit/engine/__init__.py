@@ -4,7 +4,7 @@ An engine carries out a :class:`~cxaudit.audit.plan.Plan` in the two phases ever
 engine shares: phase 1 reduces each source to the keys its rules matched
 (:mod:`cxaudit.audit.digest`), phase 2 decides the list chunk by chunk (or
 partition by partition) against those keys
-(:func:`~cxaudit.audit.plan.decide_chunk`). Both engines run the same condition,
+(:func:`~cxaudit.audit.decide.decide_chunk`). Both engines run the same condition,
 identity, digest and decision code and give the same bytes; they differ
 only in where the work runs and how partial results come together.
 """
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 from cxaudit.errors import CxauditError
 
 if TYPE_CHECKING:
-    from cxaudit.audit.plan import AuditResult, Plan, Progress
+    from cxaudit.audit.decide import AuditResult
+    from cxaudit.audit.plan import Plan, Progress
     from cxaudit.inputs.chunks import Totals
 
 ENGINES = ("local", "dask")

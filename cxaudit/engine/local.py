@@ -19,19 +19,17 @@ import pandas as pd
 import pyarrow as pa
 
 from cxaudit.audit.coverage import Coverage
+from cxaudit.audit.decide import (
+    AuditResult,
+    cover,
+    decide_chunk,
+    link_persons,
+)
 from cxaudit.audit.digest import Digest, digest_source, empty_matches
 from cxaudit.audit.fields import check_recipient_columns
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.persons import PersonFinder, Persons
-from cxaudit.audit.plan import (
-    AuditResult,
-    Plan,
-    Progress,
-    cover,
-    decide_chunk,
-    link_persons,
-    silent,
-)
+from cxaudit.audit.plan import Plan, Progress, silent
 from cxaudit.audit.prepare import (
     LoadedTable,
     concat_tables,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.decide import AuditResult
 from cxaudit.inputs import records
 from cxaudit.inputs.csvfile import render_csv
 from cxaudit.inputs.encodings import bom_bytes

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.decide import AuditResult
 from cxaudit.dates import iso
 from cxaudit.errors import CxauditError, OutputBusy
 from cxaudit.inputs import parts

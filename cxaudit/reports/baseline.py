@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxaudit.audit.decide import DUPLICATE
-from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.decide import DUPLICATE, AuditResult
 from cxaudit.errors import CxauditError
 from cxaudit.identity import KEY_NAMES, identity_columns, identity_long
 from cxaudit.inputs.files import read_bytes

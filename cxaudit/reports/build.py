@@ -18,9 +18,8 @@ import pandas as pd
 
 from cxaudit import __version__
 from cxaudit.audit.columns import column_name
-from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
+from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE, AuditResult
 from cxaudit.audit.fields import skipped_keys
-from cxaudit.audit.plan import AuditResult
 from cxaudit.audit.prepare import LoadedTable
 from cxaudit.dates import iso
 from cxaudit.inputs.files import read_bytes

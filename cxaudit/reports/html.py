@@ -22,8 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
-from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE, AuditResult
 from cxaudit.escaping import html_text
 from cxaudit.reports.build import (
     EXAMPLES_PER_RULE,

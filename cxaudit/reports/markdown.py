@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE
-from cxaudit.audit.plan import AuditResult
+from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE, AuditResult
 from cxaudit.escaping import markdown
 from cxaudit.reports.build import (
     EXAMPLES_PER_RULE,
