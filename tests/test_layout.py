@@ -36,4 +36,4 @@ def test_no_module_is_much_over_500_lines() -> None:
         str(p.relative_to(REPO)): len(p.read_text().splitlines())
         for p in (REPO / "cxaudit").rglob("*.py")
     }
-    assert {path: n for path, n in sizes.items() if n > 560} == {}
+    assert {path: n for path, n in sizes.items() if n > 520} == {}

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-OPEN, CLOSED = "open", "closed"
+from cxaudit.rules.jira import JIRA_CATEGORIES, JIRA_COLUMNS, JIRA_STATES
+from cxaudit.rules.layouts import names as _c
+from cxaudit.rules.layouts import states as _states
 
 
 @dataclass(frozen=True)
@@ -56,188 +58,6 @@ class Preset:
     # What to do when none of the identity columns is in the file (the
     # export's usual layout names the person without an email).
     keys_hint: str = ""
-
-
-def _c(**columns: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    return {k: (v,) if isinstance(v, str) else v for k, v in columns.items()}
-
-
-def _states(open_: list[str], closed: list[str]) -> dict[str, str]:
-    return {**dict.fromkeys(open_, OPEN), **dict.fromkeys(closed, CLOSED)}
-
-
-def _merged(*layouts: dict[str, str | tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """One field -> candidates map from several layouts of the same export
-    (UI languages): each field's names in layout order, without repeats."""
-    out: dict[str, tuple[str, ...]] = {}
-    for layout in layouts:
-        for name, columns in _c(**layout).items():
-            out[name] = tuple(dict.fromkeys((*out.get(name, ()), *columns)))
-    return out
-
-
-# Jira's own column headers, by UI language (docs/presets.md lists the source of each).
-_JIRA_COLUMNS = _merged(
-    {  # English
-        "case_id": ("Issue key", "Work item key"),
-        "subject": "Summary",
-        "status": "Status",
-        "priority": "Priority",
-        "issue_type": ("Issue Type", "Work type"),
-        "resolution": "Resolution",
-        "opened_at": "Created",
-        "updated_at": "Updated",
-        "closed_at": "Resolved",
-        "status_category": "Status Category",
-        "reporter_id": "Reporter Id",
-    },
-    {  # Spanish
-        "case_id": "Clave de incidencia",
-        "subject": "Resumen",
-        "status": "Estado",
-        "priority": "Prioridad",
-        "issue_type": "Tipo de Incidencia",
-        "resolution": "Resolución",
-        "opened_at": "Creada",
-        "updated_at": "Actualizada",
-        "closed_at": "Resuelta",
-        "status_category": "Categoría de estado",
-        "reporter_id": "ID del informador",
-    },
-    {  # German
-        "case_id": "Vorgangsschlüssel",
-        "subject": "Zusammenfassung",
-        "priority": "Priorität",
-        "issue_type": "Vorgangstyp",
-        "resolution": "Lösung",
-        "opened_at": "Erstellt",
-        "updated_at": "Aktualisiert",
-        "closed_at": "Erledigt",
-        "status_category": "Statuskategorie",
-        "reporter_id": ("ID des Autors", "Autor-ID"),
-    },
-    {  # French
-        "case_id": "Clé de ticket",
-        "subject": "Résumé",
-        "status": "État",
-        "priority": "Priorité",
-        "issue_type": "Type de ticket",
-        "resolution": "Résolution",
-        "opened_at": "Création",
-        "updated_at": "Mise à jour",
-        "closed_at": ("Résolue", "Résolu"),
-        "status_category": "Catégorie d'état",
-        "reporter_id": "ID de rapporteur",
-    },
-    {  # Portuguese (Brazil)
-        "case_id": "Chave da item",
-        "subject": "Resumo",
-        "priority": "Prioridade",
-        "issue_type": "Tipo de item",
-        "resolution": "Resolução",
-        "opened_at": "Criado",
-        "updated_at": ("Atualizado(a)", "Atualizado"),
-        "closed_at": "Resolvido",
-        "status_category": "Categoria do status",
-        "reporter_id": "ID do relator",
-    },
-)
-
-# Jira's status categories, by UI language: every status, custom ones
-# included, belongs to one (to do, in progress, done).
-_JIRA_CATEGORIES = _states(
-    [
-        "to do",
-        "in progress",
-        "por hacer",
-        "en curso",
-        "zu erledigen",
-        "in arbeit",
-        "à faire",
-        "en cours",
-        "itens pendentes",
-        "em andamento",
-    ],
-    ["done", "listo", "hecho", "fertig", "terminé", "terminé(e)", "itens concluídos", "concluído"],
-)
-
-# Jira's default workflow statuses, by UI language (Cloud translates them;
-# priorities stay English). Custom statuses are reported, not guessed.
-_JIRA_STATES = _states(
-    [
-        # English, incl. Jira Service Management queues
-        "open",
-        "to do",
-        "in progress",
-        "reopened",
-        "waiting for support",
-        "waiting for customer",
-        "pending",
-        "escalated",
-        "work in progress",
-        # Spanish
-        "abierta",
-        "abierto",
-        "tareas por hacer",
-        "en curso",
-        "reabierta",
-        # German
-        "offen",
-        "zu erledigen",
-        "in arbeit",
-        "wieder geöffnet",
-        # French
-        "ouvert(e)",
-        "ouvert",
-        "ouverte",
-        "à faire",
-        "en cours",
-        "revue en cours",
-        "réouvert(e)",
-        # Portuguese
-        "aberto",
-        "aberta",
-        "itens pendentes",
-        "a fazer",
-        "em andamento",
-        "reaberto",
-    ],
-    [
-        # English
-        "resolved",
-        "closed",
-        "done",
-        "canceled",
-        "cancelled",
-        # Spanish
-        "resuelta",
-        "resuelto",
-        "cerrada",
-        "cerrado",
-        "finalizada",
-        "listo",
-        "completado",
-        "completada",
-        # German
-        "erledigt",
-        "gelöst",
-        "geschlossen",
-        "fertig",
-        # French
-        "terminé(e)",
-        "terminé",
-        "résolu(e)",
-        "résolu",
-        "fermé(e)",
-        "fermé",
-        # Portuguese
-        "concluído",
-        "concluída",
-        "resolvido",
-        "fechado",
-        "fechada",
-    ],
-)
 
 
 PRESETS: dict[str, Preset] = {
@@ -445,7 +265,7 @@ PRESETS: dict[str, Preset] = {
             keys=_c(
                 email=("Reporter Email", "Reporter", "Informador", "Autor", "Rapporteur", "Relator")
             ),
-            columns=_JIRA_COLUMNS,
+            columns=JIRA_COLUMNS,
             dates=("opened_at", "updated_at", "closed_at"),
             date_format="%d/%b/%y %I:%M %p",
             keys_hint="Jira Cloud exports name the reporter only by name and by account id "
@@ -454,7 +274,7 @@ PRESETS: dict[str, Preset] = {
             "list carries Jira account ids",
             derive={
                 "state": Derive(
-                    "status", _JIRA_STATES, prefer=Derive("status_category", _JIRA_CATEGORIES)
+                    "status", JIRA_STATES, prefer=Derive("status_category", JIRA_CATEGORIES)
                 ),
                 "severity": Derive(
                     "priority",
