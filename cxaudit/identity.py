@@ -473,8 +473,8 @@ def candidate_idents(key: str, region: str) -> set[str]:
     """Every ident a person typed as ``--recipient`` could be: an id, an
     email, a phone, each in its canonical form."""
     text = key.strip()
-    ident = text.removeprefix("'").strip()  # as normalise_ids reads an id
-    found = {f"c:{ident}"}
+    ident = normalise_ids(pd.Series([text], dtype=object)).iloc[0]
+    found = {f"c:{ident}"} if isinstance(ident, str) else set()
     found |= {f"e:{address}" for address in email_addresses(text)}
     phone = e164(text, region)
     if phone:

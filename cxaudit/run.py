@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxaudit.audit.decide import AuditResult
-from cxaudit.audit.fields import missing_fields
+from cxaudit.audit.fields import fields_by_source, missing_fields
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.plan import (
     AuditRequest,
@@ -19,7 +19,7 @@ from cxaudit.audit.plan import (
     plan_audit,
     silent,
 )
-from cxaudit.audit.prepare import LoadedTable, read_options
+from cxaudit.audit.prepare import LoadedTable, formats_by_column, read_options
 from cxaudit.errors import CxauditError
 from cxaudit.inputs.chunks import Totals
 from cxaudit.rules import RECIPIENTS, RuleSet
@@ -89,8 +89,8 @@ def _validate_list(request: AuditRequest, rules: RuleSet) -> dict[str, dict[str,
             if n == 0:
                 check_recipient_columns(rules, chunk, list_fields(rules.rules))
             rules = with_date_formats(rules, chunk)
-            for f, fmt in chunk.date_formats.items():
-                formats.setdefault(chunk.table.header[chunk.column_of(f)], fmt)
+            for column, fmt in formats_by_column(chunk, chunk.date_formats).items():
+                formats.setdefault(column, fmt)
     finally:
         reader.close()
     return {RECIPIENTS: formats} if formats else {}
@@ -113,9 +113,7 @@ def validate_rules(
     sources: dict[str, LoadedTable] = {}
     formats: dict[str, dict[str, str]] = {}
     problems: list[str] = []
-    used: dict[str, set[str]] = {}
-    for rule in rules.rules:  # every rule, whatever campaign it would apply to
-        used.setdefault(rule.source, set()).update(rule.fields())
+    used = fields_by_source(rules.rules)  # every rule, whatever campaign it would apply to
     for name in rules.sources:
         try:
             digest = load_sources(rules, [name])[name]
@@ -126,10 +124,7 @@ def validate_rules(
         sources[name] = digest.table
         stats = digest.stats
         if stats is not None and stats.date_formats:
-            formats[name] = {
-                stats.header[digest.table.column_of(f)]: fmt
-                for f, fmt in stats.date_formats.items()
-            }
+            formats[name] = formats_by_column(digest.table, stats.date_formats)
     if listed:
         try:
             formats.update(_validate_list(request, rules))

@@ -39,8 +39,9 @@ from cxaudit.audit.prepare import (
     concat_tables,
     derive_warnings,
     fix_formats,
+    format_lines,
+    formats_by_column,
     prepare_table,
-    read_formats,
     read_options,
 )
 from cxaudit.inputs.chunks import Totals, prefetch
@@ -344,7 +345,8 @@ def build(
             reported = start
         chunk = prepare_table(rules, config, table)
         config = fix_formats(config, chunk)  # every later chunk reads its dates alike
-        for line in read_formats(chunk) if progress is not None else ():
+        found = formats_by_column(chunk, chunk.date_formats)
+        for line in format_lines(found) if progress is not None else ():
             progress(f"source {config.name}: {line}")
         if builder.first is None and used_fields is not None:
             check_fields_available(rules, {config.name: chunk}, {config.name: used_fields})

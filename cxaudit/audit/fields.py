@@ -4,10 +4,12 @@ has the raw columns rules name, and which key columns a list skipped."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from cxaudit.audit.columns import column_candidates, columns_list
 from cxaudit.audit.prepare import LoadedTable
 from cxaudit.errors import CxauditError
-from cxaudit.rules import RECIPIENTS, RuleSet
+from cxaudit.rules import RECIPIENTS, Rule, RuleSet
 
 
 def skipped_keys(table: LoadedTable) -> list[str]:
@@ -92,3 +94,11 @@ def missing_fields(sources: dict[str, LoadedTable], used: dict[str, set[str]]) -
                 f"{columns_list(table.table.header)}"
             )
     return problems
+
+
+def fields_by_source(rules: Iterable[Rule]) -> dict[str, set[str]]:
+    """Per source (``recipients`` included), the fields ``rules`` read."""
+    used: dict[str, set[str]] = {}
+    for rule in rules:
+        used.setdefault(rule.source, set()).update(rule.fields())
+    return used

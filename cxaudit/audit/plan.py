@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from cxaudit.audit.fields import fields_by_source
 from cxaudit.audit.prepare import read_options
 from cxaudit.dates import OutOfRange, parse_instant, utc_now
 from cxaudit.errors import CxauditError
@@ -109,10 +110,7 @@ class Plan:
 
     def used_fields(self) -> dict[str, set[str]]:
         """Per source, the fields its applicable rules read."""
-        used: dict[str, set[str]] = {}
-        for rule in self.applicable:
-            used.setdefault(rule.source, set()).update(rule.fields())
-        return used
+        return fields_by_source(self.applicable)
 
 
 def plan_audit(request: AuditRequest, progress: Progress = silent) -> Plan:

@@ -422,16 +422,25 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
     )
 
 
-def read_formats(table: LoadedTable, formats: dict[str, str] | None = None) -> list[str]:
-    """One line per date column whose format was read from its values (or
-    per ``formats`` entry), for the log and ``validate``: which reading won."""
+def formats_by_column(table: LoadedTable, formats: dict[str, str]) -> dict[str, str]:
+    """Field -> format as column header -> format, in the rules' order of the
+    dates (not the order chunks happened to show them in: report bytes must
+    not depend on it)."""
+    return {
+        table.table.header[table.column_of(name)]: formats[name]
+        for name in table.config.dates
+        if name in formats
+    }
+
+
+def format_lines(by_column: dict[str, str]) -> list[str]:
+    """One line per date column whose format was read from its values, for
+    the log and ``validate``: which reading won."""
     from cxaudit.dateformats import describe
 
-    found = table.date_formats if formats is None else formats
     return [
-        f"column {column_name(table.table.header[table.column_of(name)])}: dates read as "
-        f"{fmt!r} ({describe(fmt)}), from its values"
-        for name, fmt in found.items()
+        f"column {column_name(column)}: dates read as {fmt!r} ({describe(fmt)}), from its values"
+        for column, fmt in by_column.items()
     ]
 
 

@@ -26,16 +26,17 @@ from cxaudit.audit.decide import (
     link_persons,
 )
 from cxaudit.audit.digest import Digest, digest_source, empty_matches
-from cxaudit.audit.fields import check_recipient_columns
+from cxaudit.audit.fields import check_recipient_columns, fields_by_source
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.persons import PersonFinder, Persons
 from cxaudit.audit.plan import Plan, Progress, silent
 from cxaudit.audit.prepare import (
     LoadedTable,
     concat_tables,
+    format_lines,
+    formats_by_column,
     key_positions,
     prepare_table,
-    read_formats,
     table_idents,
     with_date_formats,
 )
@@ -101,7 +102,7 @@ class LocalEngine:
                 first = prepare_table(rules, rules.recipients, next(reader))
                 check_recipient_columns(rules, first, list_fields(plan.applicable))
                 # the dates' formats the first chunk showed hold for every chunk
-                for line in read_formats(first):
+                for line in format_lines(formats_by_column(first, first.date_formats)):
                     progress(f"campaign: {line}")
                 rules = with_date_formats(rules, first)
                 plan = replace(plan, rules=rules)
@@ -166,9 +167,7 @@ def load_sources(
     side in threads."""
     applicable = applicable or []
     moment = as_of if as_of is not None else utc_now()
-    used: dict[str, set[str]] = {}
-    for rule in applicable:
-        used.setdefault(rule.source, set()).update(rule.fields())
+    used = fields_by_source(applicable)
 
     def one(name: str) -> Digest:
         config = rules.sources[name]

@@ -20,7 +20,7 @@ from cxaudit import __version__
 from cxaudit.audit.columns import column_name
 from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE, AuditResult
 from cxaudit.audit.fields import skipped_keys
-from cxaudit.audit.prepare import LoadedTable
+from cxaudit.audit.prepare import formats_by_column
 from cxaudit.dates import iso
 from cxaudit.inputs.files import read_bytes
 from cxaudit.inputs.table import Table
@@ -118,16 +118,6 @@ def tally(result: AuditResult, show_pii: bool = False) -> Tally:
     return totals
 
 
-def _formats(table: LoadedTable, formats: dict[str, str]) -> dict[str, str]:
-    """Column header -> format, in the rules' order of the dates (not the
-    order chunks happened to show them in: the bytes must not depend on it)."""
-    return {
-        table.table.header[table.column_of(name)]: formats[name]
-        for name in table.config.dates
-        if name in formats
-    }
-
-
 def build_report(
     result: AuditResult,
     show_pii: bool = False,
@@ -152,7 +142,7 @@ def build_report(
     ]
     rec = result.recipients  # the first chunk inferred them; later ones carry them on
     if listed := {**rec.date_formats, **rec.config.column_formats}:
-        inputs[0]["date_formats"] = _formats(rec, listed)
+        inputs[0]["date_formats"] = formats_by_column(rec, listed)
     for name, src in result.sources.items():
         entry = {
             "name": name,
@@ -167,7 +157,7 @@ def build_report(
         # on a cluster the client read them before the workers, which never guess
         formats = {**formats, **src.config.column_formats}
         if formats:  # date formats read from the column's values
-            entry["date_formats"] = _formats(src, formats)
+            entry["date_formats"] = formats_by_column(src, formats)
         inputs.append(entry)
     return {
         "cxaudit_version": __version__,

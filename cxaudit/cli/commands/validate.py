@@ -102,17 +102,12 @@ def validate(
     typer.echo(
         terminal(f"{found}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}{listed}")
     )
-    from cxaudit.dateformats import describe
+    from cxaudit.audit.prepare import format_lines
 
     for name, columns in formats.items():  # which reading each inferred date column got
         where = campaign if name == "recipients" else sources[name].path
-        for column, how in columns.items():
-            typer.echo(
-                terminal(
-                    f"{where}: column {column!r}: dates read as {how!r} ({describe(how)}), "
-                    "from its values"
-                )
-            )
+        for line in format_lines(columns):
+            typer.echo(terminal(f"{where}: {line}"))
 
 
 def _validation_json(
