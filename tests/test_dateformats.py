@@ -205,3 +205,21 @@ def test_a_value_that_fits_no_format_is_told_the_format_its_own_shape_needs() ->
 
     assert format_hint("12 November 2026") == '"%d %B %Y"'
     assert format_hint("15 Apr, 2021 23:01:19") == '"%d %b, %Y %H:%M:%S"'
+
+
+def test_a_value_no_format_reads_is_named_not_the_good_row_before_it(ws: Workspace) -> None:
+    ws.write(
+        "campaign.csv",
+        "email,joined\na@x.example,2023-03-24 10:23:10 UTC\nb@x.example,<script>x</script>\n",
+    )
+    ws.write(
+        "rules.yaml",
+        "version: 1\nrecipients: {keys: {email: email}, columns: {joined: joined}, "
+        "dates: [joined]}\nrules: []\n",
+    )
+    run = ws.audit("-q")
+    assert run.code == 2
+    assert run.stderr.startswith(
+        "cxaudit: error: campaign.csv: row 3, column 'joined': not a date in the format "
+        "%Y-%m-%d %H:%M:%S UTC, which the column's first date is written in"
+    )

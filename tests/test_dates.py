@@ -183,9 +183,12 @@ def test_the_date_format_hint_follows_the_values_shape(value: str, hint: str) ->
     assert format_hint(value) == hint
 
 
-def test_a_day_first_date_gets_a_day_first_hint(ws: Workspace) -> None:
+def test_a_column_of_two_shapes_names_the_row_that_breaks_the_first_dates_format(
+    ws: Workspace,
+) -> None:
     ws.write("campaign.csv", "customer_id,email\nC1,a@x.com\n")
-    # two shapes in one column: no one format reads them all, so nothing is guessed
+    # two shapes in one column: no one format reads them all, so nothing is
+    # guessed; the row named is the first that breaks the first date's format
     ws.write(
         "cases.csv",
         CASES_HEADER + "\n1,C1,,open,urgent,X,S,,21/11/2026,\n2,C2,,open,low,X,S,,2026-11-20,\n",
@@ -193,9 +196,10 @@ def test_a_day_first_date_gets_a_day_first_hint(ws: Workspace) -> None:
     ws.rules("- {id: severe, source: cases, where: {priority: {equals: urgent}}, action: suppress}")
     run = ws.audit("-q")
     assert run.code == 2
-    assert run.stderr.strip().endswith(
-        "(the value reads like '99/99/9999'); fix the value or set sources.cases.date_format, "
-        'e.g. "%d/%m/%Y"'
+    assert run.stderr.startswith(
+        "cxaudit: error: cases.csv: row 3, column 'Created at': not a date in the format "
+        "%d/%m/%Y, which the column's first date is written in (the value reads like "
+        "'9999-99-99')"
     )
 
 

@@ -370,6 +370,7 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
             given = config.fixed_formats[name]
         else:
             given = config.column_formats.get(name, config.date_format)
+        why = ""
         try:
             try:
                 moments[name] = parse_moments(table.frame[pos], given)
@@ -382,7 +383,13 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
                     raise
                 found = _inferred(table, pos, config)
                 if found is None:
-                    raise
+                    # no one format reads every value: name the first value
+                    # the first date's own format does not read, not a good row
+                    found = _first_date_format(table, pos)
+                    if found is None:
+                        raise
+                    why = ", which the column's first date is written in"
+                given = found  # what a value that does not fit is measured against
                 moments[name] = parse_moments(table.frame[pos], found)
                 formats[name] = used[name] = found
             if not moments[name].notna().any():
@@ -391,6 +398,7 @@ def prepare_table(rules: RuleSet, config: TableConfig, table: Table) -> LoadedTa
             fmt = given or "ISO 8601 (2026-11-18, 2026-11-18 09:00:00, …Z, …-0500)"
             if locked and not config.date_format_forced:
                 fmt += ", which the column's earlier rows are written in"
+            fmt += why
             prefix = RECIPIENTS if config.name == RECIPIENTS else f"sources.{config.name}"
             if exc.value.strip().lower() in RELATIVE:
                 raise CxauditError(
@@ -469,6 +477,27 @@ def with_date_formats(rules: RuleSet, table: LoadedTable) -> RuleSet:
     if config.name == RECIPIENTS:
         return replace(rules, recipients=config)
     return replace(rules, sources={**rules.sources, config.name: config})
+
+
+def _first_date_format(table: Table, pos: int) -> str | None:
+    """The one format the column's first non-blank value is written in, if
+    it reads only one way and is not ISO 8601 (whose own error already names
+    the first value it does not read)."""
+    from cxaudit.dateformats import AmbiguousDates, infer_format
+
+    values = table.frame[pos].str.strip()
+    first = values[values != ""].iloc[:1]
+    if not len(first):
+        return None
+    try:
+        parse_moments(first, None)
+        return None
+    except DateParseError:
+        pass
+    try:
+        return infer_format(first)
+    except AmbiguousDates:
+        return None
 
 
 def _inferred(table: Table, pos: int, config: TableConfig) -> str | None:
