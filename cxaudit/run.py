@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from cxaudit.audit.decide import AuditResult
 from cxaudit.audit.fields import fields_by_source, missing_fields
+from cxaudit.audit.formats import formats_by_column
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.plan import (
     AuditRequest,
@@ -19,7 +20,7 @@ from cxaudit.audit.plan import (
     plan_audit,
     silent,
 )
-from cxaudit.audit.prepare import LoadedTable, formats_by_column, read_options
+from cxaudit.audit.prepare import LoadedTable, read_options
 from cxaudit.errors import CxauditError
 from cxaudit.inputs.chunks import Totals
 from cxaudit.rules import RECIPIENTS, RuleSet
@@ -71,7 +72,8 @@ def _validate_list(request: AuditRequest, rules: RuleSet) -> dict[str, dict[str,
     each date column in the format of the first chunk holding one of its
     dates. Returns the formats read from the values, by column header."""
     from cxaudit.audit.fields import check_recipient_columns
-    from cxaudit.audit.prepare import prepare_table, with_date_formats
+    from cxaudit.audit.formats import with_date_formats
+    from cxaudit.audit.prepare import prepare_table
     from cxaudit.environment import LIST_CHUNK_ROWS
     from cxaudit.inputs.read import iter_chunks
 

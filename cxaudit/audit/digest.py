@@ -31,6 +31,7 @@ from cxaudit import environment
 from cxaudit.audit.conditions import Scope, evaluate
 from cxaudit.audit.coverage import SourceStats, check_source
 from cxaudit.audit.fields import check_fields_available
+from cxaudit.audit.formats import fix_formats, format_lines, formats_by_column
 from cxaudit.audit.health import source_fields
 from cxaudit.audit.matching import source_only
 from cxaudit.audit.prepare import (
@@ -38,9 +39,6 @@ from cxaudit.audit.prepare import (
     add_counts,
     concat_tables,
     derive_warnings,
-    fix_formats,
-    format_lines,
-    formats_by_column,
     prepare_table,
     read_options,
 )

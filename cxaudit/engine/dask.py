@@ -43,6 +43,7 @@ from cxaudit.audit.decide import (
 from cxaudit.audit.digest import Digest, finish, merge
 from cxaudit.audit.digest import chunk_rows as source_chunk_rows
 from cxaudit.audit.fields import check_fields_available, check_recipient_columns
+from cxaudit.audit.formats import unfixed_dates, with_date_formats
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.persons import resolve
 from cxaudit.audit.plan import Plan, Progress
@@ -51,8 +52,6 @@ from cxaudit.audit.prepare import (
     concat_tables,
     prepare_table,
     read_options,
-    unfixed_dates,
-    with_date_formats,
 )
 from cxaudit.engine.local import LocalEngine, tables_and_matches
 from cxaudit.engine.tasks import (

@@ -27,18 +27,16 @@ from cxaudit.audit.decide import (
 )
 from cxaudit.audit.digest import Digest, digest_source, empty_matches
 from cxaudit.audit.fields import check_recipient_columns, fields_by_source
+from cxaudit.audit.formats import format_lines, formats_by_column, with_date_formats
 from cxaudit.audit.health import list_fields
 from cxaudit.audit.persons import PersonFinder, Persons
 from cxaudit.audit.plan import Plan, Progress, silent
 from cxaudit.audit.prepare import (
     LoadedTable,
     concat_tables,
-    format_lines,
-    formats_by_column,
     key_positions,
     prepare_table,
     table_idents,
-    with_date_formats,
 )
 from cxaudit.dates import utc_now
 from cxaudit.identity import candidate_idents, identity_long

@@ -20,7 +20,7 @@ from cxaudit import __version__
 from cxaudit.audit.columns import column_name
 from cxaudit.audit.decide import DUPLICATE, UNVERIFIABLE, AuditResult
 from cxaudit.audit.fields import skipped_keys
-from cxaudit.audit.prepare import formats_by_column
+from cxaudit.audit.formats import formats_by_column
 from cxaudit.dates import iso
 from cxaudit.inputs.files import read_bytes
 from cxaudit.inputs.table import Table

@@ -102,7 +102,7 @@ def validate(
     typer.echo(
         terminal(f"{found}: OK: {len(ruleset.rules)} rules; sources {counts or 'none'}{listed}")
     )
-    from cxaudit.audit.prepare import format_lines
+    from cxaudit.audit.formats import format_lines
 
     for name, columns in formats.items():  # which reading each inferred date column got
         where = campaign if name == "recipients" else sources[name].path
